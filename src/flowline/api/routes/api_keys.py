@@ -1,0 +1,32 @@
+from fastapi import APIRouter, Response
+from sqlmodel import col, select
+
+from flowline.api.deps import AdminKey, SessionDep
+from flowline.core.errors import NotFound
+from flowline.core.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from flowline.core.services.api_keys import create_api_key
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+
+
+@router.post("", status_code=201, response_model=ApiKeyCreated)
+def create_key(data: ApiKeyCreate, session: SessionDep, _: AdminKey) -> ApiKeyCreated:
+    """Create a key; the response is the only time its secret is shown."""
+    key, plaintext = create_api_key(session, data.name, data.scope)
+    return ApiKeyCreated.model_validate({**key.model_dump(), "key": plaintext})
+
+
+@router.get("", response_model=list[ApiKeyPublic])
+def list_keys(session: SessionDep, _: AdminKey) -> list[ApiKey]:
+    """List keys (never their secrets)."""
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+
+
+@router.delete("/{key_id}", status_code=204)
+def delete_key(key_id: int, session: SessionDep, _: AdminKey) -> Response:
+    """Revoke a key."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} does not exist")
+    session.delete(key)
+    return Response(status_code=204)

@@ -1,0 +1,39 @@
+from fastapi import APIRouter
+from sqlmodel import Session
+
+from flowline.api.deps import AdminKey, IngestKey, SessionDep, SettingsDep
+from flowline.core.models.profile_schemas import ProfilePublic, ProfileUpsert
+from flowline.core.models.profiles import Profile
+from flowline.core.services import enrollments
+from flowline.core.services.profiles import get_profile, upsert_profile
+from flowline.core.settings import Settings
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+
+
+def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePublic:
+    rows, _ = enrollments.page_enrollments(session, profile_id=profile.id, limit=100)
+    return ProfilePublic(
+        id=profile.id,
+        properties=profile.properties,
+        segments=[],
+        enrollments=[enrollments.to_public(settings, e) for e in rows],
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
+
+
+@router.put("/{profile_id}", response_model=ProfilePublic)
+def put_profile(
+    profile_id: str, data: ProfileUpsert, session: SessionDep, settings: SettingsDep, _: IngestKey
+) -> ProfilePublic:
+    """Create or update a profile; properties merge into the stored ones (`null` removes)."""
+    return _public(session, settings, upsert_profile(session, profile_id, data.properties))
+
+
+@router.get("/{profile_id}", response_model=ProfilePublic)
+def read_profile(
+    profile_id: str, session: SessionDep, settings: SettingsDep, _: AdminKey
+) -> ProfilePublic:
+    """A profile's properties, segments and enrollments."""
+    return _public(session, settings, get_profile(session, profile_id))

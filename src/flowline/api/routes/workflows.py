@@ -1,0 +1,89 @@
+import asyncio
+
+from fastapi import APIRouter, Query, Response
+
+from flowline.api.deps import AdminKey, EngineDep, SessionDep, TemporalDep, WorkflowDep
+from flowline.core.database import session_scope
+from flowline.core.models.workflow_schemas import (
+    DisableRequest,
+    WorkflowCreate,
+    WorkflowPublic,
+    WorkflowStats,
+)
+from flowline.core.services import workflows as service
+from flowline.core.services.signals import exit_enrollments
+from flowline.core.services.stats import workflow_stats
+
+router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
+
+
+@router.post("", status_code=201, response_model=WorkflowPublic)
+def create_workflow(data: WorkflowCreate, session: SessionDep, _: AdminKey) -> WorkflowPublic:
+    """Save a workflow; it is live at once unless `enabled` is false."""
+    return service.to_public(session, service.create_workflow(session, data))
+
+
+@router.get("", response_model=list[WorkflowPublic])
+def list_workflows(
+    session: SessionDep,
+    _: AdminKey,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[WorkflowPublic]:
+    """List workflows."""
+    rows = service.list_workflows(session, offset=offset, limit=limit)
+    return [service.to_public(session, w) for w in rows]
+
+
+@router.get("/{workflow_id}", response_model=WorkflowPublic)
+def get_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowPublic:
+    """One workflow, as of its current version."""
+    return service.to_public(session, workflow)
+
+
+@router.put("/{workflow_id}", response_model=WorkflowPublic)
+def update_workflow(
+    data: WorkflowCreate, workflow: WorkflowDep, session: SessionDep, _: AdminKey
+) -> WorkflowPublic:
+    """Save a new version; running enrollments finish on the version they started with."""
+    return service.to_public(session, service.update_workflow(session, workflow, data))
+
+
+@router.delete("/{workflow_id}", status_code=204)
+def delete_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> Response:
+    """Delete a workflow without running enrollments."""
+    service.delete_workflow(session, workflow)
+    return Response(status_code=204)
+
+
+@router.post("/{workflow_id}/enable", response_model=WorkflowPublic)
+def enable_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowPublic:
+    """Switch a workflow on; only activity from now on enrolls (no backfill)."""
+    return service.to_public(session, service.enable_workflow(session, workflow))
+
+
+@router.post("/{workflow_id}/disable", response_model=WorkflowPublic)
+async def disable_workflow(
+    workflow_id: int,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    _: AdminKey,
+    data: DisableRequest | None = None,
+) -> WorkflowPublic:
+    """Switch a workflow off; `in_flight: "exit"` also ends its running enrollments now."""
+
+    def disable() -> WorkflowPublic:
+        with session_scope(engine) as session:
+            workflow = service.get_workflow(session, workflow_id)
+            return service.to_public(session, service.disable_workflow(session, workflow))
+
+    public = await asyncio.to_thread(disable)
+    if data is not None and data.in_flight == "exit":
+        await exit_enrollments(engine, temporal, "disabled", workflow_id=workflow_id)
+    return public
+
+
+@router.get("/{workflow_id}/stats", response_model=WorkflowStats)
+def get_stats(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowStats:
+    """Enrollment counts, conversion rate and the per-step funnel."""
+    return workflow_stats(session, workflow, service.current_definition(session, workflow))

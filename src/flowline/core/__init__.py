@@ -1,0 +1,1 @@
+"""Settings, database, tables and the services that act on them. Imports neither api nor worker."""

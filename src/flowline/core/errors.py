@@ -1,0 +1,111 @@
+"""Errors that carry their HTTP status; the API renders them as `{"error", "detail"}`."""
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class FlowlineError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    @property
+    def error(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(FlowlineError):
+    status_code = 404
+
+
+class Unauthorized(FlowlineError):
+    status_code = 401
+
+
+class Forbidden(FlowlineError):
+    status_code = 403
+
+
+class Conflict(FlowlineError):
+    status_code = 409
+
+
+class WorkflowDisabled(Conflict):
+    pass
+
+
+class WorkflowHasRunningEnrollments(Conflict):
+    pass
+
+
+class CampaignInUse(Conflict):
+    pass
+
+
+class ConsentMissing(Conflict):
+    pass
+
+
+class ReentryNotAllowed(Conflict):
+    pass
+
+
+class TemporalUnavailable(FlowlineError):
+    status_code = 503
+
+
+class ValidationFailed(FlowlineError):
+    """422 with the path of every bad field."""
+
+    status_code = 422
+
+    def __init__(self, errors: Sequence[tuple[Sequence[str | int], str]]) -> None:
+        self.errors = [{"loc": list(loc), "msg": msg} for loc, msg in errors]
+        super().__init__(
+            "; ".join(f"{'.'.join(str(p) for p in loc) or 'body'}: {msg}" for loc, msg in errors)
+        )
+
+    @property
+    def error(self) -> str:
+        return "ValidationError"
+
+    @classmethod
+    def at(cls, loc: Sequence[str | int], msg: str) -> "ValidationFailed":
+        return cls([(loc, msg)])
+
+
+def pydantic_errors(errors: Sequence[Any], prefix: Sequence[str | int] = ()) -> ValidationFailed:
+    """Turn pydantic's errors into ours, with union tags taken out of the paths."""
+    return ValidationFailed(
+        [
+            ((*prefix, *clean_loc(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
+            for e in errors
+        ]
+    )
+
+
+_TAGGED = {"trigger": 1, "goal": 1, "steps": 2}
+_UNION_TAGS = {
+    "wait",
+    "send_email",
+    "http_call",
+    "segment_entered",
+    "segment_left",
+    "event",
+    "segment",
+}
+
+
+def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
+    """`steps.1.wait.duration` → `steps.1.duration`: the union member's tag is noise to a user."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    for field, tag_position in _TAGGED.items():
+        if len(parts) > tag_position + 1 and parts[0] == field:
+            tag = parts[tag_position]
+            if isinstance(tag, str) and tag in _UNION_TAGS:
+                del parts[tag_position]
+    return parts

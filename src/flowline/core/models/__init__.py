@@ -1,0 +1,9 @@
+"""Tables, one module per entity. Importing this package registers them all on the metadata."""
+
+from flowline.core.models.api_keys import ApiKey
+from flowline.core.models.campaigns import Campaign
+from flowline.core.models.enrollments import Delivery, Enrollment
+from flowline.core.models.profiles import Profile
+from flowline.core.models.workflows import Workflow, WorkflowVersion
+
+__all__ = ["ApiKey", "Campaign", "Delivery", "Enrollment", "Profile", "Workflow", "WorkflowVersion"]

@@ -1,0 +1,53 @@
+"""Campaigns: triggered emails with merge tags."""
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import field_validator
+from sqlmodel import Column, Field, SQLModel, Text
+
+from flowline.core.timestamps import UTCDateTime, utcnow
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+CampaignStatus = Literal["draft", "active"]
+# Every campaign Flowline sends is "triggered" (by a workflow step); "broadcast" campaigns can be
+# stored but never chosen by a workflow.
+CampaignType = Literal["triggered", "broadcast"]
+
+
+class CampaignBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    subject: str = Field(min_length=1, max_length=998)
+    html: str = Field(min_length=1, sa_column=Column(Text, nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    from_email: str | None = Field(default=None, max_length=320)
+    status: CampaignStatus = "draft"
+    type: CampaignType = "triggered"
+
+    @field_validator("from_email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _ADDRESS.match(value):
+            raise ValueError("from_email must be an e-mail address")
+        return value
+
+
+class CampaignCreate(CampaignBase):
+    pass
+
+
+class Campaign(CampaignBase, table=True):
+    __tablename__ = "campaigns"
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="draft", max_length=20)  # type: ignore[assignment]
+    type: str = Field(default="triggered", max_length=20)  # type: ignore[assignment]
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class CampaignPublic(CampaignBase):
+    id: int
+    merge_tags: list[str]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,77 @@
+"""Enrollments (one per Temporal execution) and their deliveries (one per executed action step)."""
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Column, Field, SQLModel, Text
+
+from flowline.core.timestamps import UTCDateTime, utcnow
+
+EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
+DeliveryStatus = Literal["sent", "failed", "skipped"]
+ENDED_STATUSES = ("completed", "converted", "exited", "failed")
+
+
+class Enrollment(SQLModel, table=True):
+    __tablename__ = "enrollments"
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: int = Field(foreign_key="workflows.id", index=True, ondelete="CASCADE")
+    version: int
+    profile_id: str = Field(max_length=255, index=True)
+    temporal_workflow_id: str = Field(max_length=600, index=True)
+    # The workflow id is reused by a re-entry; the run id names this enrollment.
+    temporal_run_id: str = Field(max_length=64, unique=True)
+    status: str = Field(default="active", max_length=20, index=True)
+    exit_reason: str | None = Field(default=None, max_length=100)
+    converted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    steps_completed: int = 0
+    test: bool = False
+    started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("enrollment_id", "step_index"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollments.id", index=True, ondelete="CASCADE")
+    step_index: int
+    type: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class DeliveryPublic(SQLModel):
+    step_index: int
+    type: str
+    status: str
+    detail: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EnrollmentPublic(SQLModel):
+    id: int
+    workflow_id: int
+    version: int
+    profile_id: str
+    status: str
+    exit_reason: str | None
+    converted: bool
+    converted_at: datetime | None
+    steps_completed: int
+    test: bool
+    started_at: datetime
+    ended_at: datetime | None
+    temporal_workflow_id: str
+    temporal_run_id: str
+    temporal_ui_url: str
+
+
+class EnrollmentDetail(EnrollmentPublic):
+    deliveries: list[DeliveryPublic]

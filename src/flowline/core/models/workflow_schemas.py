@@ -1,0 +1,59 @@
+"""API shapes of workflows: the definition plus the switch, and what responses add."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from flowline.definitions.workflows import WorkflowDefinition
+
+
+class WorkflowCreate(WorkflowDefinition):
+    enabled: bool = True
+
+
+class WorkflowPublic(WorkflowDefinition):
+    id: int
+    enabled: bool
+    version: int
+    trigger_in_words: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DisableRequest(BaseModel):
+    in_flight: Literal["finish", "exit"] = "finish"
+
+
+class EnrollRequest(BaseModel):
+    profile_id: str
+    test: bool = False
+
+
+class StepStats(BaseModel):
+    index: int
+    type: str
+    executed: int
+    succeeded: int
+    failed: int
+    skipped: int
+
+
+class VersionStats(BaseModel):
+    version: int
+    enrolled: int
+    converted: int
+    conversion_rate: float
+
+
+class WorkflowStats(BaseModel):
+    enrolled: int
+    active: int
+    completed: int
+    converted: int
+    exited: int
+    failed: int
+    skipped_no_consent: int
+    conversion_rate: float
+    steps: list[StepStats]
+    versions: list[VersionStats]

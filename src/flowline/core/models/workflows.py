@@ -1,0 +1,34 @@
+"""Saved automations: the `Workflow` row and its immutable `WorkflowVersion`s."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from flowline.core.timestamps import UTCDateTime, utcnow
+
+
+class Workflow(SQLModel, table=True):
+    __tablename__ = "workflows"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    enabled: bool = True
+    version: int = 1
+    # Triggers are future-only: only activity after this instant may enroll.
+    enabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    skipped_no_consent: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class WorkflowVersion(SQLModel, table=True):
+    """One saved definition; never changed once written. Enrollments run on theirs."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: int = Field(foreign_key="workflows.id", index=True, ondelete="CASCADE")
+    version: int
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

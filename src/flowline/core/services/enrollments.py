@@ -1,0 +1,237 @@
+"""Starting enrollments on Temporal, and reading them back."""
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from flowline.core.database import session_scope
+from flowline.core.errors import (
+    ConsentMissing,
+    NotFound,
+    ReentryNotAllowed,
+    TemporalUnavailable,
+    WorkflowDisabled,
+)
+from flowline.core.models.campaigns import Campaign
+from flowline.core.models.enrollments import (
+    Delivery,
+    Enrollment,
+    EnrollmentDetail,
+    EnrollmentPublic,
+)
+from flowline.core.models.profiles import Profile
+from flowline.core.services.enrollment_records import EnrollmentKey, ensure_enrollment
+from flowline.core.services.workflows import current_definition, get_workflow
+from flowline.core.settings import Settings
+from flowline.definitions.enrollment import (
+    SA_PROFILE_ID,
+    SA_STATUS,
+    SA_VERSION,
+    SA_WORKFLOW_ID,
+    WORKFLOW_TYPE,
+    EnrollmentInput,
+    enrollment_workflow_id,
+    has_consent,
+)
+from flowline.definitions.steps import step_in_words
+from flowline.definitions.triggers import trigger_in_words
+from flowline.definitions.workflows import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class StartResult:
+    enrollment: Enrollment
+    created: bool
+
+
+def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> EnrollmentInput:
+    with session_scope(engine) as session:
+        workflow = get_workflow(session, workflow_id)
+        if not workflow.enabled and not test:
+            raise WorkflowDisabled(
+                f'workflow {workflow_id} is disabled; send {{"test": true}} to enroll for a test'
+            )
+        profile = session.get(Profile, profile_id)
+        if profile is None:
+            raise NotFound(f"profile {profile_id!r} does not exist")
+        definition = current_definition(session, workflow)
+        if not has_consent(profile.properties, definition.consent_property):
+            workflow.skipped_no_consent += 1
+            session.add(workflow)
+            raise ConsentMissing(
+                f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
+            )
+        if definition.reentry == "never" and _has_enrolled(session, workflow_id, profile_id):
+            raise ReentryNotAllowed(
+                f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
+            )
+        return EnrollmentInput(
+            workflow_id=workflow_id,
+            version=workflow.version,
+            profile_id=profile_id,
+            definition=definition,
+            campaign_names=_campaign_names(session, definition),
+            test=test,
+        )
+
+
+def _has_enrolled(session: Session, workflow_id: int, profile_id: str) -> bool:
+    return (
+        session.exec(
+            select(Enrollment.id).where(
+                Enrollment.workflow_id == workflow_id, Enrollment.profile_id == profile_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def _campaign_names(session: Session, definition: WorkflowDefinition) -> dict[int, str]:
+    ids = [step.campaign_id for _, step in definition.email_steps()]
+    if not ids:
+        return {}
+    rows = session.exec(select(Campaign).where(col(Campaign.id).in_(ids)))
+    return {c.id: c.name for c in rows if c.id is not None}
+
+
+def describe(input: EnrollmentInput) -> str:
+    """Static details shown in the Temporal Web UI: the snapshot in words."""
+    definition = input.definition
+    lines = [
+        f"**{definition.name}** (workflow {input.workflow_id}, version {input.version})",
+        f"- trigger: {trigger_in_words(definition.trigger)}",
+        f"- consent: {definition.consent_property or '-'}",
+        f"- exit on goal: {'yes' if definition.exit_on_goal else 'no'}",
+    ]
+    lines += [f"{i + 1}. {step_in_words(step)}" for i, step in enumerate(definition.steps)]
+    return "\n".join(lines)
+
+
+async def start_enrollment(
+    engine: Engine,
+    client: Client,
+    settings: Settings,
+    workflow_id: int,
+    profile_id: str,
+    *,
+    test: bool = False,
+) -> StartResult:
+    """Enroll a profile; a duplicate while one runs is a no-op returning the running one."""
+    input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
+    temporal_id = enrollment_workflow_id(workflow_id, profile_id)
+    never = input.definition.reentry == "never"
+    try:
+        handle = await client.start_workflow(
+            WORKFLOW_TYPE,
+            input,
+            id=temporal_id,
+            task_queue=settings.task_queue,
+            # USE_EXISTING: a duplicate trigger must not restart a running enrollment.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=(
+                WorkflowIDReusePolicy.REJECT_DUPLICATE
+                if never
+                else WorkflowIDReusePolicy.ALLOW_DUPLICATE
+            ),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
+                    SearchAttributePair(SA_PROFILE_ID, profile_id),
+                    SearchAttributePair(SA_VERSION, input.version),
+                    SearchAttributePair(SA_STATUS, "active"),
+                ]
+            ),
+            static_summary=f"{input.definition.name} → profile {profile_id}",
+            static_details=describe(input),
+        )
+    except WorkflowAlreadyStartedError:
+        raise ReentryNotAllowed(
+            f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
+        ) from None
+    except RPCError as error:
+        raise TemporalUnavailable(f"Temporal did not accept the enrollment: {error}") from None
+    assert handle.result_run_id is not None
+    key = EnrollmentKey(
+        workflow_id=workflow_id,
+        version=input.version,
+        profile_id=profile_id,
+        temporal_workflow_id=temporal_id,
+        run_id=handle.result_run_id,
+        test=test,
+    )
+    enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    return StartResult(enrollment, created)
+
+
+def temporal_ui_url(settings: Settings, enrollment: Enrollment) -> str:
+    return (
+        f"{settings.temporal_ui_url.rstrip('/')}/namespaces/"
+        f"{quote(settings.temporal_namespace, safe='')}/workflows/"
+        f"{quote(enrollment.temporal_workflow_id, safe='')}/"
+        f"{quote(enrollment.temporal_run_id, safe='')}/history"
+    )
+
+
+def to_public(settings: Settings, enrollment: Enrollment) -> EnrollmentPublic:
+    return EnrollmentPublic.model_validate(
+        {
+            **enrollment.model_dump(),
+            "converted": enrollment.converted_at is not None,
+            "temporal_ui_url": temporal_ui_url(settings, enrollment),
+        }
+    )
+
+
+def get_enrollment(session: Session, enrollment_id: int) -> Enrollment:
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise NotFound(f"enrollment {enrollment_id} does not exist")
+    return enrollment
+
+
+def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> EnrollmentDetail:
+    deliveries = session.exec(
+        select(Delivery)
+        .where(Delivery.enrollment_id == enrollment.id)
+        .order_by(col(Delivery.step_index))
+    )
+    return EnrollmentDetail.model_validate(
+        {
+            **to_public(settings, enrollment).model_dump(),
+            "deliveries": [d.model_dump() for d in deliveries],
+        }
+    )
+
+
+def page_enrollments(
+    session: Session,
+    *,
+    workflow_id: int | None = None,
+    profile_id: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Enrollment], int]:
+    """Newest first, with the total that matches the filters."""
+    conditions = []
+    if workflow_id is not None:
+        conditions.append(col(Enrollment.workflow_id) == workflow_id)
+    if profile_id is not None:
+        conditions.append(col(Enrollment.profile_id) == profile_id)
+    if status is not None:
+        conditions.append(col(Enrollment.status) == status)
+    total = session.exec(select(func.count()).select_from(Enrollment).where(*conditions)).one()
+    query = select(Enrollment).where(*conditions).order_by(col(Enrollment.id).desc())
+    return list(session.exec(query.offset(offset).limit(limit))), total

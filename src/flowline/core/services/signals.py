@@ -1,0 +1,99 @@
+"""Telling running enrollments something: the goal was reached, or they must exit.
+
+Signal-only: a signal never starts an enrollment, and a "not found" just means it already ended.
+"""
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from flowline.core.database import session_scope
+from flowline.core.errors import TemporalUnavailable
+from flowline.core.models.enrollments import Enrollment
+from flowline.core.models.workflows import WorkflowVersion
+from flowline.definitions.enrollment import EXIT_SIGNAL, GOAL_SIGNAL, ExitRequest, GoalReached
+from flowline.definitions.triggers import EventGoal
+from flowline.definitions.workflows import WorkflowDefinition
+
+
+def _running(engine: Engine, **filters: Any) -> list[tuple[Enrollment, WorkflowDefinition]]:
+    with session_scope(engine) as session:
+        query = (
+            select(Enrollment, WorkflowVersion)
+            .join(
+                WorkflowVersion,
+                (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
+                & (col(WorkflowVersion.version) == col(Enrollment.version)),
+            )
+            .where(Enrollment.status == "active")
+        )
+        for name, value in filters.items():
+            query = query.where(getattr(Enrollment, name) == value)
+        return [
+            (enrollment, WorkflowDefinition.model_validate(version.definition))
+            for enrollment, version in session.exec(query)
+        ]
+
+
+async def _signal(client: Client, enrollment: Enrollment, name: str, payload: Any) -> bool:
+    handle = client.get_workflow_handle(
+        enrollment.temporal_workflow_id, run_id=enrollment.temporal_run_id
+    )
+    try:
+        await handle.signal(name, payload)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return False  # it ended meanwhile
+        raise TemporalUnavailable(f"Temporal did not accept the signal: {error}") from None
+    return True
+
+
+async def deliver_goal(
+    engine: Engine,
+    client: Client,
+    profile_id: str,
+    event: str,
+    properties: dict[str, Any] | None = None,
+    *,
+    event_id: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Signal the profile's running enrollments whose event goal this event meets."""
+    running = await asyncio.to_thread(_running, engine, profile_id=profile_id)
+    goal = GoalReached(event_id=event_id, event=event, at=at)
+    delivered = 0
+    for enrollment, definition in running:
+        if isinstance(definition.goal, EventGoal) and definition.goal.matches(
+            event, properties or {}
+        ):
+            delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
+    return delivered
+
+
+async def deliver_segment_goal(
+    engine: Engine, client: Client, profile_id: str, segment_id: int
+) -> int:
+    """Signal the profile's running enrollments whose goal is entering this segment."""
+    running = await asyncio.to_thread(_running, engine, profile_id=profile_id)
+    goal = GoalReached(event=f"segment_entered:{segment_id}")
+    delivered = 0
+    for enrollment, definition in running:
+        target = getattr(definition.goal, "segment_entered", None)
+        if target == segment_id:
+            delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
+    return delivered
+
+
+async def exit_enrollments(engine: Engine, client: Client, reason: str, **filters: Any) -> int:
+    """End running enrollments now (e.g. `workflow_id=3`, reason "disabled")."""
+    running = await asyncio.to_thread(_running, engine, **filters)
+    request = ExitRequest(reason=reason)
+    ended = 0
+    for enrollment, _ in running:
+        ended += await _signal(client, enrollment, EXIT_SIGNAL, request)
+    return ended

@@ -1,0 +1,1 @@
+"""Pure definitions: workflow definitions, merge tags, templates. No I/O here."""

@@ -1,0 +1,36 @@
+"""Durations as the API accepts them: ISO-8601 (`P1D`, `PT30M`) or a number of seconds."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("duration must be greater than zero")
+    return value
+
+
+def _iso8601(value: timedelta) -> str:
+    """Serialise as ISO-8601 seconds (`PT90S`) so a snapshot round-trips exactly."""
+    seconds = value.total_seconds()
+    text = f"{seconds:.6f}".rstrip("0").rstrip(".")
+    return f"PT{text}S"
+
+
+# pydantic parses both forms; serialising to ISO keeps the API output readable.
+PositiveDuration = Annotated[
+    timedelta, AfterValidator(_positive), PlainSerializer(_iso8601, return_type=str)
+]
+
+
+def humanize(value: timedelta) -> str:
+    """`2 days 3 hours` — for summaries in the Temporal Web UI."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"

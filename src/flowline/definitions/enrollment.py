@@ -1,0 +1,80 @@
+"""The contract between whoever starts an enrollment (core) and `EnrollmentWorkflow` (worker).
+
+Names, search attributes and payloads live here so that core can start and signal enrollments
+without importing the worker.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from temporalio.common import SearchAttributeKey
+
+from flowline.definitions.workflows import WorkflowDefinition
+
+WORKFLOW_TYPE = "EnrollmentWorkflow"
+GOAL_SIGNAL = "goal_reached"
+EXIT_SIGNAL = "exit"
+PROGRESS_QUERY = "progress"
+
+SA_WORKFLOW_ID = SearchAttributeKey.for_int("FlowlineWorkflowId")
+SA_PROFILE_ID = SearchAttributeKey.for_keyword("FlowlineProfileId")
+SA_VERSION = SearchAttributeKey.for_int("FlowlineVersion")
+SA_STATUS = SearchAttributeKey.for_keyword("FlowlineStatus")
+SEARCH_ATTRIBUTES = (SA_WORKFLOW_ID, SA_PROFILE_ID, SA_VERSION, SA_STATUS)
+
+EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
+
+
+def enrollment_workflow_id(workflow_id: int, profile_id: str) -> str:
+    """At most one running enrollment per (workflow, profile): the id says so."""
+    return f"enroll:{workflow_id}:{profile_id}"
+
+
+class EnrollmentInput(BaseModel):
+    """Everything the enrollment runs on: the definition as it was when the profile enrolled."""
+
+    workflow_id: int
+    version: int
+    profile_id: str
+    definition: WorkflowDefinition
+    campaign_names: dict[int, str] = {}
+    test: bool = False
+
+
+class GoalReached(BaseModel):
+    """The profile reached the workflow's goal; `event_id` de-duplicates repeated deliveries."""
+
+    event_id: str | None = None
+    event: str | None = None
+    at: datetime | None = None
+
+
+class ExitRequest(BaseModel):
+    reason: str
+
+
+class Progress(BaseModel):
+    status: EnrollmentStatus
+    step_index: int
+    steps: int
+    details: str
+    converted: bool
+    exit_reason: str | None = None
+
+
+class EnrollmentOutcome(BaseModel):
+    status: EnrollmentStatus
+    reason: str | None = None
+    steps_completed: int
+    converted_at: datetime | None = None
+
+
+def has_consent(properties: dict[str, Any], consent_property: str | None) -> bool:
+    """Consent is a boolean profile property; `None` means consent is not taken into account."""
+    if consent_property is None:
+        return True
+    value = properties.get(consent_property)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return value is True or (type(value) is int and value == 1)

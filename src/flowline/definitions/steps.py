@@ -1,0 +1,101 @@
+"""The step types of a workflow: one discriminated union, extended by adding a `type`."""
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, JsonValue, field_validator
+
+from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.triggers import NonEmptyStr, StrictModel
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # \Z: $ would allow a trailing \n
+
+
+class WaitStep(StrictModel):
+    type: Literal["wait"]
+    duration: PositiveDuration
+
+
+class MergeTagMapping(StrictModel):
+    """Where a campaign merge tag takes its value: a profile property, else the default.
+
+    A default of a single space means "blank": the tag renders as an empty string.
+    """
+
+    property: NonEmptyStr
+    default: str = ""
+
+
+class SendEmailStep(StrictModel):
+    type: Literal["send_email"]
+    campaign_id: int
+    email_property: NonEmptyStr = "email"
+    merge_tags: dict[str, MergeTagMapping] = Field(default_factory=dict)
+
+
+class HttpCallStep(StrictModel):
+    type: Literal["http_call"]
+    method: str = "POST"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: JsonValue = None
+    timeout: PositiveDuration = timedelta(seconds=10)
+    on_failure: Literal["continue", "exit"] = "continue"
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        method = value.strip().upper()
+        if method not in HTTP_METHODS:
+            raise ValueError(f"method must be one of {', '.join(HTTP_METHODS)}")
+        return method
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        # Merge tags may stand anywhere in the URL: check its shape with them filled in.
+        probe = _TAG.sub("x", value.strip())
+        try:
+            parts = urlsplit(probe)
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError as error:
+            raise ValueError(f"malformed URL: {error}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("url must be an absolute http:// or https:// URL")
+        # urlsplit silently drops tabs and line breaks: refuse any whitespace or control character.
+        if any(c.isspace() or not c.isprintable() for c in probe):
+            raise ValueError("malformed URL: whitespace or control character")
+        return value.strip()
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"invalid header name {name!r}")
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _bounded_timeout(cls, value: timedelta) -> timedelta:
+        if value > timedelta(minutes=5):
+            raise ValueError("timeout must be at most 5 minutes")
+        return value
+
+
+Step = Annotated[WaitStep | SendEmailStep | HttpCallStep, Field(discriminator="type")]
+ActionStep = SendEmailStep | HttpCallStep
+
+
+def step_in_words(step: Any) -> str:
+    if isinstance(step, WaitStep):
+        from flowline.definitions.durations import humanize
+
+        return f"wait {humanize(step.duration)}"
+    if isinstance(step, SendEmailStep):
+        return f"send email (campaign {step.campaign_id})"
+    return f"{step.method} {step.url}"

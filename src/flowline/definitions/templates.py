@@ -1,0 +1,124 @@
+"""Merge tags: find them in campaign templates and render them safely.
+
+Rendering uses Jinja2's sandbox: a template can read values, never call into Python. HTML bodies
+are auto-escaped, so a profile value like `<script>` arrives as text.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from flowline.definitions.steps import MergeTagMapping
+
+_TEXT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_HTML = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
+BLANK_DEFAULT = " "
+
+
+class TemplateError(ValueError):
+    """A template that does not parse; the message says where."""
+
+
+def merge_tags_in(*templates: str | None) -> list[str]:
+    """The merge tags (`{{ first_name }}`) used by the given templates, sorted."""
+    names: set[str] = set()
+    for source in templates:
+        if not source:
+            continue
+        try:
+            names |= meta.find_undeclared_variables(_TEXT.parse(source))
+        except TemplateSyntaxError as error:
+            raise TemplateError(f"line {error.lineno}: {error.message}") from None
+    return sorted(names)
+
+
+def merge_values(
+    mapping: Mapping[str, MergeTagMapping], properties: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each tag's value: the profile property, or the default when missing or empty.
+
+    A default of a single space means "blank".
+    """
+    values: dict[str, str] = {}
+    for tag, source in mapping.items():
+        raw = properties.get(source.property)
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            values[tag] = "" if source.default == BLANK_DEFAULT else source.default
+        else:
+            values[tag] = raw if isinstance(raw, str) else json.dumps(raw)
+    return values
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str | None
+
+
+def render_email(
+    subject: str, html: str, text: str | None, values: Mapping[str, str]
+) -> RenderedEmail:
+    return RenderedEmail(
+        # A subject is a header: never let a value add a line to it.
+        subject=" ".join(_TEXT.from_string(subject).render(values).split()),
+        html=_HTML.from_string(html).render(values),
+        text=_TEXT.from_string(text).render(values) if text else None,
+    )
+
+
+def _render_text(source: str, context: Mapping[str, Any]) -> str:
+    return _TEXT.from_string(source).render(context)
+
+
+def render_url(url: str, context: Mapping[str, Any]) -> str:
+    """Merge tags in a URL are percent-encoded, so a value cannot change the URL's shape."""
+    quoted = {key: quote(_as_text(value), safe="") for key, value in context.items()}
+    return _render_text(url, quoted)
+
+
+def render_headers(headers: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, str]:
+    """Header values with merge tags; line breaks are removed to prevent header injection."""
+    texts = {key: _as_text(value) for key, value in context.items()}
+    return {
+        name: " ".join(_render_text(value, texts).splitlines()).strip()
+        for name, value in headers.items()
+    }
+
+
+def render_json(body: Any, context: Mapping[str, Any]) -> Any:
+    """Render a JSON body value by value: a profile value can never break the JSON.
+
+    A string that is exactly one merge tag (`"{{ age }}"`) takes the property's own JSON value
+    (number, boolean, list...); any other string is rendered as text.
+    """
+    if isinstance(body, dict):
+        return {key: render_json(value, context) for key, value in body.items()}
+    if isinstance(body, list):
+        return [render_json(value, context) for value in body]
+    if isinstance(body, str):
+        name = _single_tag(body)
+        if name is not None and name in context:
+            return context[name]
+        return _render_text(body, {key: _as_text(value) for key, value in context.items()})
+    return body
+
+
+def _single_tag(source: str) -> str | None:
+    stripped = source.strip()
+    if stripped.startswith("{{") and stripped.endswith("}}"):
+        inner = stripped[2:-2].strip()
+        if inner.isidentifier():
+            return inner
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,1 @@
+"""The Temporal worker: `EnrollmentWorkflow` and the activities it calls."""

@@ -1,0 +1,1 @@
+"""Activities: each action step is one activity that checks consent, acts and records."""

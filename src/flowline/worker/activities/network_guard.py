@@ -1,0 +1,39 @@
+"""The SSRF guard: HTTP steps may only reach public addresses unless the operator allows more.
+
+The check is made on the resolved address, and the request is then sent to that very address, so
+a name that resolves differently a moment later (DNS rebinding) cannot slip through.
+"""
+
+import asyncio
+import ipaddress
+import socket
+
+
+class TargetRefused(Exception):
+    """The target resolves to an address HTTP steps may not reach."""
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def resolve_target(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to: the first one the name resolves to, if it may be reached."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+    except socket.gaierror as error:
+        raise OSError(f"cannot resolve {host}: {error}") from None
+    addresses = [str(info[4][0]) for info in infos]
+    if not allow_private:
+        refused = [a for a in addresses if not is_public(a)]
+        if refused:
+            raise TargetRefused(
+                f"{host} resolves to a non-public address ({refused[0]}); "
+                "set FLOWLINE_HTTP_ALLOW_PRIVATE_NETWORKS=true to allow it"
+            )
+    return addresses[0]

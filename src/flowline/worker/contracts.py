@@ -1,0 +1,65 @@
+"""Activity inputs and results: one typed object each, so fields can be added later."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from flowline.definitions.enrollment import EnrollmentStatus
+from flowline.definitions.steps import HttpCallStep, SendEmailStep
+
+
+class EnrollmentRef(BaseModel):
+    """Which enrollment an activity acts for; the run id tells re-entries apart."""
+
+    workflow_id: int
+    version: int
+    profile_id: str
+    temporal_workflow_id: str
+    run_id: str
+    test: bool = False
+
+
+class SendEmailInput(BaseModel):
+    enrollment: EnrollmentRef
+    step_index: int
+    step: SendEmailStep
+    consent_property: str | None
+
+
+class HttpCallInput(BaseModel):
+    enrollment: EnrollmentRef
+    step_index: int
+    step: HttpCallStep
+    consent_property: str | None
+
+
+class StepResult(BaseModel):
+    """`consent_withdrawn` and `profile_deleted` end the enrollment; the others do not."""
+
+    outcome: str  # sent | failed | skipped | consent_withdrawn | profile_deleted
+    detail: str = ""
+
+    @property
+    def ends_enrollment(self) -> bool:
+        return self.outcome in ("consent_withdrawn", "profile_deleted")
+
+
+class ConversionInput(BaseModel):
+    enrollment: EnrollmentRef
+    converted_at: datetime
+
+
+class FinishInput(BaseModel):
+    enrollment: EnrollmentRef
+    status: EnrollmentStatus
+    reason: str | None
+    steps_completed: int
+    converted_at: datetime | None
+
+
+# Activity names: the workflow calls activities by name, so it never imports their modules
+# (SMTP, HTTP and database code stay out of the workflow sandbox).
+SEND_EMAIL = "send_email"
+HTTP_CALL = "http_call"
+RECORD_CONVERSION = "record_conversion"
+FINISH_ENROLLMENT = "finish_enrollment"

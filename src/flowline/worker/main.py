@@ -1,0 +1,59 @@
+"""Build and run the worker: the enrollment workflow and its activities on one task queue."""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from flowline.core.database import make_engine
+from flowline.core.settings import Settings
+from flowline.core.temporal import connect, register_search_attributes
+from flowline.worker.activities.email import EmailActivities, SmtpConfig
+from flowline.worker.activities.http import HttpActivities, HttpRetryConfig
+from flowline.worker.activities.records import RecordActivities
+from flowline.worker.workflows import EnrollmentWorkflow
+
+
+def build_activities(
+    settings: Settings, engine: Engine, http_client: httpx.AsyncClient
+) -> Sequence[Any]:
+    email = EmailActivities(engine, SmtpConfig.from_settings(settings))
+    http = HttpActivities(engine, http_client, HttpRetryConfig.from_settings(settings))
+    records = RecordActivities(engine)
+    return [
+        email.send_email,
+        http.http_call,
+        records.record_conversion,
+        records.finish_enrollment,
+    ]
+
+
+def build_worker(
+    client: Client, settings: Settings, engine: Engine, http_client: httpx.AsyncClient
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[EnrollmentWorkflow],
+        activities=build_activities(settings, engine, http_client),
+        max_concurrent_activities=100,
+    )
+
+
+async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
+    """Run until cancelled; long-lived clients open once here."""
+    engine = engine or make_engine(settings.resolved_database_url)
+    client = await connect(settings)
+    await register_search_attributes(client, settings.temporal_namespace)
+    # Redirects are not followed: a 3xx is the target's answer, recorded as such.
+    async with httpx.AsyncClient(follow_redirects=False) as http_client:
+        worker = build_worker(client, settings, engine, http_client)
+        try:
+            await worker.run()
+        except asyncio.CancelledError:
+            await worker.shutdown()
+            raise

@@ -1,0 +1,102 @@
+"""Real components for the tests that cross a process boundary.
+
+A Temporal dev server (session-wide), SQLite and — when FLOWLINE_TEST_DATABASE_URL is set —
+PostgreSQL, a real SMTP server and a real HTTP server on 127.0.0.1. Each test gets a fresh task
+queue, empty tables, and a worker of its own.
+"""
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+from temporalio.testing import WorkflowEnvironment
+
+import flowline.core.models  # noqa: F401 - registers the tables
+from flowline.core.database import make_engine, migrate
+from flowline.definitions.enrollment import SEARCH_ATTRIBUTES
+from tests.support.flowline_harness import Flowline, running_flowline
+from tests.support.http_target import HttpTarget
+from tests.support.mailbox import Mailbox
+
+BIN = Path(sys.executable).parent
+TEST_DATABASE_URL = os.environ.get("FLOWLINE_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "flowline.db"
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        assert TEST_DATABASE_URL is not None
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_engine: Engine) -> Iterator[Engine]:
+    yield db_engine
+    with db_engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=list(SEARCH_ATTRIBUTES),
+        dev_server_extra_args=["--headless", "--log-level", "error"],
+        ip="127.0.0.1",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def http_target() -> Iterator[HttpTarget]:
+    target = HttpTarget()
+    target.start()
+    yield target
+    target.stop()
+
+
+@pytest.fixture
+async def flowline(
+    engine: Engine,
+    dev_server: WorkflowEnvironment,
+    mailbox: Mailbox,
+    http_target: HttpTarget,
+    tmp_path: Path,
+) -> AsyncIterator[Flowline]:
+    """The whole product in-process: API (ASGI), worker, Temporal, SMTP and HTTP targets."""
+    address = dev_server.client.service_client.config.target_host
+    async with running_flowline(
+        engine=engine,
+        temporal_address=address,
+        mailbox=mailbox,
+        http_target=http_target,
+        data_dir=tmp_path,
+        task_queue=f"test-{uuid.uuid4().hex[:12]}",
+    ) as harness:
+        yield harness

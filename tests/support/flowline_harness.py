@@ -1,0 +1,132 @@
+"""Flowline assembled for a test, plus the few calls every scenario makes through the API."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from flowline.api.app import create_app
+from flowline.core.settings import Settings
+from flowline.core.temporal import connect
+from flowline.worker.main import build_worker
+from tests.support.http_target import HttpTarget
+from tests.support.mailbox import Mailbox
+
+ADMIN_KEY = "test-admin-key"
+ENDED = ("completed", "converted", "exited", "failed")
+
+
+@dataclass
+class Flowline:
+    settings: Settings
+    engine: Engine
+    temporal: Client
+    api: httpx.AsyncClient
+    mailbox: Mailbox
+    http_target: HttpTarget
+
+    async def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.api.post(path, json=body, **kwargs)
+
+    async def campaign(self, **fields: Any) -> dict[str, Any]:
+        body = {
+            "name": "Welcome #1",
+            "subject": "Welcome, {{ first_name }}!",
+            "html": "<p>Hello {{ first_name }}, see you in {{ city }}.</p>",
+            "text": "Hello {{ first_name }}, see you in {{ city }}.",
+            "from_email": "hello@flowline.test",
+            "status": "active",
+            **fields,
+        }
+        response = await self.post("/v1/campaigns", body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def workflow(self, **fields: Any) -> dict[str, Any]:
+        body = {
+            "name": "Welcome series",
+            "trigger": {"type": "event", "event": "registered"},
+            "consent_property": None,
+            "steps": [],
+            **fields,
+        }
+        response = await self.post("/v1/workflows", body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def profile(self, profile_id: str, **properties: Any) -> dict[str, Any]:
+        response = await self.api.put(f"/v1/profiles/{profile_id}", json={"properties": properties})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def enroll(self, workflow_id: int, profile_id: str, **extra: Any) -> httpx.Response:
+        return await self.post(
+            f"/v1/workflows/{workflow_id}/enrollments", {"profile_id": profile_id, **extra}
+        )
+
+    async def enrollment(self, enrollment_id: int) -> dict[str, Any]:
+        response = await self.api.get(f"/v1/enrollments/{enrollment_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def ended(self, enrollment_id: int, timeout: float = 30) -> dict[str, Any]:
+        """Wait until the enrollment has ended (as the database records it)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = await self.enrollment(enrollment_id)
+            if found["status"] in ENDED:
+                return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"enrollment still {found['status']}: {found}")
+            await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def running_flowline(
+    *,
+    engine: Engine,
+    temporal_address: str,
+    mailbox: Mailbox,
+    http_target: HttpTarget,
+    data_dir: Path,
+    task_queue: str,
+    **overrides: Any,
+) -> AsyncIterator[Flowline]:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=str(engine.url.render_as_string(hide_password=False)),
+        temporal_address=temporal_address,
+        task_queue=task_queue,
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        http_allow_private_networks=True,
+        http_initial_retry_seconds=0.2,
+        http_max_retry_seconds=1.0,
+        http_max_attempts=3,
+        bootstrap_admin_key=ADMIN_KEY,
+        **overrides,
+    )
+    temporal = await connect(settings)
+    app = create_app(settings, engine=engine, temporal_client=temporal)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(follow_redirects=False) as http_client,
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://flowline.test",
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        ) as api,
+    ):
+        worker = build_worker(temporal, settings, engine, http_client)
+        task = asyncio.create_task(worker.run())
+        try:
+            yield Flowline(settings, engine, temporal, api, mailbox, http_target)
+        finally:
+            await worker.shutdown()
+            await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,80 @@
+"""A real HTTP server on 127.0.0.1 that records requests and answers from a script."""
+
+import asyncio
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class HttpTarget:
+    """`script(path, [503, 200])` makes the next requests to `path` answer those statuses."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self._scripts: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+        target = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with target._lock:
+                    target.requests.append(
+                        Received(self.command, self.path, dict(self.headers.items()), body)
+                    )
+                    script = target._scripts.get(self.path.split("?")[0], [])
+                    status = script.pop(0) if script else 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                payload = json.dumps({"status": status}).encode()
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def script(self, path: str, statuses: list[int]) -> None:
+        with self._lock:
+            self._scripts[path] = list(statuses)
+
+    def to(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path.split("?")[0] == path]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    async def wait_for(self, path: str, count: int, timeout: float = 30) -> list[Received]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.to(path)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} request(s) to {path}, got {self.to(path)}")
+            await asyncio.sleep(0.05)
+        return self.to(path)
