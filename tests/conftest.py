@@ -30,7 +30,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "flowline.db"
         engine = make_engine(f"sqlite:///{path}")
@@ -82,16 +84,24 @@ def http_target() -> Iterator[HttpTarget]:
 
 
 @pytest.fixture
+def flowline_settings() -> dict[str, object]:
+    """Settings a test module overrides (e.g. `http_allow_private_networks`)."""
+    return {}
+
+
+@pytest.fixture
 async def flowline(
     engine: Engine,
     dev_server: WorkflowEnvironment,
     mailbox: Mailbox,
     http_target: HttpTarget,
     tmp_path: Path,
+    flowline_settings: dict[str, object],
 ) -> AsyncIterator[Flowline]:
     """The whole product in-process: API (ASGI), worker, Temporal, SMTP and HTTP targets."""
     address = dev_server.client.service_client.config.target_host
     async with running_flowline(
+        **flowline_settings,
         engine=engine,
         temporal_address=address,
         mailbox=mailbox,

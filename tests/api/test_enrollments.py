@@ -1,20 +1,10 @@
 """Manual enrollments through the API, run by a real worker on a real Temporal dev server."""
 
+import asyncio
+
+from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.mailbox import body_of
-
-
-def email_step(campaign_id: int, **extra: object) -> dict[str, object]:
-    return {
-        "type": "send_email",
-        "campaign_id": campaign_id,
-        "email_property": "email",
-        "merge_tags": {
-            "first_name": {"property": "first_name", "default": "there"},
-            "city": {"property": "city", "default": " "},
-        },
-        **extra,
-    }
 
 
 async def test_manual_enrollment_sends_rendered_mail_and_http_call(flowline: Flowline) -> None:
@@ -27,8 +17,11 @@ async def test_manual_enrollment_sends_rendered_mail_and_http_call(flowline: Flo
                 "method": "POST",
                 "url": flowline.http_target.url("/crm/tasks?who={{ profile_id }}"),
                 "headers": {"X-Profile": "{{ first_name }}"},
-                "body": {"profile": "{{ profile_id }}", "note": "{{ first_name }} says \"hi\"",
-                         "age": "{{ age }}"},
+                "body": {
+                    "profile": "{{ profile_id }}",
+                    "note": '{{ first_name }} says "hi"',
+                    "age": "{{ age }}",
+                },
             },
         ]
     )
@@ -55,3 +48,126 @@ async def test_manual_enrollment_sends_rendered_mail_and_http_call(flowline: Flo
     assert enrollment["temporal_ui_url"].endswith(
         f"/namespaces/default/workflows/enroll%3A{workflow['id']}%3Ap-1/{run_id}/history"
     )
+
+
+async def test_duplicate_manual_enrollment_while_running_leaves_one(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(steps=[wait_step("PT1H")])
+    await flowline.profile("p-dup")
+
+    first = await flowline.enroll(workflow["id"], "p-dup")
+    second = await flowline.enroll(workflow["id"], "p-dup")
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    listing = await flowline.api.get(f"/v1/workflows/{workflow['id']}/enrollments")
+    assert listing.json()["total"] == 1
+
+
+async def test_enrollment_keeps_its_version_after_the_workflow_is_edited(
+    flowline: Flowline,
+) -> None:
+    target = flowline.http_target
+    body = {
+        "name": "Versioned",
+        "trigger": {"type": "event", "event": "registered"},
+        "steps": [wait_step(1), http_step(target.url("/v1-hook"))],
+    }
+    workflow = await flowline.workflow(**body)
+    await flowline.profile("p-ver")
+    enrolled = (await flowline.enroll(workflow["id"], "p-ver")).json()
+
+    edited = await flowline.api.put(
+        f"/v1/workflows/{workflow['id']}",
+        json={**body, "steps": [wait_step(1), http_step(target.url("/v2-hook"))]},
+    )
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+
+    ended = await flowline.ended(enrolled["id"])
+    assert ended["status"] == "completed" and ended["version"] == 1
+    assert len(target.to("/v1-hook")) == 1 and target.to("/v2-hook") == []
+
+
+async def test_visibility_query_finds_the_enrollment_by_profile(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(steps=[wait_step("PT1H")])
+    await flowline.profile("p-visible")
+    enrolled = (await flowline.enroll(workflow["id"], "p-visible")).json()
+
+    found = []
+    for _ in range(50):  # visibility is eventually consistent
+        found = [
+            w
+            async for w in flowline.temporal.list_workflows(
+                f"FlowlineProfileId='p-visible' AND FlowlineWorkflowId={workflow['id']}"
+            )
+        ]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert [w.run_id for w in found] == [enrolled["temporal_run_id"]]
+    assert found[0].workflow_type == "EnrollmentWorkflow"
+
+
+async def test_test_enrollment_on_a_disabled_workflow(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(enabled=False, steps=[])
+    await flowline.profile("p-test")
+
+    refused = await flowline.enroll(workflow["id"], "p-test")
+    assert refused.status_code == 409 and refused.json()["error"] == "WorkflowDisabled"
+
+    accepted = await flowline.enroll(workflow["id"], "p-test", test=True)
+    assert accepted.status_code == 201
+    assert (await flowline.ended(accepted.json()["id"]))["test"] is True
+    stats = (await flowline.api.get(f"/v1/workflows/{workflow['id']}/stats")).json()
+    assert stats["enrolled"] == 0  # test enrollments stay out of the figures
+
+
+async def test_profile_without_consent_is_not_enrolled_and_counted(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(consent_property="email_optin", steps=[])
+    await flowline.profile("p-no", email_optin=False)
+
+    response = await flowline.enroll(workflow["id"], "p-no")
+
+    assert response.status_code == 409 and response.json()["error"] == "ConsentMissing"
+    stats = (await flowline.api.get(f"/v1/workflows/{workflow['id']}/stats")).json()
+    assert stats["skipped_no_consent"] == 1 and stats["enrolled"] == 0
+
+
+async def test_reentry_never_refuses_a_second_enrollment(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(reentry="never", steps=[])
+    await flowline.profile("p-once")
+    first = await flowline.enroll(workflow["id"], "p-once")
+    await flowline.ended(first.json()["id"])
+
+    again = await flowline.enroll(workflow["id"], "p-once")
+
+    assert again.status_code == 409 and again.json()["error"] == "ReentryNotAllowed"
+
+
+async def test_reentry_after_completion_starts_a_new_run(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(steps=[http_step(flowline.http_target.url("/again"))])
+    await flowline.profile("p-again")
+    first = (await flowline.enroll(workflow["id"], "p-again")).json()
+    await flowline.ended(first["id"])
+
+    second = await flowline.enroll(workflow["id"], "p-again")
+
+    assert second.status_code == 201
+    await flowline.ended(second.json()["id"])
+    keys = {r.headers["Idempotency-Key"] for r in flowline.http_target.to("/again")}
+    assert len(keys) == 2  # the run id tells the two enrollments apart
+
+
+async def test_disable_with_exit_ends_running_enrollments(flowline: Flowline) -> None:
+    workflow = await flowline.workflow(steps=[wait_step("P1D"), wait_step("P1D")])
+    await flowline.profile("p-exit")
+    enrolled = (await flowline.enroll(workflow["id"], "p-exit")).json()
+
+    refused = await flowline.api.delete(f"/v1/workflows/{workflow['id']}")
+    assert refused.status_code == 409
+    response = await flowline.post(f"/v1/workflows/{workflow['id']}/disable", {"in_flight": "exit"})
+    assert response.status_code == 200 and response.json()["enabled"] is False
+
+    ended = await flowline.ended(enrolled["id"])
+    assert (ended["status"], ended["exit_reason"]) == ("exited", "disabled")
+    deleted = await flowline.api.delete(f"/v1/workflows/{workflow['id']}")
+    assert deleted.status_code == 204

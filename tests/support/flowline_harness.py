@@ -98,20 +98,20 @@ async def running_flowline(
     task_queue: str,
     **overrides: Any,
 ) -> AsyncIterator[Flowline]:
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=str(engine.url.render_as_string(hide_password=False)),
-        temporal_address=temporal_address,
-        task_queue=task_queue,
-        smtp_host="127.0.0.1",
-        smtp_port=mailbox.port,
-        http_allow_private_networks=True,
-        http_initial_retry_seconds=0.2,
-        http_max_retry_seconds=1.0,
-        http_max_attempts=3,
-        bootstrap_admin_key=ADMIN_KEY,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "temporal_address": temporal_address,
+        "task_queue": task_queue,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": mailbox.port,
+        "http_allow_private_networks": True,
+        "http_initial_retry_seconds": 0.2,
+        "http_max_retry_seconds": 1.0,
+        "http_max_attempts": 3,
+        "bootstrap_admin_key": ADMIN_KEY,
+    }
+    settings = Settings(**{**values, **overrides})
     temporal = await connect(settings)
     app = create_app(settings, engine=engine, temporal_client=temporal)
     transport = httpx.ASGITransport(app=app)

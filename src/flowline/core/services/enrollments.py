@@ -4,7 +4,7 @@ import asyncio
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 from temporalio.common import (
@@ -32,6 +32,7 @@ from flowline.core.models.enrollments import (
     EnrollmentPublic,
 )
 from flowline.core.models.profiles import Profile
+from flowline.core.models.workflows import Workflow
 from flowline.core.services.enrollment_records import EnrollmentKey, ensure_enrollment
 from flowline.core.services.workflows import current_definition, get_workflow
 from flowline.core.settings import Settings
@@ -68,8 +69,9 @@ def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> E
             raise NotFound(f"profile {profile_id!r} does not exist")
         definition = current_definition(session, workflow)
         if not has_consent(profile.properties, definition.consent_property):
-            workflow.skipped_no_consent += 1
-            session.add(workflow)
+            count_skipped_no_consent(session, workflow_id)
+            # Commit the count: the error below must not roll it back.
+            session.commit()
             raise ConsentMissing(
                 f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
             )
@@ -85,6 +87,14 @@ def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> E
             campaign_names=_campaign_names(session, definition),
             test=test,
         )
+
+
+def count_skipped_no_consent(session: Session, workflow_id: int) -> None:
+    session.execute(
+        update(Workflow)
+        .where(col(Workflow.id) == workflow_id)
+        .values(skipped_no_consent=col(Workflow.skipped_no_consent) + 1)
+    )
 
 
 def _has_enrolled(session: Session, workflow_id: int, profile_id: str) -> bool:

@@ -1,0 +1,31 @@
+"""Campaign CRUD with the merge tags each campaign uses."""
+
+from tests.api.steps import email_step
+from tests.support.flowline_harness import Flowline
+
+
+async def test_campaign_lists_its_merge_tags(flowline: Flowline) -> None:
+    campaign = await flowline.campaign(subject="Hi {{ first_name }}", text="{{ coupon }}")
+    assert campaign["merge_tags"] == ["city", "coupon", "first_name"]
+    assert campaign["type"] == "triggered" and campaign["status"] == "active"
+    fetched = (await flowline.api.get(f"/v1/campaigns/{campaign['id']}")).json()
+    assert fetched == campaign
+
+
+async def test_template_syntax_error_is_a_422_on_the_field(flowline: Flowline) -> None:
+    response = await flowline.post(
+        "/v1/campaigns", {"name": "Bad", "subject": "Hi {{ name", "html": "<p>x</p>"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["subject"]
+
+
+async def test_campaign_used_by_a_workflow_cannot_be_deleted(flowline: Flowline) -> None:
+    campaign = await flowline.campaign()
+    await flowline.workflow(steps=[email_step(campaign["id"])])
+
+    response = await flowline.api.delete(f"/v1/campaigns/{campaign['id']}")
+
+    assert response.status_code == 409 and response.json()["error"] == "CampaignInUse"
+    unused = await flowline.campaign(name="Unused")
+    assert (await flowline.api.delete(f"/v1/campaigns/{unused['id']}")).status_code == 204
