@@ -57,13 +57,14 @@ def _presented_key(request: Request) -> str | None:
     return session_key if isinstance(session_key, str) else None
 
 
-def _scope(request: Request, engine: EngineDep, settings: SettingsDep) -> str:
+def _scope(request: Request, session: SessionDep, settings: SettingsDep) -> str:
+    # The request's own session: a second connection would wait on the first's SQLite lock.
     presented = _presented_key(request)
     if presented is None:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     bootstrap = settings.bootstrap_admin_key
-    with session_scope(engine) as session:
-        scope = scope_of(session, presented, bootstrap.get_secret_value() if bootstrap else None)
+    scope = scope_of(session, presented, bootstrap.get_secret_value() if bootstrap else None)
+    session.commit()  # end the read at once: on SQLite it holds the write lock
     if scope is None:
         raise Unauthorized("unknown API key")
     return scope

@@ -40,6 +40,7 @@ class EnrollmentInput(BaseModel):
     definition: WorkflowDefinition
     campaign_names: dict[int, str] = {}
     test: bool = False
+    trigger_id: str | None = None  # the outbox intent that started it, if any
 
 
 class GoalReached(BaseModel):

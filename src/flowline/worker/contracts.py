@@ -17,6 +17,7 @@ class EnrollmentRef(BaseModel):
     temporal_workflow_id: str
     run_id: str
     test: bool = False
+    trigger_id: str | None = None
 
 
 class SendEmailInput(BaseModel):

@@ -3,7 +3,23 @@
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import Delivery, Enrollment
+from flowline.core.models.events import Event, EventCounter
+from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
+from flowline.core.models.segments import Segment, SegmentMembership
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 
-__all__ = ["ApiKey", "Campaign", "Delivery", "Enrollment", "Profile", "Workflow", "WorkflowVersion"]
+__all__ = [
+    "ApiKey",
+    "Campaign",
+    "Delivery",
+    "Enrollment",
+    "Event",
+    "EventCounter",
+    "OutboxIntent",
+    "Profile",
+    "Segment",
+    "SegmentMembership",
+    "Workflow",
+    "WorkflowVersion",
+]

@@ -27,6 +27,8 @@ class Enrollment(SQLModel, table=True):
     converted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     steps_completed: int = 0
     test: bool = False
+    # The outbox intent that started it: a re-dispatched intent finds it and starts nothing.
+    trigger_id: str | None = Field(default=None, max_length=100, unique=True)
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

@@ -23,6 +23,7 @@ class EnrollmentKey:
     temporal_workflow_id: str
     run_id: str
     test: bool = False
+    trigger_id: str | None = None
 
 
 def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, bool]:
@@ -43,6 +44,7 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
                 temporal_workflow_id=key.temporal_workflow_id,
                 temporal_run_id=key.run_id,
                 test=key.test,
+                trigger_id=key.trigger_id,
             )
             session.add(row)
             session.flush()

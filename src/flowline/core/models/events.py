@@ -1,0 +1,39 @@
+"""Events and the per-profile counters that let segment rules avoid the event log."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint
+from sqlmodel import JSON, Column, Field, SQLModel, String
+
+from flowline.core.timestamps import UTCDateTime, utcnow
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (
+        # A message id seen before for the profile is a duplicate: stored once.
+        UniqueConstraint("profile_id", "message_id"),
+        Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
+    )
+    # SQLite auto-increments only an INTEGER primary key.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    profile_id: str = Field(sa_column=Column(String(255), nullable=False))
+    name: str = Field(max_length=200)
+    properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    timestamp: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    message_id: str | None = Field(default=None, max_length=255)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class EventCounter(SQLModel, table=True):
+    """How often a profile performed an event, kept up to date on ingestion."""
+
+    __tablename__ = "event_counters"
+    profile_id: str = Field(sa_column=Column(String(255), primary_key=True))
+    name: str = Field(sa_column=Column(String(200), primary_key=True))
+    count: int = 0
+    last_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,0 +1,22 @@
+"""The transactional outbox: intents for Temporal, written with the change that causes them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import JSON, Column, Field, SQLModel, Text
+
+from flowline.core.timestamps import UTCDateTime, utcnow
+
+
+class OutboxIntent(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)  # start_enrollment | deliver_goal | exit_enrollments
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    available_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
