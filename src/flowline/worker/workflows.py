@@ -84,17 +84,21 @@ class EnrollmentWorkflow:
             temporal_workflow_id=info.workflow_id,
             run_id=info.run_id,
             test=input.test,
+            trigger_id=input.trigger_id,
         )
         for index, step in enumerate(definition.steps):
+            # Set before the stop check: the step before this one is done, even if we stop now.
+            self._step_index = index
             if self._should_stop(input):
                 break
-            self._step_index = index
             await self._record_conversion_once(input, ref)
             position = f"step {index + 1}/{self._steps}"
             if isinstance(step, WaitStep):
                 until = workflow.now() + step.duration
                 self._set_details(f"{position}: waiting until {until:%Y-%m-%d %H:%M} UTC")
                 await self._wait(input, ref, step.duration)
+                if self._should_stop(input):
+                    break  # an interrupted wait does not count as a completed step
             elif isinstance(step, SendEmailStep):
                 name = input.campaign_names.get(step.campaign_id, f"campaign {step.campaign_id}")
                 self._set_details(f"{position}: sending email '{name}'")
