@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from flowline.api.app import create_app
+from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
 from flowline.worker.main import build_worker
@@ -125,8 +126,10 @@ async def running_flowline(
     ):
         worker = build_worker(temporal, settings, engine, http_client)
         task = asyncio.create_task(worker.run())
+        dispatcher = asyncio.create_task(run_dispatcher(engine, temporal, settings, idle=0.05))
         try:
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:
+            dispatcher.cancel()
             await worker.shutdown()
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.gather(task, dispatcher, return_exceptions=True)

@@ -9,7 +9,16 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from flowline.api.errors import install_error_handlers
-from flowline.api.routes import api_keys, campaigns, enrollments, health, profiles, workflows
+from flowline.api.routes import (
+    api_keys,
+    campaigns,
+    enrollments,
+    events,
+    health,
+    profiles,
+    segments,
+    workflows,
+)
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import make_engine
 from flowline.core.settings import Settings
@@ -39,7 +48,7 @@ def create_app(
     app.state.engine = engine
     app.state.temporal = TemporalConnection(settings, temporal_client)
     install_error_handlers(app)
-    for module in (health, api_keys, campaigns, workflows, enrollments, profiles):
+    for module in (health, api_keys, events, profiles, segments, campaigns, workflows, enrollments):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -44,6 +44,10 @@ class CampaignInUse(Conflict):
     pass
 
 
+class SegmentInUse(Conflict):
+    pass
+
+
 class ConsentMissing(Conflict):
     pass
 
@@ -109,3 +113,7 @@ def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
             if isinstance(tag, str) and tag in _UNION_TAGS:
                 del parts[tag_position]
     return parts
+
+
+class PayloadTooLarge(FlowlineError):
+    status_code = 413

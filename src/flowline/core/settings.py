@@ -39,6 +39,11 @@ class Settings(BaseSettings):
 
     bootstrap_admin_key: SecretStr | None = None
 
+    # Segments with `within` windows are re-evaluated this often (a Temporal Schedule).
+    segment_refresh_seconds: float = 60.0
+    # The worker process hands outbox intents to Temporal unless this is switched off.
+    dispatcher: bool = True
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,7 +1,8 @@
-"""Build and run the worker: the enrollment workflow and its activities on one task queue."""
+"""Build and run the worker: enrollments, the outbox dispatcher and the segment refresh."""
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,11 +11,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from flowline.core.database import make_engine
+from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
 from flowline.worker.activities.email import EmailActivities, SmtpConfig
 from flowline.worker.activities.http import HttpActivities, HttpRetryConfig
 from flowline.worker.activities.records import RecordActivities
+from flowline.worker.activities.segments import SegmentActivities
+from flowline.worker.segment_refresh import SegmentRefreshWorkflow, ensure_refresh_schedule
 from flowline.worker.workflows import EnrollmentWorkflow
 
 
@@ -24,11 +28,13 @@ def build_activities(
     email = EmailActivities(engine, SmtpConfig.from_settings(settings))
     http = HttpActivities(engine, http_client, HttpRetryConfig.from_settings(settings))
     records = RecordActivities(engine)
+    segments = SegmentActivities(engine)
     return [
         email.send_email,
         http.http_call,
         records.record_conversion,
         records.finish_enrollment,
+        segments.refresh,
     ]
 
 
@@ -38,7 +44,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[EnrollmentWorkflow],
+        workflows=[EnrollmentWorkflow, SegmentRefreshWorkflow],
         activities=build_activities(settings, engine, http_client),
         max_concurrent_activities=100,
     )
@@ -49,11 +55,19 @@ async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
     engine = engine or make_engine(settings.resolved_database_url)
     client = await connect(settings)
     await register_search_attributes(client, settings.temporal_namespace)
+    await ensure_refresh_schedule(
+        client, settings.task_queue, timedelta(seconds=settings.segment_refresh_seconds)
+    )
     # Redirects are not followed: a 3xx is the target's answer, recorded as such.
     async with httpx.AsyncClient(follow_redirects=False) as http_client:
         worker = build_worker(client, settings, engine, http_client)
+        tasks = [asyncio.create_task(worker.run())]
+        if settings.dispatcher:
+            tasks.append(asyncio.create_task(run_dispatcher(engine, client, settings)))
         try:
-            await worker.run()
+            await asyncio.gather(*tasks)
         except asyncio.CancelledError:
+            for task in tasks[1:]:
+                task.cancel()
             await worker.shutdown()
             raise

@@ -1,11 +1,17 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlmodel import Session
 
 from flowline.api.deps import AdminKey, IngestKey, SessionDep, SettingsDep
-from flowline.core.models.profile_schemas import ProfilePublic, ProfileUpsert
+from flowline.core.models.profile_schemas import EventPublic, ProfilePublic, ProfileUpsert
 from flowline.core.models.profiles import Profile
 from flowline.core.services import enrollments
-from flowline.core.services.profiles import get_profile, upsert_profile
+from flowline.core.services.profiles import (
+    erase_profile,
+    get_profile,
+    recent_events,
+    upsert_profile,
+)
+from flowline.core.services.segments import segments_of
 from flowline.core.settings import Settings
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
@@ -16,7 +22,10 @@ def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePu
     return ProfilePublic(
         id=profile.id,
         properties=profile.properties,
-        segments=[],
+        segments=segments_of(session, profile.id),
+        events=[
+            EventPublic.model_validate(e.model_dump()) for e in recent_events(session, profile.id)
+        ],
         enrollments=[enrollments.to_public(settings, e) for e in rows],
         created_at=profile.created_at,
         updated_at=profile.updated_at,
@@ -37,3 +46,10 @@ def read_profile(
 ) -> ProfilePublic:
     """A profile's properties, segments and enrollments."""
     return _public(session, settings, get_profile(session, profile_id))
+
+
+@router.delete("/{profile_id}", status_code=204)
+def delete_profile(profile_id: str, session: SessionDep, _: AdminKey) -> Response:
+    """Erase a profile (GDPR): properties and events removed, running enrollments exited."""
+    erase_profile(session, profile_id)
+    return Response(status_code=204)

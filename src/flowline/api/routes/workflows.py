@@ -1,9 +1,6 @@
-import asyncio
-
 from fastapi import APIRouter, Query, Response
 
-from flowline.api.deps import AdminKey, EngineDep, SessionDep, TemporalDep, WorkflowDep
-from flowline.core.database import session_scope
+from flowline.api.deps import AdminKey, SessionDep, WorkflowDep
 from flowline.core.models.workflow_schemas import (
     DisableRequest,
     WorkflowCreate,
@@ -11,7 +8,6 @@ from flowline.core.models.workflow_schemas import (
     WorkflowStats,
 )
 from flowline.core.services import workflows as service
-from flowline.core.services.signals import exit_enrollments
 from flowline.core.services.stats import workflow_stats
 
 router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
@@ -63,24 +59,12 @@ def enable_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> 
 
 
 @router.post("/{workflow_id}/disable", response_model=WorkflowPublic)
-async def disable_workflow(
-    workflow_id: int,
-    engine: EngineDep,
-    temporal: TemporalDep,
-    _: AdminKey,
-    data: DisableRequest | None = None,
+def disable_workflow(
+    workflow: WorkflowDep, session: SessionDep, _: AdminKey, data: DisableRequest | None = None
 ) -> WorkflowPublic:
     """Switch a workflow off; `in_flight: "exit"` also ends its running enrollments now."""
-
-    def disable() -> WorkflowPublic:
-        with session_scope(engine) as session:
-            workflow = service.get_workflow(session, workflow_id)
-            return service.to_public(session, service.disable_workflow(session, workflow))
-
-    public = await asyncio.to_thread(disable)
-    if data is not None and data.in_flight == "exit":
-        await exit_enrollments(engine, temporal, "disabled", workflow_id=workflow_id)
-    return public
+    in_flight = data.in_flight if data else "finish"
+    return service.to_public(session, service.disable_workflow(session, workflow, in_flight))
 
 
 @router.get("/{workflow_id}/stats", response_model=WorkflowStats)

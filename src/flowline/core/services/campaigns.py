@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed
 from flowline.core.models.campaigns import Campaign, CampaignCreate, CampaignPublic
-from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.core.services.segments import current_definitions
 from flowline.core.timestamps import utcnow
 from flowline.definitions.templates import TemplateError, merge_tags_in
 
@@ -69,12 +69,9 @@ def delete_campaign(session: Session, campaign: Campaign) -> None:
 
 def workflows_using(session: Session, campaign_id: int) -> list[int]:
     """Workflows whose current version sends this campaign."""
-    rows = session.exec(
-        select(Workflow.id, WorkflowVersion.definition)
-        .join(WorkflowVersion, col(WorkflowVersion.workflow_id) == col(Workflow.id))
-        .where(col(WorkflowVersion.version) == col(Workflow.version))
-    )
-    return [wid for wid, definition in rows if _sends(definition, campaign_id) and wid is not None]
+    return [
+        wid for wid, definition in current_definitions(session) if _sends(definition, campaign_id)
+    ]
 
 
 def _sends(definition: Mapping[str, Any], campaign_id: int) -> bool:

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -49,6 +50,9 @@ from flowline.definitions.enrollment import (
 from flowline.definitions.steps import step_in_words
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
+
+# Fail fast while Temporal is away: the outbox retries, the API answers 503.
+START_TIMEOUT = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,11 @@ async def start_enrollment(
     profile_id: str,
     *,
     test: bool = False,
+    trigger_id: str | None = None,
 ) -> StartResult:
     """Enroll a profile; a duplicate while one runs is a no-op returning the running one."""
     input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
+    input.trigger_id = trigger_id
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
     try:
@@ -165,6 +171,7 @@ async def start_enrollment(
             ),
             static_summary=f"{input.definition.name} → profile {profile_id}",
             static_details=describe(input),
+            rpc_timeout=START_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
         raise ReentryNotAllowed(
@@ -180,6 +187,7 @@ async def start_enrollment(
         temporal_workflow_id=temporal_id,
         run_id=handle.result_run_id,
         test=test,
+        trigger_id=trigger_id,
     )
     enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
     return StartResult(enrollment, created)

@@ -4,7 +4,7 @@ Signal-only: a signal never starts an enrollment, and a "not found" just means i
 """
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,8 +20,12 @@ from flowline.definitions.enrollment import EXIT_SIGNAL, GOAL_SIGNAL, ExitReques
 from flowline.definitions.triggers import EventGoal
 from flowline.definitions.workflows import WorkflowDefinition
 
+SIGNAL_TIMEOUT = timedelta(seconds=5)
 
-def _running(engine: Engine, **filters: Any) -> list[tuple[Enrollment, WorkflowDefinition]]:
+
+def _running(
+    engine: Engine, started_before: datetime | None = None, **filters: Any
+) -> list[tuple[Enrollment, WorkflowDefinition]]:
     with session_scope(engine) as session:
         query = (
             select(Enrollment, WorkflowVersion)
@@ -34,6 +38,9 @@ def _running(engine: Engine, **filters: Any) -> list[tuple[Enrollment, WorkflowD
         )
         for name, value in filters.items():
             query = query.where(getattr(Enrollment, name) == value)
+        if started_before is not None:
+            # A goal counts only for enrollments that started before it was reached.
+            query = query.where(col(Enrollment.started_at) <= started_before)
         return [
             (enrollment, WorkflowDefinition.model_validate(version.definition))
             for enrollment, version in session.exec(query)
@@ -45,7 +52,7 @@ async def _signal(client: Client, enrollment: Enrollment, name: str, payload: An
         enrollment.temporal_workflow_id, run_id=enrollment.temporal_run_id
     )
     try:
-        await handle.signal(name, payload)
+        await handle.signal(name, payload, rpc_timeout=SIGNAL_TIMEOUT)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False  # it ended meanwhile
@@ -64,7 +71,7 @@ async def deliver_goal(
     at: datetime | None = None,
 ) -> int:
     """Signal the profile's running enrollments whose event goal this event meets."""
-    running = await asyncio.to_thread(_running, engine, profile_id=profile_id)
+    running = await asyncio.to_thread(_running, engine, at, profile_id=profile_id)
     goal = GoalReached(event_id=event_id, event=event, at=at)
     delivered = 0
     for enrollment, definition in running:
@@ -76,11 +83,11 @@ async def deliver_goal(
 
 
 async def deliver_segment_goal(
-    engine: Engine, client: Client, profile_id: str, segment_id: int
+    engine: Engine, client: Client, profile_id: str, segment_id: int, at: datetime | None = None
 ) -> int:
     """Signal the profile's running enrollments whose goal is entering this segment."""
-    running = await asyncio.to_thread(_running, engine, profile_id=profile_id)
-    goal = GoalReached(event=f"segment_entered:{segment_id}")
+    running = await asyncio.to_thread(_running, engine, at, profile_id=profile_id)
+    goal = GoalReached(event=f"segment_entered:{segment_id}", at=at)
     delivered = 0
     for enrollment, definition in running:
         target = getattr(definition.goal, "segment_entered", None)
@@ -91,7 +98,7 @@ async def deliver_segment_goal(
 
 async def exit_enrollments(engine: Engine, client: Client, reason: str, **filters: Any) -> int:
     """End running enrollments now (e.g. `workflow_id=3`, reason "disabled")."""
-    running = await asyncio.to_thread(_running, engine, **filters)
+    running = await asyncio.to_thread(_running, engine, None, **filters)
     request = ExitRequest(reason=reason)
     ended = 0
     for enrollment, _ in running:

@@ -8,13 +8,26 @@ from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate, WorkflowPublic
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.campaigns import campaign_merge_tags
+from flowline.core.services.outbox import EXIT, add_intents
+from flowline.core.services.segments import check_segments_exist
 from flowline.core.timestamps import utcnow
-from flowline.definitions.triggers import trigger_in_words
+from flowline.definitions.triggers import (
+    SegmentEnteredTrigger,
+    SegmentGoal,
+    SegmentLeftTrigger,
+    trigger_in_words,
+)
 from flowline.definitions.workflows import WorkflowDefinition
 
 
 def check_references(session: Session, definition: WorkflowDefinition) -> None:
-    """Every email step names a triggered, active campaign and maps each of its merge tags."""
+    """Segments exist; every email step names a triggered, active campaign and maps its tags."""
+    segments: dict[tuple[str | int, ...], int] = {}
+    if isinstance(definition.trigger, SegmentEnteredTrigger | SegmentLeftTrigger):
+        segments[("trigger", "segment_id")] = definition.trigger.segment_id
+    if isinstance(definition.goal, SegmentGoal):
+        segments[("goal", "segment_entered")] = definition.goal.segment_entered
+    check_segments_exist(session, segments)
     errors: list[tuple[tuple[str | int, ...], str]] = []
     for index, step in definition.email_steps():
         where = ("steps", index, "campaign_id")
@@ -102,9 +115,12 @@ def enable_workflow(session: Session, workflow: Workflow) -> Workflow:
     return workflow
 
 
-def disable_workflow(session: Session, workflow: Workflow) -> Workflow:
+def disable_workflow(session: Session, workflow: Workflow, in_flight: str = "finish") -> Workflow:
+    """Stop new enrollments; with `in_flight="exit"` also end the running ones (via the outbox)."""
     _set_enabled(workflow, False)
     session.add(workflow)
+    if in_flight == "exit":
+        add_intents(session, [(EXIT, {"workflow_id": workflow.id, "reason": "disabled"})])
     session.flush()
     return workflow
 

@@ -1,0 +1,83 @@
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from flowline.api.deps import AdminKey, SessionDep
+from flowline.core.models.segment_schemas import MemberPublic, SegmentCreate, SegmentPublic
+from flowline.core.models.segments import Segment
+from flowline.core.services import segments as service
+from flowline.core.services.pagination import Page
+from flowline.definitions.segments import SegmentRule, describe_rule
+
+router = APIRouter(prefix="/v1/segments", tags=["segments"])
+
+
+def _public(session: Session, segment: Segment) -> SegmentPublic:
+    assert segment.id is not None
+    return SegmentPublic(
+        id=segment.id,
+        name=segment.name,
+        rule=segment.rule,
+        rule_in_words=describe_rule(SegmentRule.model_validate(segment.rule)),
+        time_window=segment.time_window,
+        member_count=service.member_count(session, segment.id),
+        created_at=segment.created_at,
+        updated_at=segment.updated_at,
+    )
+
+
+@router.post("", status_code=201, response_model=SegmentPublic)
+def create_segment(data: SegmentCreate, session: SessionDep, _: AdminKey) -> SegmentPublic:
+    """Create a segment; profiles join as their new activity is evaluated."""
+    return _public(session, service.create_segment(session, data.name, data.rule))
+
+
+@router.get("", response_model=list[SegmentPublic])
+def list_segments(
+    session: SessionDep,
+    _: AdminKey,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[SegmentPublic]:
+    """List segments with their member counts."""
+    return [_public(session, s) for s in service.list_segments(session, offset=offset, limit=limit)]
+
+
+@router.get("/{segment_id}", response_model=SegmentPublic)
+def get_segment(segment_id: int, session: SessionDep, _: AdminKey) -> SegmentPublic:
+    """One segment."""
+    return _public(session, service.get_segment(session, segment_id))
+
+
+@router.put("/{segment_id}", response_model=SegmentPublic)
+def update_segment(
+    segment_id: int, data: SegmentCreate, session: SessionDep, _: AdminKey
+) -> SegmentPublic:
+    """Change a segment's rule; members are re-evaluated as their activity arrives."""
+    segment = service.get_segment(session, segment_id)
+    return _public(session, service.update_segment(session, segment, data.name, data.rule))
+
+
+@router.delete("/{segment_id}", status_code=204)
+def delete_segment(segment_id: int, session: SessionDep, _: AdminKey) -> Response:
+    """Delete a segment no workflow uses."""
+    service.delete_segment(session, service.get_segment(session, segment_id))
+    return Response(status_code=204)
+
+
+@router.get("/{segment_id}/members", response_model=Page[MemberPublic])
+def list_members(
+    segment_id: int,
+    session: SessionDep,
+    _: AdminKey,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> Page[MemberPublic]:
+    """The profiles in the segment now."""
+    service.get_segment(session, segment_id)
+    rows = service.members(session, segment_id, offset=offset, limit=limit)
+    return Page(
+        items=[MemberPublic(profile_id=m.profile_id, since=m.since) for m in rows],
+        total=service.member_count(session, segment_id),
+        offset=offset,
+        limit=limit,
+    )

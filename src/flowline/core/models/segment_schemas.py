@@ -1,0 +1,27 @@
+"""API shapes of segments."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SegmentCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    rule: dict[str, Any]
+
+
+class SegmentPublic(BaseModel):
+    id: int
+    name: str
+    rule: dict[str, Any]
+    rule_in_words: str
+    time_window: bool
+    member_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberPublic(BaseModel):
+    profile_id: str
+    since: datetime

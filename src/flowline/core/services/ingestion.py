@@ -1,0 +1,200 @@
+"""Ingestion: events and profile changes, their segment transitions and the intents they cause,
+all in ONE transaction (the transactional outbox). Work is done per batch, not per event: a few
+statements whatever the batch size.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from flowline.core.models.events import Event, EventCounter
+from flowline.core.models.profiles import Profile
+from flowline.core.services.outbox import add_intents
+from flowline.core.services.segment_state import (
+    candidates_for_time_windows,
+    compiled_segments,
+    recompute,
+)
+from flowline.core.services.triggers import (
+    NewEvent,
+    enrollment_intents,
+    goal_intents,
+    live_workflows,
+)
+from flowline.core.timestamps import utcnow
+from flowline.definitions.segments import has_time_window
+from flowline.definitions.triggers import NonEmptyStr
+
+MAX_BATCH = 1000
+ProfileId = str
+
+
+class EventIn(BaseModel):
+    profile_id: str = Field(min_length=1, max_length=255, pattern=r"\S")
+    name: NonEmptyStr
+    properties: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime | None = None
+    message_id: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @field_validator("timestamp")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        # A timestamp without a zone is taken as UTC.
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class EventBatchIn(BaseModel):
+    events: list[EventIn] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model)
+
+
+def lock_profiles(session: Session, profile_ids: list[str], now: datetime) -> dict[str, Profile]:
+    """Create missing profiles and lock all of them, in id order (no deadlocks between batches).
+
+    Two requests for one profile then run one after the other: no counter update is lost and
+    no transition is seen twice. (SQLite: the whole transaction holds the write lock.)
+    """
+    ids = sorted(set(profile_ids))
+    session.execute(
+        _insert(session, Profile).on_conflict_do_nothing(index_elements=["id"]),
+        [{"id": pid, "properties": {}, "created_at": now, "updated_at": now} for pid in ids],
+    )
+    query = select(Profile).where(col(Profile.id).in_(ids)).order_by(col(Profile.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    # populate_existing: another transaction may have changed them since this session read them.
+    return {p.id: p for p in session.exec(query.execution_options(populate_existing=True))}
+
+
+def _new_events(session: Session, events: list[EventIn], now: datetime) -> list[EventIn]:
+    """Events whose message id this profile has not sent before (nor earlier in the batch)."""
+    seen: set[tuple[str, str]] = set()
+    ids = {e.message_id for e in events if e.message_id}
+    if ids:
+        stored = session.exec(
+            select(Event.profile_id, Event.message_id).where(col(Event.message_id).in_(ids))
+        )
+        seen = {(pid, mid) for pid, mid in stored if mid}
+    fresh = []
+    for event in events:
+        if event.message_id:
+            key = (event.profile_id, event.message_id)
+            if key in seen:
+                continue
+            seen.add(key)
+        fresh.append(event)
+    return fresh
+
+
+def _store_events(session: Session, events: list[EventIn], now: datetime) -> list[NewEvent]:
+    if not events:
+        return []
+    rows = [
+        {
+            "profile_id": e.profile_id,
+            "name": e.name,
+            "properties": e.properties,
+            "timestamp": e.timestamp or now,
+            "message_id": e.message_id,
+            "received_at": now,
+        }
+        for e in events
+    ]
+    ids = session.execute(insert(Event).returning(col(Event.id)), rows).scalars().all()
+    counters: Counter[tuple[str, str]] = Counter((e.profile_id, e.name) for e in events)
+    statement = _insert(session, EventCounter)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["profile_id", "name"],
+            set_={
+                "count": col(EventCounter.count) + statement.excluded.count,
+                "last_at": statement.excluded.last_at,
+            },
+        ),
+        [
+            {"profile_id": p, "name": n, "count": c, "last_at": now}
+            for (p, n), c in counters.items()
+        ],
+    )
+    return [
+        NewEvent(i, e.profile_id, e.name, e.properties, e.timestamp or now, now)
+        for i, e in zip(ids, events, strict=True)
+    ]
+
+
+def apply_changes(
+    session: Session,
+    *,
+    events: list[EventIn] = (),  # type: ignore[assignment]
+    properties: dict[ProfileId, dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Store events and property changes, then segment transitions and intents, in one go."""
+    now = now or utcnow()
+    properties = properties or {}
+    profiles = lock_profiles(session, [e.profile_id for e in events] + list(properties), now)
+    for pid, changes in properties.items():
+        profile = profiles[pid]
+        merged = {**profile.properties, **changes}
+        profile.properties = {k: v for k, v in merged.items() if v is not None}
+        profile.updated_at = now
+        session.add(profile)
+    fresh = _new_events(session, list(events), now)
+    stored = _store_events(session, fresh, now)
+    transitions = recompute(session, {pid: p.properties for pid, p in profiles.items()}, now)
+    intents = enrollment_intents(live_workflows(session), stored, transitions)
+    intents += goal_intents(session, stored, transitions, now)
+    add_intents(session, intents)
+    return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
+
+
+def group_by_profile(events: list[EventIn]) -> dict[str, list[EventIn]]:
+    grouped: dict[str, list[EventIn]] = defaultdict(list)
+    for event in events:
+        grouped[event.profile_id].append(event)
+    return grouped
+
+
+def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
+    """Re-evaluate the segments whose rules have `within`: time alone moves profiles in or out.
+
+    Returns how many transitions it found. Called periodically (a Temporal Schedule).
+    """
+    now = now or utcnow()
+    segments = compiled_segments(session)
+    timed = [s for s in segments if s.window is not None or has_time_window(s.rule)]
+    changed = 0
+    ids = candidates_for_time_windows(session, timed)
+    workflows = live_workflows(session) if ids else []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(Profile).where(col(Profile.id).in_(chunk)).order_by(col(Profile.id))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        profiles = {p.id: p.properties for p in session.exec(query)}
+        transitions = recompute(session, profiles, now, segments)
+        intents = enrollment_intents(workflows, [], transitions)
+        intents += goal_intents(session, [], transitions, now)
+        add_intents(session, intents)
+        changed += len(transitions.entered) + len(transitions.left)
+    return changed

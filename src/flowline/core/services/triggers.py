@@ -1,0 +1,148 @@
+"""From what happened to a profile to the intents it causes: enrollments to start, goals to
+deliver. Future-only: only activity after a workflow was enabled counts."""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from flowline.core.models.enrollments import Enrollment
+from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.core.services.outbox import GOAL, SEGMENT_GOAL, START
+from flowline.core.services.segment_state import Transitions
+from flowline.definitions.triggers import (
+    EventGoal,
+    EventTrigger,
+    SegmentEnteredTrigger,
+    SegmentGoal,
+    SegmentLeftTrigger,
+)
+from flowline.definitions.workflows import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    id: int
+    profile_id: str
+    name: str
+    properties: dict[str, Any]
+    timestamp: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class LiveWorkflow:
+    id: int
+    enabled_at: datetime
+    definition: WorkflowDefinition
+
+
+_definitions: dict[tuple[int, int], WorkflowDefinition] = {}
+
+
+def _definition(workflow_id: int, version: int, raw: Mapping[str, Any]) -> WorkflowDefinition:
+    key = (workflow_id, version)  # versions are immutable: parse each once per process
+    if key not in _definitions:
+        _definitions[key] = WorkflowDefinition.model_validate(raw)
+    return _definitions[key]
+
+
+def live_workflows(session: Session) -> list[LiveWorkflow]:
+    rows = session.exec(
+        select(Workflow.id, Workflow.version, Workflow.enabled_at, WorkflowVersion.definition)
+        .join(
+            WorkflowVersion,
+            (col(WorkflowVersion.workflow_id) == col(Workflow.id))
+            & (col(WorkflowVersion.version) == col(Workflow.version)),
+        )
+        .where(col(Workflow.enabled).is_(True))
+    )
+    return [
+        LiveWorkflow(wid, enabled_at, _definition(wid, version, raw))
+        for wid, version, enabled_at, raw in rows
+        if wid is not None and enabled_at is not None
+    ]
+
+
+def enrollment_intents(
+    workflows: list[LiveWorkflow], events: list[NewEvent], transitions: Transitions
+) -> list[tuple[str, dict[str, Any]]]:
+    """One start intent per (workflow, profile) that this change triggers."""
+    wanted: dict[tuple[int, str], None] = {}
+    entered = defaultdict(set)
+    left = defaultdict(set)
+    for pid, sid in transitions.entered:
+        entered[sid].add(pid)
+    for pid, sid in transitions.left:
+        left[sid].add(pid)
+    for workflow in workflows:
+        trigger = workflow.definition.trigger
+        if isinstance(trigger, EventTrigger):
+            for event in events:
+                # An event that happened before the workflow was enabled never enrolls.
+                if event.timestamp >= workflow.enabled_at and trigger.matches(
+                    event.name, event.properties
+                ):
+                    wanted[(workflow.id, event.profile_id)] = None
+        elif isinstance(trigger, SegmentEnteredTrigger):
+            for pid in sorted(entered.get(trigger.segment_id, ())):
+                wanted[(workflow.id, pid)] = None
+        elif isinstance(trigger, SegmentLeftTrigger):
+            for pid in sorted(left.get(trigger.segment_id, ())):
+                wanted[(workflow.id, pid)] = None
+    return [(START, {"workflow_id": wid, "profile_id": pid}) for wid, pid in wanted]
+
+
+def goal_intents(
+    session: Session, events: list[NewEvent], transitions: Transitions, now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """Goals for the profiles' running enrollments (signal-only: never starts one)."""
+    profiles = {e.profile_id for e in events} | {pid for pid, _ in transitions.entered}
+    if not profiles:
+        return []
+    goals: dict[str, list[EventGoal | SegmentGoal]] = defaultdict(list)
+    rows = session.exec(
+        select(
+            Enrollment.profile_id,
+            Enrollment.workflow_id,
+            Enrollment.version,
+            WorkflowVersion.definition,
+        )
+        .join(
+            WorkflowVersion,
+            (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
+            & (col(WorkflowVersion.version) == col(Enrollment.version)),
+        )
+        .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
+    )
+    for pid, wid, version, raw in rows:
+        goal = _definition(wid, version, raw).goal
+        if goal is not None:
+            goals[pid].append(goal)
+    intents: list[tuple[str, dict[str, Any]]] = []
+    for event in events:
+        if any(
+            isinstance(g, EventGoal) and g.matches(event.name, event.properties)
+            for g in goals.get(event.profile_id, [])
+        ):
+            intents.append(
+                (
+                    GOAL,
+                    {
+                        "profile_id": event.profile_id,
+                        "event": event.name,
+                        "properties": event.properties,
+                        "event_id": str(event.id),
+                        "at": event.received_at.isoformat(),
+                    },
+                )
+            )
+    for pid, sid in transitions.entered:
+        if any(isinstance(g, SegmentGoal) and g.segment_entered == sid for g in goals.get(pid, [])):
+            intents.append(
+                (SEGMENT_GOAL, {"profile_id": pid, "segment_id": sid, "at": now.isoformat()})
+            )
+    return intents
