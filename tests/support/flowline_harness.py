@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.client import Client
 
 from flowline.api.app import create_app
 from flowline.core.services.dispatch import run_dispatcher
+from flowline.core.services.outbox import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
 from flowline.worker.main import build_worker
@@ -75,6 +77,36 @@ class Flowline:
         response = await self.api.get(f"/v1/enrollments/{enrollment_id}")
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    async def event(self, profile_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        response = await self.post("/v1/events", {"profile_id": profile_id, "name": name, **fields})
+        assert response.status_code == 202, response.text
+        return dict(response.json())
+
+    async def segment(self, rule: dict[str, Any], name: str = "Segment") -> dict[str, Any]:
+        response = await self.post("/v1/segments", {"name": name, "rule": rule})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def enrollments_of(self, workflow_id: int) -> list[dict[str, Any]]:
+        response = await self.api.get(f"/v1/workflows/{workflow_id}/enrollments?limit=500")
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    async def settled(self, timeout: float = 30) -> None:
+        """Wait until the outbox has handed every intent to Temporal."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            pending = await asyncio.to_thread(self._pending_intents)
+            if not pending:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{pending} outbox intent(s) still pending")
+            await asyncio.sleep(0.05)
+
+    def _pending_intents(self) -> int:
+        with Session(self.engine) as session:
+            return pending_count(session)
 
     async def ended(self, enrollment_id: int, timeout: float = 30) -> dict[str, Any]:
         """Wait until the enrollment has ended (as the database records it)."""

@@ -2,7 +2,6 @@
 deliver. Future-only: only activity after a workflow was enabled counts."""
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,19 +39,21 @@ class LiveWorkflow:
     definition: WorkflowDefinition
 
 
-_definitions: dict[tuple[int, int], WorkflowDefinition] = {}
+_definitions: dict[tuple[int, int, datetime], WorkflowDefinition] = {}
 
 
-def _definition(workflow_id: int, version: int, raw: Mapping[str, Any]) -> WorkflowDefinition:
-    key = (workflow_id, version)  # versions are immutable: parse each once per process
+def _definition(version: WorkflowVersion) -> WorkflowDefinition:
+    # Versions are immutable: parse each once per process. The creation time is part of the
+    # key so that a database reset (tests, benchmarks) cannot serve a stale definition.
+    key = (version.workflow_id, version.version, version.created_at)
     if key not in _definitions:
-        _definitions[key] = WorkflowDefinition.model_validate(raw)
+        _definitions[key] = WorkflowDefinition.model_validate(version.definition)
     return _definitions[key]
 
 
 def live_workflows(session: Session) -> list[LiveWorkflow]:
     rows = session.exec(
-        select(Workflow.id, Workflow.version, Workflow.enabled_at, WorkflowVersion.definition)
+        select(Workflow.id, Workflow.enabled_at, WorkflowVersion)
         .join(
             WorkflowVersion,
             (col(WorkflowVersion.workflow_id) == col(Workflow.id))
@@ -61,8 +62,8 @@ def live_workflows(session: Session) -> list[LiveWorkflow]:
         .where(col(Workflow.enabled).is_(True))
     )
     return [
-        LiveWorkflow(wid, enabled_at, _definition(wid, version, raw))
-        for wid, version, enabled_at, raw in rows
+        LiveWorkflow(wid, enabled_at, _definition(version))
+        for wid, enabled_at, version in rows
         if wid is not None and enabled_at is not None
     ]
 
@@ -105,12 +106,7 @@ def goal_intents(
         return []
     goals: dict[str, list[EventGoal | SegmentGoal]] = defaultdict(list)
     rows = session.exec(
-        select(
-            Enrollment.profile_id,
-            Enrollment.workflow_id,
-            Enrollment.version,
-            WorkflowVersion.definition,
-        )
+        select(Enrollment.profile_id, WorkflowVersion)
         .join(
             WorkflowVersion,
             (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
@@ -118,8 +114,8 @@ def goal_intents(
         )
         .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
     )
-    for pid, wid, version, raw in rows:
-        goal = _definition(wid, version, raw).goal
+    for pid, version in rows:
+        goal = _definition(version).goal
         if goal is not None:
             goals[pid].append(goal)
     intents: list[tuple[str, dict[str, Any]]] = []
