@@ -41,6 +41,7 @@ class EnrollmentInput(BaseModel):
     campaign_names: dict[int, str] = {}
     test: bool = False
     trigger_id: str | None = None  # the outbox intent that started it, if any
+    triggered_at: datetime | None = None  # when the trigger happened (before any outage)
 
 
 class GoalReached(BaseModel):

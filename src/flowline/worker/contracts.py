@@ -18,6 +18,7 @@ class EnrollmentRef(BaseModel):
     run_id: str
     test: bool = False
     trigger_id: str | None = None
+    triggered_at: datetime | None = None
 
 
 class SendEmailInput(BaseModel):

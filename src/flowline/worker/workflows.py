@@ -85,6 +85,7 @@ class EnrollmentWorkflow:
             run_id=info.run_id,
             test=input.test,
             trigger_id=input.trigger_id,
+            triggered_at=input.triggered_at,
         )
         for index, step in enumerate(definition.steps):
             # Set before the stop check: the step before this one is done, even if we stop now.

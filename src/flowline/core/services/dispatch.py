@@ -58,6 +58,7 @@ async def run_intent(
                 payload["workflow_id"],
                 payload["profile_id"],
                 trigger_id=trigger,
+                triggered_at=intent.created_at,
             )
         except (Conflict, NotFound) as error:  # disabled, no consent, no re-entry, deleted
             return f"{error.error}: {error.detail}"

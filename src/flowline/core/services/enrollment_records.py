@@ -24,6 +24,7 @@ class EnrollmentKey:
     run_id: str
     test: bool = False
     trigger_id: str | None = None
+    triggered_at: datetime | None = None
 
 
 def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, bool]:
@@ -45,6 +46,9 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
                 temporal_run_id=key.run_id,
                 test=key.test,
                 trigger_id=key.trigger_id,
+                # A goal counts for enrollments that started before it: while Temporal was
+                # away, that is when the trigger happened, not when the outbox caught up.
+                started_at=key.triggered_at or utcnow(),
             )
             session.add(row)
             session.flush()

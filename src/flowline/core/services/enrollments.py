@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -142,10 +142,12 @@ async def start_enrollment(
     *,
     test: bool = False,
     trigger_id: str | None = None,
+    triggered_at: datetime | None = None,
 ) -> StartResult:
     """Enroll a profile; a duplicate while one runs is a no-op returning the running one."""
     input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
     input.trigger_id = trigger_id
+    input.triggered_at = triggered_at
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
     try:
@@ -188,6 +190,7 @@ async def start_enrollment(
         run_id=handle.result_run_id,
         test=test,
         trigger_id=trigger_id,
+        triggered_at=triggered_at,
     )
     enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
     return StartResult(enrollment, created)

@@ -41,18 +41,36 @@ def add_intents(session: Session, intents: list[tuple[str, dict[str, Any]]]) -> 
         )
 
 
+def _order_key(intent: OutboxIntent) -> str:
+    """Intents with the same key run in the order they were written (a goal after its start)."""
+    payload = intent.payload
+    if "profile_id" in payload:
+        return f"profile:{payload['profile_id']}"
+    return f"workflow:{payload.get('workflow_id')}"
+
+
 def claim(session: Session, limit: int) -> list[OutboxIntent]:
-    """Pending intents, oldest first, leased for a minute so no other dispatcher takes them."""
+    """Pending intents, oldest first, leased for a minute so no other dispatcher takes them.
+
+    An intent waiting for a retry holds back the later intents of the same profile.
+    """
     now = utcnow()
     query = (
         select(OutboxIntent)
-        .where(col(OutboxIntent.done_at).is_(None), col(OutboxIntent.available_at) <= now)
+        .where(col(OutboxIntent.done_at).is_(None))
         .order_by(col(OutboxIntent.id))
-        .limit(limit)
+        .limit(limit * 5)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = list(session.exec(query))
+    held: set[str] = set()
+    claimed: list[OutboxIntent] = []
+    for intent in session.exec(query):
+        key = _order_key(intent)
+        if intent.available_at > now or key in held:
+            held.add(key)
+        elif len(claimed) < limit:
+            claimed.append(intent)
     if claimed:
         session.execute(
             update(OutboxIntent)
@@ -64,11 +82,13 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
 
 def mark_done(session: Session, ids: list[int], note: dict[int, str] | None = None) -> None:
     now = utcnow()
+    notes = note or {}
     for intent_id in ids:
+        # A done intent keeps only its note (e.g. "ConsentMissing: ..."), not old errors.
         session.execute(
             update(OutboxIntent)
             .where(col(OutboxIntent.id) == intent_id)
-            .values(done_at=now, last_error=(note or {}).get(intent_id))
+            .values(done_at=now, last_error=notes.get(intent_id))
         )
 
 
