@@ -158,7 +158,11 @@ async def running_flowline(
     ):
         worker = build_worker(temporal, settings, engine, http_client)
         task = asyncio.create_task(worker.run())
-        dispatcher = asyncio.create_task(run_dispatcher(engine, temporal, settings, idle=0.05))
+        dispatcher = asyncio.create_task(
+            run_dispatcher(engine, temporal, settings, idle=0.05)
+            if settings.dispatcher
+            else asyncio.sleep(0)
+        )
         try:
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:

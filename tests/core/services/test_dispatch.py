@@ -18,6 +18,7 @@ from temporalio.client import Client
 from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
+from flowline.core.services.dispatch import dispatch_once
 from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
 from flowline.definitions.enrollment import enrollment_workflow_id
@@ -214,3 +215,26 @@ async def test_redispatching_a_start_intent_starts_nothing_twice(flowline: Flowl
 
     await eventually(visible, 10, "the run visible in Temporal")
     assert runs == {temporal_id: 1}
+
+
+class TestWithoutARunningDispatcher:
+    @pytest.fixture
+    def flowline_settings(self) -> dict[str, object]:
+        return {"dispatcher": False}
+
+    async def test_goal_reached_before_the_enrollment_was_dispatched_still_converts(
+        self, flowline: Flowline
+    ) -> None:
+        """As after an outage: trigger and goal both wait in the outbox, in that order."""
+        workflow = await flowline.workflow(
+            goal={"event": "purchase"}, exit_on_goal=True, steps=[wait_step("PT1H")]
+        )
+        await flowline.event("p-late-goal", "registered")
+        await flowline.event("p-late-goal", "purchase")
+
+        while await dispatch_once(flowline.engine, flowline.temporal, flowline.settings):
+            pass
+
+        [enrollment] = await flowline.enrollments_of(workflow["id"])
+        ended = await flowline.ended(enrollment["id"])
+        assert (ended["status"], ended["converted"]) == ("converted", True)

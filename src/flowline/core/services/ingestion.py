@@ -162,8 +162,9 @@ def apply_changes(
     fresh = _new_events(session, list(events), now)
     stored = _store_events(session, fresh, now)
     transitions = recompute(session, {pid: p.properties for pid, p in profiles.items()}, now)
-    intents = enrollment_intents(live_workflows(session), stored, transitions)
-    intents += goal_intents(session, stored, transitions, now)
+    workflows = live_workflows(session)
+    intents = enrollment_intents(workflows, stored, transitions)
+    intents += goal_intents(session, workflows, stored, transitions, now)
     add_intents(session, intents)
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
@@ -194,7 +195,7 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
         profiles = {p.id: p.properties for p in session.exec(query)}
         transitions = recompute(session, profiles, now, segments)
         intents = enrollment_intents(workflows, [], transitions)
-        intents += goal_intents(session, [], transitions, now)
+        intents += goal_intents(session, workflows, [], transitions, now)
         add_intents(session, intents)
         changed += len(transitions.entered) + len(transitions.left)
     return changed

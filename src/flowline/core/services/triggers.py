@@ -98,13 +98,22 @@ def enrollment_intents(
 
 
 def goal_intents(
-    session: Session, events: list[NewEvent], transitions: Transitions, now: datetime
+    session: Session,
+    workflows: list[LiveWorkflow],
+    events: list[NewEvent],
+    transitions: Transitions,
+    now: datetime,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Goals for the profiles' running enrollments (signal-only: never starts one)."""
+    """Goal deliveries for what just happened (signal-only: they never start an enrollment).
+
+    Goals of live workflows count even for profiles with no running enrollment yet: while
+    Temporal is away their enrollment may still sit in the outbox, before this goal.
+    """
     profiles = {e.profile_id for e in events} | {pid for pid, _ in transitions.entered}
     if not profiles:
         return []
-    goals: dict[str, list[EventGoal | SegmentGoal]] = defaultdict(list)
+    shared = [w.definition.goal for w in workflows if w.definition.goal is not None]
+    goals: dict[str, list[EventGoal | SegmentGoal]] = defaultdict(lambda: list(shared))
     rows = session.exec(
         select(Enrollment.profile_id, WorkflowVersion)
         .join(
@@ -114,7 +123,7 @@ def goal_intents(
         )
         .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
     )
-    for pid, version in rows:
+    for pid, version in rows:  # older versions may have other goals
         goal = _definition(version).goal
         if goal is not None:
             goals[pid].append(goal)
@@ -122,7 +131,7 @@ def goal_intents(
     for event in events:
         if any(
             isinstance(g, EventGoal) and g.matches(event.name, event.properties)
-            for g in goals.get(event.profile_id, [])
+            for g in goals[event.profile_id]
         ):
             intents.append(
                 (
@@ -137,7 +146,7 @@ def goal_intents(
                 )
             )
     for pid, sid in transitions.entered:
-        if any(isinstance(g, SegmentGoal) and g.segment_entered == sid for g in goals.get(pid, [])):
+        if any(isinstance(g, SegmentGoal) and g.segment_entered == sid for g in goals[pid]):
             intents.append(
                 (SEGMENT_GOAL, {"profile_id": pid, "segment_id": sid, "at": now.isoformat()})
             )
