@@ -1,6 +1,7 @@
 """Flowline assembled for a test, plus the few calls every scenario makes through the API."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -167,5 +168,16 @@ async def running_flowline(
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:
             dispatcher.cancel()
+            await _terminate_leftovers(temporal, task_queue)
             await worker.shutdown()
             await asyncio.gather(task, dispatcher, return_exceptions=True)
+
+
+async def _terminate_leftovers(temporal: Client, task_queue: str) -> None:
+    """End this test's open executions: the next test reuses database ids, hence workflow ids
+    (`enroll:1:p-1`), and must not attach to a run left on this test's queue."""
+    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    async for execution in temporal.list_workflows(query):
+        handle = temporal.get_workflow_handle(execution.id, run_id=execution.run_id)
+        with contextlib.suppress(Exception):
+            await handle.terminate("test finished")
