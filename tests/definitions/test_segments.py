@@ -604,3 +604,22 @@ def test_helpers_accept_a_bare_rule_member():
 )
 def test_describe_rule(data, words):
     assert describe_rule(rule(data)) == words
+
+
+def test_log_windows_take_the_widest_reach_per_event_name() -> None:
+    from datetime import timedelta
+
+    from flowline.definitions.segments import log_windows
+
+    rule = SegmentRule.model_validate(
+        {
+            "all": [
+                {"event": "visit", "within": "P1D"},
+                {"event": "visit", "within": "P7D"},
+                {"event": "buy", "where": {"property": "plan", "op": "eq", "value": "pro"}},
+                {"event": "buy", "within": "P1D"},
+                {"event": "open"},
+            ]
+        }
+    )
+    assert log_windows(rule) == {"visit": timedelta(days=7), "buy": None}

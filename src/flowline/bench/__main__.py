@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from flowline.bench import report
 from flowline.bench.config import Options, parse_options
 from flowline.bench.databases import describe, fresh_engine, server_version
-from flowline.bench.ingestion import RunResult, run_api, run_service
+from flowline.bench.ingestion import API, SERVICE, RunResult, run_both, run_service
 from flowline.bench.profiling import Profiler
 from flowline.bench.scenario import SEGMENTS, event_batches, profile_properties, set_up
 from flowline.core.timestamps import utcnow
@@ -27,21 +27,25 @@ def _run_backend(backend: str, options: Options) -> list[RunResult]:
         profiles=options.profiles,
         now=utcnow(),
     )
-    print(f"\n[{backend}] {describe(backend, options.postgresql_url)}", flush=True)
-    results = []
-    # A fresh database for each path: both start from the same state.
-    for path, run in (("api", run_api), ("service", run_service)):
+    runs = [API, SERVICE] + (["profile"] if options.profile else [])
+    url = options.postgresql_url
+    print(f"\n[{backend}] {describe(backend, url, runs)}", flush=True)
+    started = time.perf_counter()
+    # A fresh database for each path, set up alike: both start from the same state.
+    with (
+        fresh_engine(backend, url, API) as api_engine,
+        fresh_engine(backend, url, SERVICE) as service_engine,
+    ):
+        print(f"[{backend}] server: {server_version(api_engine)}", flush=True)
+        set_up(api_engine, properties)
+        set_up(service_engine, properties)
+        print(f"[{backend}] set up in {time.perf_counter() - started:.1f}s", flush=True)
         started = time.perf_counter()
-        with fresh_engine(backend, options.postgresql_url) as engine:
-            if path == "api":
-                print(f"[{backend}] server: {server_version(engine)}", flush=True)
-            set_up(engine, properties)
-            result = run(engine, backend, batches)
-        results.append(result)
-        print(f"[{backend}] {path}: done in {time.perf_counter() - started:.1f}s", flush=True)
+        results = list(run_both(api_engine, service_engine, backend, batches))
+    print(f"[{backend}] api + service: {time.perf_counter() - started:.1f}s", flush=True)
     if options.profile:
         profiler = Profiler()
-        with fresh_engine(backend, options.postgresql_url) as engine:
+        with fresh_engine(backend, url, "profile") as engine:
             set_up(engine, properties)
             run_service(engine, backend, batches, around=profiler)
         dump = Path(tempfile.gettempdir()) / f"flowline-bench-{backend}.prof"

@@ -4,6 +4,10 @@ API path: `POST /v1/events/batch` on the real FastAPI app, in process (httpx.ASG
 JSON parsing, validation of the events, the API-key check, the route, the transaction.
 Service path: `apply_changes` inside `session_scope`, on events validated beforehand; the
 difference between the two is the API's overhead.
+
+Each path writes to a database of its own, and the two alternate batch by batch (API first on
+even batches, service first on odd ones): a busy machine slows both alike, so the difference
+stays visible.
 """
 
 import asyncio
@@ -30,6 +34,9 @@ API = "api"
 SERVICE = "service"
 _KEY = "bench-admin-key"
 
+Around = Callable[[Callable[[], None]], None]
+"""Wraps one timed batch of the service path (the profiler hooks in there)."""
+
 
 @dataclass
 class RunResult:
@@ -50,61 +57,101 @@ def count_rows(engine: Engine, model: Any) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-async def _post_batches(engine: Engine, bodies: list[bytes], result: RunResult) -> None:
-    app = create_app(Settings(bootstrap_admin_key=SecretStr(_KEY)), engine=engine)
-    transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {_KEY}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        for body in bodies:
-            started = time.perf_counter()
-            response = await client.post("/v1/events/batch", content=body, headers=headers)
-            elapsed = time.perf_counter() - started
-            if response.status_code != 202:
-                raise RuntimeError(f"POST /v1/events/batch: {response.status_code} {response.text}")
-            answer = response.json()
-            result.batch_seconds.append(elapsed)
-            result.accepted += answer["accepted"]
-            result.duplicates += answer["duplicates"]
+class ApiPath:
+    """Posts batches to the app; `body` is the JSON, encoded before the clock starts."""
+
+    def __init__(self, engine: Engine, result: RunResult) -> None:
+        app = create_app(Settings(bootstrap_admin_key=SecretStr(_KEY)), engine=engine)
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        )
+        self._headers = {"Authorization": f"Bearer {_KEY}", "Content-Type": "application/json"}
+        self.result = result
+
+    async def post(self, body: bytes) -> None:
+        started = time.perf_counter()
+        response = await self._client.post("/v1/events/batch", content=body, headers=self._headers)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 202:
+            raise RuntimeError(f"POST /v1/events/batch: {response.status_code} {response.text}")
+        answer = response.json()
+        self.result.batch_seconds.append(elapsed)
+        self.result.accepted += answer["accepted"]
+        self.result.duplicates += answer["duplicates"]
+
+    async def close(self) -> None:
+        await self._client.aclose()
 
 
-def run_api(engine: Engine, backend: str, batches: list[list[dict[str, Any]]]) -> RunResult:
-    result = RunResult(backend, API, batch_sizes=[len(b) for b in batches])
-    result.memberships_before = count_rows(engine, SegmentMembership)
-    bodies = [json.dumps({"events": batch}).encode() for batch in batches]
-    asyncio.run(_post_batches(engine, bodies, result))
-    _finish(engine, result)
-    return result
+class ServicePath:
+    def __init__(self, engine: Engine, result: RunResult, around: Around | None = None) -> None:
+        self._engine = engine
+        self._around = around
+        self.result = result
 
-
-def run_service(
-    engine: Engine,
-    backend: str,
-    batches: list[list[dict[str, Any]]],
-    around: Callable[[Callable[[], None]], None] | None = None,
-) -> RunResult:
-    """`around`, when given, wraps each timed batch (the profiler hooks in there)."""
-    result = RunResult(backend, SERVICE, batch_sizes=[len(b) for b in batches])
-    result.memberships_before = count_rows(engine, SegmentMembership)
-    parsed = [[EventIn.model_validate(e) for e in batch] for batch in batches]
-    for events in parsed:
-
-        def one_batch(events: list[EventIn] = events) -> None:
-            with session_scope(engine) as session:
+    def ingest(self, events: list[EventIn]) -> None:
+        def one_batch() -> None:
+            with session_scope(self._engine) as session:
                 outcome = apply_changes(session, events=events)
-            result.accepted += outcome.accepted
-            result.duplicates += outcome.duplicates
+            self.result.accepted += outcome.accepted
+            self.result.duplicates += outcome.duplicates
 
         started = time.perf_counter()
-        if around is None:
+        if self._around is None:
             one_batch()
         else:
-            around(one_batch)
-        result.batch_seconds.append(time.perf_counter() - started)
-    _finish(engine, result)
+            self._around(one_batch)
+        self.result.batch_seconds.append(time.perf_counter() - started)
+
+
+def _start(
+    engine: Engine, backend: str, path: str, batches: list[list[dict[str, Any]]]
+) -> RunResult:
+    result = RunResult(backend, path, batch_sizes=[len(b) for b in batches])
+    result.memberships_before = count_rows(engine, SegmentMembership)
     return result
 
 
-def _finish(engine: Engine, result: RunResult) -> None:
+def _finish(engine: Engine, result: RunResult) -> RunResult:
     result.events_stored = count_rows(engine, Event)
     result.outbox_intents = count_rows(engine, OutboxIntent)
     result.memberships_after = count_rows(engine, SegmentMembership)
+    return result
+
+
+def run_both(
+    api_engine: Engine,
+    service_engine: Engine,
+    backend: str,
+    batches: list[list[dict[str, Any]]],
+) -> tuple[RunResult, RunResult]:
+    """The API path and the service path, alternating batch by batch."""
+    bodies = [json.dumps({"events": batch}).encode() for batch in batches]
+    parsed = [[EventIn.model_validate(e) for e in batch] for batch in batches]
+
+    async def alternate() -> tuple[RunResult, RunResult]:
+        api = ApiPath(api_engine, _start(api_engine, backend, API, batches))
+        service = ServicePath(service_engine, _start(service_engine, backend, SERVICE, batches))
+        try:
+            for number, (body, events) in enumerate(zip(bodies, parsed, strict=True)):
+                if number % 2 == 0:
+                    await api.post(body)
+                    service.ingest(events)
+                else:
+                    service.ingest(events)
+                    await api.post(body)
+        finally:
+            await api.close()
+        return _finish(api_engine, api.result), _finish(service_engine, service.result)
+
+    return asyncio.run(alternate())
+
+
+def run_service(
+    engine: Engine, backend: str, batches: list[list[dict[str, Any]]], around: Around
+) -> RunResult:
+    """The service path alone (under the profiler)."""
+    service = ServicePath(engine, _start(engine, backend, SERVICE, batches), around)
+    for batch in batches:
+        service.ingest([EventIn.model_validate(e) for e in batch])
+    return _finish(engine, service.result)

@@ -21,9 +21,13 @@ def cpus() -> int:
 
 
 def machine() -> str:
+    try:
+        load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        load = "load average unknown"
     return (
         f"machine: nproc={cpus()}, {platform.machine()}, {platform.system()} "
-        f"{platform.release()}; Python {platform.python_version()}, "
+        f"{platform.release()}, {load}; Python {platform.python_version()}, "
         f"SQLAlchemy {sqlalchemy.__version__}"
     )
 
@@ -94,6 +98,7 @@ def per_batch(results: Sequence[RunResult]) -> str:
 LEGEND = (
     "ev/s: events posted per second of one batch (accepted + duplicates); ms/batch: wall time\n"
     "of one POST (api) or one session_scope + apply_changes (service, events pre-validated).\n"
+    "Each path has a database of its own; the two alternate batch by batch.\n"
     "outbox intents: rows written by the batches (nothing dispatches them in the bench).\n"
     "segment transitions: net change of segment_memberships over the batches "
     "(entered - left);\nmemberships: segment_memberships rows at the end "

@@ -275,6 +275,30 @@ def log_event_names(rule: AnyRuleNode) -> set[str]:
     return {condition.event for condition in _event_conditions(rule) if condition.needs_log}
 
 
+def log_windows(rule: AnyRuleNode) -> dict[str, timedelta | None]:
+    """For each event name the rule needs individual events of: how far back it looks.
+
+    `None` means all of them (a `where` without `within`).
+    """
+    windows: dict[str, timedelta | None] = {}
+    for condition in _event_conditions(rule):
+        if not condition.needs_log:
+            continue
+        windows[condition.event] = wider_window(
+            windows.get(condition.event, condition.within),
+            condition.within,
+            condition.event in windows,
+        )
+    return windows
+
+
+def wider_window(known: timedelta | None, window: timedelta | None, seen: bool) -> timedelta | None:
+    """The reach that covers both (None covers everything)."""
+    if window is None or (seen and known is None):
+        return None
+    return window if known is None else max(known, window)
+
+
 def has_time_window(rule: AnyRuleNode) -> bool:
     """Whether membership can change by time passing alone."""
     return any(condition.within is not None for condition in _event_conditions(rule))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -28,7 +28,6 @@ from flowline.core.services.triggers import (
     live_workflows,
 )
 from flowline.core.timestamps import utcnow
-from flowline.definitions.segments import has_time_window
 from flowline.definitions.triggers import NonEmptyStr
 
 MAX_BATCH = 1000
@@ -68,33 +67,66 @@ def _insert(session: Session, model: Any) -> Any:
     return module.insert(model)
 
 
-def lock_profiles(session: Session, profile_ids: list[str], now: datetime) -> dict[str, Profile]:
+def lock_profiles(
+    session: Session, profile_ids: list[str], now: datetime
+) -> dict[str, dict[str, Any]]:
     """Create missing profiles and lock all of them, in id order (no deadlocks between batches).
 
     Two requests for one profile then run one after the other: no counter update is lost and
     no transition is seen twice. (SQLite: the whole transaction holds the write lock.)
+    Returns each profile's properties, read after the lock.
     """
     ids = sorted(set(profile_ids))
     session.execute(
         _insert(session, Profile).on_conflict_do_nothing(index_elements=["id"]),
         [{"id": pid, "properties": {}, "created_at": now, "updated_at": now} for pid in ids],
     )
-    query = select(Profile).where(col(Profile.id).in_(ids)).order_by(col(Profile.id))
+    query = (
+        select(Profile.id, Profile.properties)
+        .where(col(Profile.id).in_(ids))
+        .order_by(col(Profile.id))
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    # populate_existing: another transaction may have changed them since this session read them.
-    return {p.id: p for p in session.exec(query.execution_options(populate_existing=True))}
+    return {pid: dict(properties) for pid, properties in session.exec(query)}
 
 
-def _new_events(session: Session, events: list[EventIn], now: datetime) -> list[EventIn]:
-    """Events whose message id this profile has not sent before (nor earlier in the batch)."""
-    seen: set[tuple[str, str]] = set()
-    ids = {e.message_id for e in events if e.message_id}
-    if ids:
-        stored = session.exec(
-            select(Event.profile_id, Event.message_id).where(col(Event.message_id).in_(ids))
+def _merge_properties(
+    session: Session,
+    stored: dict[str, dict[str, Any]],
+    changes: dict[ProfileId, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Merge changes into the stored properties (`null` removes one) and write them back."""
+    rows = []
+    for pid, change in changes.items():
+        merged = {**stored[pid], **change}
+        stored[pid] = {k: v for k, v in merged.items() if v is not None}
+        rows.append({"pid": pid, "properties": stored[pid], "updated_at": now})
+    if rows:
+        table = Profile.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("pid"))
+            .values(properties=bindparam("properties"), updated_at=bindparam("updated_at")),
+            rows,
         )
-        seen = {(pid, mid) for pid, mid in stored if mid}
+
+
+def _new_events(session: Session, events: list[EventIn]) -> list[EventIn]:
+    """Events whose message id this profile has not sent before (nor earlier in the batch)."""
+    pairs = sorted({(e.profile_id, e.message_id) for e in events if e.message_id})
+    seen: set[tuple[str, str | None]] = set()
+    for start in range(0, len(pairs), 500):
+        # (profile_id, message_id) pairs: each one lookup in the unique index.
+        chunk = pairs[start : start + 500]
+        seen.update(
+            session.exec(
+                select(Event.profile_id, Event.message_id).where(
+                    tuple_(col(Event.profile_id), col(Event.message_id)).in_(chunk)
+                )
+            )
+        )
     fresh = []
     for event in events:
         if event.message_id:
@@ -153,15 +185,10 @@ def apply_changes(
     now = now or utcnow()
     properties = properties or {}
     profiles = lock_profiles(session, [e.profile_id for e in events] + list(properties), now)
-    for pid, changes in properties.items():
-        profile = profiles[pid]
-        merged = {**profile.properties, **changes}
-        profile.properties = {k: v for k, v in merged.items() if v is not None}
-        profile.updated_at = now
-        session.add(profile)
-    fresh = _new_events(session, list(events), now)
+    _merge_properties(session, profiles, properties, now)
+    fresh = _new_events(session, list(events))
     stored = _store_events(session, fresh, now)
-    transitions = recompute(session, {pid: p.properties for pid, p in profiles.items()}, now)
+    transitions = recompute(session, profiles, now)
     workflows = live_workflows(session)
     intents = enrollment_intents(workflows, stored, transitions)
     intents += goal_intents(session, workflows, stored, transitions, now)
@@ -183,16 +210,20 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     segments = compiled_segments(session)
-    timed = [s for s in segments if s.window is not None or has_time_window(s.rule)]
+    timed = [s for s in segments if s.time_window]
     changed = 0
     ids = candidates_for_time_windows(session, timed)
     workflows = live_workflows(session) if ids else []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        query = select(Profile).where(col(Profile.id).in_(chunk)).order_by(col(Profile.id))
+        query = (
+            select(Profile.id, Profile.properties)
+            .where(col(Profile.id).in_(chunk))
+            .order_by(col(Profile.id))
+        )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
-        profiles = {p.id: p.properties for p in session.exec(query)}
+        profiles = {pid: dict(properties) for pid, properties in session.exec(query)}
         transitions = recompute(session, profiles, now, segments)
         intents = enrollment_intents(workflows, [], transitions)
         intents += goal_intents(session, workflows, [], transitions, now)

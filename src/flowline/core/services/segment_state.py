@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlmodel import Session, col, select
 
 from flowline.core.models.events import Event, EventCounter
@@ -19,9 +19,10 @@ from flowline.definitions.segments import (
     ProfileFacts,
     SegmentRule,
     evaluate,
-    log_event_names,
-    max_window,
+    has_time_window,
+    log_windows,
     rule_event_names,
+    wider_window,
 )
 
 _CHUNK = 500  # ids per IN (...) list
@@ -31,8 +32,9 @@ _CHUNK = 500  # ids per IN (...) list
 class CompiledSegment:
     id: int
     rule: SegmentRule
-    log_names: frozenset[str]
-    window: timedelta | None  # None: some log condition has no window (needs all events)
+    # Event names whose individual events the rule reads, and how far back (None: all).
+    log_windows: dict[str, timedelta | None]
+    time_window: bool
 
 
 @dataclass
@@ -52,9 +54,9 @@ def compiled_segments(session: Session) -> list[CompiledSegment]:
         key = (segment.id, segment.updated_at)
         if key not in _compiled:
             rule = SegmentRule.model_validate(segment.rule)
-            names = log_event_names(rule)
-            window = max_window(rule) if names else None
-            _compiled[key] = CompiledSegment(segment.id, rule, frozenset(names), window)
+            _compiled[key] = CompiledSegment(
+                segment.id, rule, log_windows(rule), has_time_window(rule)
+            )
         result.append(_compiled[key])
     return result
 
@@ -74,9 +76,10 @@ def load_facts(
     events: dict[str, dict[str, list[tuple[datetime, dict[str, Any]]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    names = {name for s in segments for name in s.log_names}
-    windows = [s.window for s in segments if s.log_names]
-    since = None if not windows or None in windows else now - max(w for w in windows if w)
+    reach = _log_reach(segments)
+    unbounded = sorted(name for name, window in reach.items() if window is None)
+    bounded = {name: window for name, window in reach.items() if window is not None}
+    since = now - max(bounded.values()) if bounded else now
     for chunk in _chunks(ids):
         for pid, name, count in session.exec(
             select(EventCounter.profile_id, EventCounter.name, EventCounter.count).where(
@@ -84,18 +87,32 @@ def load_facts(
             )
         ):
             counts[pid][name] = count
-        if names:
-            query = select(Event.profile_id, Event.name, Event.timestamp, Event.properties).where(
-                col(Event.profile_id).in_(chunk), col(Event.name).in_(names)
-            )
-            if since is not None:
-                query = query.where(col(Event.timestamp) >= since)
+        queries = []
+        if unbounded:
+            queries.append(_events_of(chunk, unbounded))
+        if bounded:
+            queries.append(_events_of(chunk, sorted(bounded)).where(col(Event.timestamp) >= since))
+        for query in queries:
             for pid, name, timestamp, props in session.exec(query):
                 events[pid][name].append((timestamp, cast(dict[str, Any], props)))
     return {
         pid: ProfileFacts(properties=properties[pid], counts=counts[pid], events=events[pid])
         for pid in ids
     }
+
+
+def _log_reach(segments: list[CompiledSegment]) -> dict[str, timedelta | None]:
+    reach: dict[str, timedelta | None] = {}
+    for segment in segments:
+        for name, window in segment.log_windows.items():
+            reach[name] = wider_window(reach.get(name, window), window, name in reach)
+    return reach
+
+
+def _events_of(profile_ids: list[str], names: list[str]) -> Any:
+    return select(Event.profile_id, Event.name, Event.timestamp, Event.properties).where(
+        col(Event.profile_id).in_(profile_ids), col(Event.name).in_(names)
+    )
 
 
 def memberships(session: Session, profile_ids: list[str]) -> dict[str, set[int]]:
@@ -136,11 +153,14 @@ def recompute(
             insert(SegmentMembership),
             [{"segment_id": s, "profile_id": p, "since": now} for p, s in transitions.entered],
         )
-    for pid, sid in transitions.left:
-        session.execute(
-            delete(SegmentMembership).where(
-                col(SegmentMembership.segment_id) == sid, col(SegmentMembership.profile_id) == pid
-            )
+    if transitions.left:
+        # One executemany on the table: ORM deletes one by one would scan the session each time.
+        table = SegmentMembership.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            delete(table).where(
+                table.c.segment_id == bindparam("sid"), table.c.profile_id == bindparam("pid")
+            ),
+            [{"sid": s, "pid": p} for p, s in transitions.left],
         )
     return transitions
 
