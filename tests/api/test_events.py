@@ -237,3 +237,35 @@ async def test_erasure_removes_the_profile_data_and_exits_its_enrollments(
             session.exec(select(EventCounter).where(EventCounter.profile_id == "p-gdpr")).all()
             == []
         )
+
+
+async def test_segment_goal_reached_during_wait_converts(flowline: Flowline) -> None:
+    vip = await flowline.segment({"property": "plan", "op": "eq", "value": "pro"}, "Pro")
+    workflow = await flowline.workflow(
+        goal={"segment_entered": vip["id"]}, exit_on_goal=True, steps=[wait_step("PT1H")]
+    )
+    await flowline.event("p-upgrade", "registered")
+    await flowline.settled()
+
+    await flowline.profile("p-upgrade", plan="pro")
+
+    [enrollment] = await flowline.enrollments_of(workflow["id"])
+    ended = await flowline.ended(enrollment["id"])
+    assert (ended["status"], ended["converted"]) == ("converted", True)
+
+
+async def test_triggered_profile_without_consent_is_skipped_and_counted(
+    flowline: Flowline,
+) -> None:
+    workflow = await flowline.workflow(consent_property="email_optin", steps=[])
+    await flowline.profile("p-yes", email_optin=True)
+    await flowline.profile("p-no", email_optin=False)
+
+    await flowline.event("p-yes", "registered")
+    await flowline.event("p-no", "registered")
+    await flowline.settled()
+
+    enrolled = await flowline.enrollments_of(workflow["id"])
+    assert [e["profile_id"] for e in enrolled] == ["p-yes"]
+    stats = (await flowline.api.get(f"/v1/workflows/{workflow['id']}/stats")).json()
+    assert (stats["enrolled"], stats["skipped_no_consent"]) == (1, 1)
