@@ -105,7 +105,7 @@ async def _cancel(task: "asyncio.Task[None]") -> None:
 def _banner(settings: Settings, key_line: str) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     smtp = (
-        f"127.0.0.1:{settings.dev_smtp_port} -> {settings.outbox_dir}/ (web UI: Outbox)"
+        f"127.0.0.1:{settings.dev_smtp_port} -> {settings.outbox_dir}/"
         if settings.smtp_host is None
         else f"off (mail goes to {settings.smtp_host}:{settings.smtp_port})"
     )
