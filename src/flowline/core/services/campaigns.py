@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed
 from flowline.core.models.campaigns import Campaign, CampaignCreate, CampaignPublic
-from flowline.core.services.segments import current_definitions
+from flowline.core.services.workflow_versions import current_definitions
 from flowline.core.timestamps import utcnow
 from flowline.definitions.templates import TemplateError, merge_tags_in
 

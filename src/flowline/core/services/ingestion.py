@@ -3,7 +3,7 @@ all in ONE transaction (the transactional outbox). Work is done per batch, not p
 statements whatever the batch size.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +81,12 @@ def lock_profiles(
         _insert(session, Profile).on_conflict_do_nothing(index_elements=["id"]),
         [{"id": pid, "properties": {}, "created_at": now, "updated_at": now} for pid in ids],
     )
+    return _locked_properties(session, ids)
+
+
+def _locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The profiles' properties, their rows locked in id order (PostgreSQL; SQLite is locked
+    as a whole from the start of the transaction)."""
     query = (
         select(Profile.id, Profile.properties)
         .where(col(Profile.id).in_(ids))
@@ -196,13 +202,6 @@ def apply_changes(
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
 
-def group_by_profile(events: list[EventIn]) -> dict[str, list[EventIn]]:
-    grouped: dict[str, list[EventIn]] = defaultdict(list)
-    for event in events:
-        grouped[event.profile_id].append(event)
-    return grouped
-
-
 def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
     """Re-evaluate the segments whose rules have `within`: time alone moves profiles in or out.
 
@@ -215,15 +214,7 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
     ids = candidates_for_time_windows(session, timed)
     workflows = live_workflows(session) if ids else []
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = (
-            select(Profile.id, Profile.properties)
-            .where(col(Profile.id).in_(chunk))
-            .order_by(col(Profile.id))
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        profiles = {pid: dict(properties) for pid, properties in session.exec(query)}
+        profiles = _locked_properties(session, ids[start : start + 500])
         transitions = recompute(session, profiles, now, segments)
         intents = enrollment_intents(workflows, [], transitions)
         intents += goal_intents(session, workflows, [], transitions, now)

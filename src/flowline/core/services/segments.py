@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from flowline.core.errors import NotFound, SegmentInUse, ValidationFailed, pydantic_errors
 from flowline.core.models.segments import Segment, SegmentMembership
-from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.core.services.workflow_versions import current_definitions
 from flowline.core.timestamps import utcnow
 from flowline.definitions.segments import SegmentRule, has_time_window
 
@@ -111,12 +111,3 @@ def _segments_named(definition: Mapping[str, Any]) -> set[int]:
     trigger = definition.get("trigger") or {}
     goal = definition.get("goal") or {}
     return {v for v in (trigger.get("segment_id"), goal.get("segment_entered")) if v is not None}
-
-
-def current_definitions(session: Session) -> list[tuple[int, Mapping[str, Any]]]:
-    rows = session.exec(
-        select(Workflow.id, WorkflowVersion.definition)
-        .join(WorkflowVersion, col(WorkflowVersion.workflow_id) == col(Workflow.id))
-        .where(col(WorkflowVersion.version) == col(Workflow.version))
-    )
-    return [(wid, definition) for wid, definition in rows if wid is not None]
