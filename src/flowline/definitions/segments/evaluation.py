@@ -1,0 +1,126 @@
+"""Whether a profile meets a rule: `evaluate(rule, facts, now)`.
+
+Called for every segment of every profile touched by ingestion, so it is plain Python over the
+validated models, no pydantic work and no I/O. Comparisons are strict about kinds: `true` never
+equals `1`, and a number is never ordered against a string.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flowline.definitions.segments.rules import (
+    AllRule,
+    AnyRule,
+    EventCondition,
+    NotRule,
+    PropertyCondition,
+)
+from flowline.definitions.segments.segment_rule import AnyRuleNode, SegmentRule
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """What evaluation knows of one profile.
+
+    `events` holds the individual events `(timestamp, properties)` of the names in
+    `log_event_names(rule)` only; every other event condition reads `counts`.
+    """
+
+    properties: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    events: dict[str, list[tuple[datetime, dict[str, Any]]]] = field(default_factory=dict)
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    # bool is an int in Python: never let `true` equal `1`.
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual is expected
+    return bool(actual == expected)
+
+
+def _comparable(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str):
+        return isinstance(expected, str)
+    return (
+        isinstance(actual, int | float)
+        and not isinstance(actual, bool)
+        and isinstance(expected, int | float)
+        and not isinstance(expected, bool)
+    )
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str):
+        return isinstance(expected, str) and expected in actual
+    if isinstance(actual, list):
+        return any(_equal(item, expected) for item in actual)
+    return False
+
+
+def _one_of(actual: Any, expected: Any) -> bool:
+    return any(_equal(actual, item) for item in expected)
+
+
+_PRESENT_OPS: dict[str, Any] = {
+    "eq": _equal,
+    "neq": lambda a, e: not _equal(a, e),
+    "gt": lambda a, e: _comparable(a, e) and a > e,
+    "gte": lambda a, e: _comparable(a, e) and a >= e,
+    "lt": lambda a, e: _comparable(a, e) and a < e,
+    "lte": lambda a, e: _comparable(a, e) and a <= e,
+    "contains": _contains,
+    "in": _one_of,
+    "exists": lambda a, e: True,
+    "not_exists": lambda a, e: False,
+}
+# A missing (or null) property: only "is not" holds.
+_MISSING_HOLDS = frozenset({"neq", "not_exists"})
+
+
+def _property_matches(condition: PropertyCondition, properties: dict[str, Any]) -> bool:
+    actual = properties.get(condition.property)
+    if actual is None:
+        return condition.op in _MISSING_HOLDS
+    return bool(_PRESENT_OPS[condition.op](actual, condition.value))
+
+
+def _event_count(condition: EventCondition, facts: ProfileFacts, now: datetime) -> int:
+    """How many matching events, counting no further than `min_count`."""
+    if not condition.needs_log:
+        return facts.counts.get(condition.event, 0)
+    cutoff = now - condition.within if condition.within is not None else None
+    where = condition.where
+    wanted = condition.min_count
+    count = 0
+    for timestamp, properties in facts.events.get(condition.event, ()):
+        if cutoff is not None and timestamp < cutoff:
+            continue
+        if where is not None and not _property_matches(where, properties):
+            continue
+        count += 1
+        if count >= wanted:
+            break
+    return count
+
+
+def _evaluate(rule: Any, facts: ProfileFacts, now: datetime) -> bool:
+    if isinstance(rule, PropertyCondition):
+        return _property_matches(rule, facts.properties)
+    if isinstance(rule, EventCondition):
+        reached = _event_count(rule, facts, now) >= rule.min_count
+        return reached if rule.performed else not reached
+    if isinstance(rule, AllRule):
+        return all(_evaluate(child, facts, now) for child in rule.all)
+    if isinstance(rule, AnyRule):
+        return any(_evaluate(child, facts, now) for child in rule.any)
+    if isinstance(rule, NotRule):
+        return not _evaluate(rule.not_, facts, now)
+    raise TypeError(f"not a segment rule: {rule!r}")
+
+
+def evaluate(rule: AnyRuleNode, facts: ProfileFacts, now: datetime) -> bool:
+    """Whether the profile described by `facts` meets the rule at `now`."""
+    if isinstance(rule, SegmentRule):
+        rule = rule.root
+    return _evaluate(rule, facts, now)

@@ -1,0 +1,119 @@
+"""The rule language: one pydantic model per JSON shape, and the `Rule` union that tells them apart.
+
+    {"all": [rule, ...]}   {"any": [rule, ...]}   {"not": rule}
+    {"property": "city", "op": "eq", "value": "Amsterdam"}
+    {"event": "purchase", "performed": true, "min_count": 2, "within": "P30D",
+     "where": {"property": "plan", "op": "eq", "value": "pro"}}
+
+A rule is told apart by which of `RULE_KEYS` it has. Validation of a whole rule — its limits
+and readable error paths — is `SegmentRule`'s.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator
+
+from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.triggers import NonEmptyStr, StrictModel
+
+PropertyOp = Literal[
+    "eq", "neq", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists"
+]
+_NO_VALUE_OPS = frozenset({"exists", "not_exists"})
+_ORDER_OPS = frozenset({"gt", "gte", "lt", "lte"})
+RULE_KEYS = ("all", "any", "not", "property", "event")
+_NO_RULE_KEY = "a rule needs one of: " + ", ".join(RULE_KEYS)
+
+
+class PropertyCondition(StrictModel):
+    """A test on one property: of the profile, or of an event in an event condition's `where`."""
+
+    property: NonEmptyStr
+    op: PropertyOp
+    value: Any = Field(default=None, validate_default=True)
+
+    @field_validator("value")
+    @classmethod
+    def _value_fits_op(cls, value: Any, info: ValidationInfo) -> Any:
+        op = info.data.get("op")
+        if op is None:  # the op itself is invalid and reported on its own
+            return value
+        if op in _NO_VALUE_OPS:
+            if value is not None:
+                raise ValueError(f"'{op}' takes no value")
+            return value
+        if value is None:
+            raise ValueError(f"'{op}' needs a value")
+        if op == "in" and (not isinstance(value, list) or not value):
+            raise ValueError("'in' needs a non-empty list of values")
+        if op in _ORDER_OPS and (
+            isinstance(value, bool) or not isinstance(value, int | float | str)
+        ):
+            raise ValueError(f"'{op}' needs a number or a string")
+        return value
+
+
+class EventCondition(StrictModel):
+    """The profile performed (or did not perform) an event, at least `min_count` times.
+
+    `within` limits the count to the last period before now; `where` tests the event's
+    properties. Either one needs the profile's individual events, not just its counter.
+    """
+
+    event: NonEmptyStr
+    performed: bool = True
+    min_count: int = Field(default=1, ge=1)
+    within: PositiveDuration | None = None
+    where: PropertyCondition | None = None
+
+    @property
+    def needs_log(self) -> bool:
+        return self.within is not None or self.where is not None
+
+
+class AllRule(StrictModel):
+    all: Annotated[list["Rule"], Field(min_length=1)]
+
+
+class AnyRule(StrictModel):
+    any: Annotated[list["Rule"], Field(min_length=1)]
+
+
+class NotRule(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    not_: "Rule" = Field(alias="not")
+
+
+def rule_kind(value: Any) -> str | None:
+    """Which of `RULE_KEYS` a rule is, raw JSON or model; `None` if it is no rule."""
+    if isinstance(value, dict):
+        for key in RULE_KEYS:
+            if key in value:
+                return key
+        return None
+    return _MODEL_TAGS.get(type(value))
+
+
+Rule = Annotated[
+    Annotated[AllRule, Tag("all")]
+    | Annotated[AnyRule, Tag("any")]
+    | Annotated[NotRule, Tag("not")]
+    | Annotated[PropertyCondition, Tag("property")]
+    | Annotated[EventCondition, Tag("event")],
+    Discriminator(rule_kind, custom_error_type="rule_kind", custom_error_message=_NO_RULE_KEY),
+]
+
+_MODEL_TAGS: dict[type, str] = {
+    AllRule: "all",
+    AnyRule: "any",
+    NotRule: "not",
+    PropertyCondition: "property",
+    EventCondition: "event",
+}
+
+AllRule.model_rebuild()
+AnyRule.model_rebuild()
+NotRule.model_rebuild()
