@@ -25,6 +25,7 @@ from flowline.core.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(seconds=30)
+CONCURRENCY = 16  # profiles dispatched side by side
 
 
 def backoff(attempts: int) -> timedelta:
@@ -106,21 +107,34 @@ def _finish(
 async def dispatch_once(
     engine: Engine, client: Client, settings: Settings, limit: int = 200
 ) -> int:
-    """Run the pending intents once, oldest first; failures are retried later with backoff."""
+    """Run the pending intents once; failures are retried later with backoff.
+
+    Intents of one profile run one after the other, in the order they were written; different
+    profiles run side by side (at most CONCURRENCY at a time).
+    """
     intents = await asyncio.to_thread(_claim, engine, limit)
     done: dict[int, str | None] = {}
     failed: dict[int, tuple[str, int]] = {}
-    for position, intent in enumerate(intents):
-        assert intent.id is not None
-        try:
-            done[intent.id] = await run_intent(engine, client, settings, intent)
-        except Exception as error:  # Temporal unreachable, database busy...: try again later
-            log.warning("outbox intent %s failed, will retry: %s", intent.id, error)
-            # Keep the order: the intents after this one wait for it (a goal after its start).
-            for later in intents[position:]:
-                assert later.id is not None
-                failed[later.id] = (f"{type(error).__name__}: {error}", intent.attempts + 1)
-            break
+    lanes: dict[str, list[OutboxIntent]] = {}
+    for intent in intents:
+        lanes.setdefault(outbox.order_key(intent), []).append(intent)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def run_lane(lane: list[OutboxIntent]) -> None:
+        async with gate:
+            for position, intent in enumerate(lane):
+                assert intent.id is not None
+                try:
+                    done[intent.id] = await run_intent(engine, client, settings, intent)
+                except Exception as error:  # Temporal unreachable, database busy...: retry
+                    log.warning("outbox intent %s failed, will retry: %s", intent.id, error)
+                    # The lane's later intents wait for this one (a goal after its start).
+                    for later in lane[position:]:
+                        assert later.id is not None
+                        failed[later.id] = (f"{type(error).__name__}: {error}", intent.attempts + 1)
+                    return
+
+    await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
     if intents:
         await asyncio.to_thread(_finish, engine, done, failed)
     return len(intents)

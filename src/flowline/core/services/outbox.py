@@ -41,7 +41,7 @@ def add_intents(session: Session, intents: list[tuple[str, dict[str, Any]]]) -> 
         )
 
 
-def _order_key(intent: OutboxIntent) -> str:
+def order_key(intent: OutboxIntent) -> str:
     """Intents with the same key run in the order they were written (a goal after its start)."""
     payload = intent.payload
     if "profile_id" in payload:
@@ -66,7 +66,7 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
     held: set[str] = set()
     claimed: list[OutboxIntent] = []
     for intent in session.exec(query):
-        key = _order_key(intent)
+        key = order_key(intent)
         if intent.available_at > now or key in held:
             held.add(key)
         elif len(claimed) < limit:
