@@ -1,4 +1,4 @@
-"""`python -m flowline.bench`: the ingestion benchmark (see `--help`)."""
+"""`python -m flowline.bench`: the ingestion and enrollment benchmarks (see `--help`)."""
 
 import random
 import sys
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from flowline.bench import report
-from flowline.bench.config import Options, parse_options
+from flowline.bench import enrollments, report
+from flowline.bench.config import ENROLLMENTS, INGESTION, Options, parse_options
 from flowline.bench.databases import describe, fresh_engine, server_version
 from flowline.bench.ingestion import API, SERVICE, RunResult, run_both, run_service
 from flowline.bench.profiling import Profiler
@@ -57,6 +57,17 @@ def _run_backend(backend: str, options: Options) -> list[RunResult]:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    status = 0
+    if INGESTION in options.scenarios:
+        status = max(status, _ingestion(options))
+    if ENROLLMENTS in options.scenarios:
+        if INGESTION in options.scenarios:
+            print()
+        status = max(status, enrollments.main(options.enrollments, options.enrollment_timeout))
+    return status
+
+
+def _ingestion(options: Options) -> int:
     print("Flowline ingestion benchmark")
     print(report.machine())
     print(

@@ -7,6 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
+INGESTION = "ingestion"
+ENROLLMENTS = "enrollments"
 
 
 class BenchEnvironment(BaseSettings):
@@ -32,6 +34,9 @@ class Options:
     profile: bool
     profile_top: int
     seed: int
+    scenarios: tuple[str, ...] = (INGESTION, ENROLLMENTS)
+    enrollments: int = 500
+    enrollment_timeout: float = 180.0
 
 
 def _positive(text: str) -> int:
@@ -45,7 +50,27 @@ def parse_options(argv: list[str] | None = None) -> Options:
     environment = BenchEnvironment()
     parser = argparse.ArgumentParser(
         prog="python -m flowline.bench",
-        description="Ingestion benchmark: batches of events through the API and the service.",
+        description="Ingestion benchmark: batches of events through the API and the service. "
+        "Enrollment benchmark: N enrollments through Flowline (outbox dispatcher, worker) and "
+        "through a bare Temporal workflow of the same shape, on a private Temporal dev server.",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=[INGESTION, ENROLLMENTS, "all"],
+        default="all",
+        help="what to measure (default: all, ingestion then enrollments)",
+    )
+    parser.add_argument(
+        "--enrollments",
+        type=_positive,
+        default=500,
+        help="enrollments per run of the enrollment scenario (default 500)",
+    )
+    parser.add_argument(
+        "--enrollment-timeout",
+        type=_positive,
+        default=180,
+        help="seconds each enrollment run may take before the benchmark gives up (default 180)",
     )
     parser.add_argument(
         "--backend",
@@ -103,4 +128,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         profile=args.profile,
         profile_top=args.profile_top,
         seed=args.seed,
+        scenarios=(INGESTION, ENROLLMENTS) if args.scenario == "all" else (args.scenario,),
+        enrollments=args.enrollments,
+        enrollment_timeout=float(args.enrollment_timeout),
     )
