@@ -11,6 +11,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+READ_ONLY = "flowline_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -42,8 +43,10 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
     Two transactions that read and then write the same profile would otherwise deadlock
     (SQLITE_BUSY at the upgrade); this way the second waits for the first (busy_timeout).
+    Read-only units of work (`read_scope`) take no lock: WAL readers never wait.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine) -> None:
@@ -65,3 +68,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads (on SQLite it does not take the write lock)."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        yield session

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 from temporalio.client import Client
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import Conflict, NotFound
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import OutboxIntent
@@ -37,7 +37,7 @@ def trigger_id(intent: OutboxIntent) -> str:
 
 
 def _already_started(engine: Engine, trigger: str) -> bool:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         found = session.exec(select(Enrollment.id).where(col(Enrollment.trigger_id) == trigger))
         return found.first() is not None
 

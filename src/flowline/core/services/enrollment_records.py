@@ -10,7 +10,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import ENDED_STATUSES, Delivery, Enrollment
 from flowline.core.timestamps import utcnow
 
@@ -32,7 +32,7 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
 
     Both the starter and the workflow's first activity may get here first, so both may create it.
     """
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         existing = _by_run(session, key.run_id)
         if existing is not None:
             return existing, False

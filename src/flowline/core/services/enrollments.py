@@ -17,7 +17,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import (
     ConsentMissing,
     NotFound,
@@ -62,7 +62,18 @@ class StartResult:
 
 
 def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> EnrollmentInput:
-    with session_scope(engine) as session:
+    try:
+        return _check_and_snapshot(engine, workflow_id, profile_id, test)
+    except ConsentMissing:
+        with session_scope(engine) as session:
+            count_skipped_no_consent(session, workflow_id)
+        raise
+
+
+def _check_and_snapshot(
+    engine: Engine, workflow_id: int, profile_id: str, test: bool
+) -> EnrollmentInput:
+    with read_scope(engine) as session:
         workflow = get_workflow(session, workflow_id)
         if not workflow.enabled and not test:
             raise WorkflowDisabled(
@@ -73,9 +84,6 @@ def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> E
             raise NotFound(f"profile {profile_id!r} does not exist")
         definition = current_definition(session, workflow)
         if not has_consent(profile.properties, definition.consent_property):
-            count_skipped_no_consent(session, workflow_id)
-            # Commit the count: the error below must not roll it back.
-            session.commit()
             raise ConsentMissing(
                 f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
             )

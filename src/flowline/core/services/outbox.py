@@ -83,12 +83,19 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
 def mark_done(session: Session, ids: list[int], note: dict[int, str] | None = None) -> None:
     now = utcnow()
     notes = note or {}
-    for intent_id in ids:
-        # A done intent keeps only its note (e.g. "ConsentMissing: ..."), not old errors.
+    # A done intent keeps only its note (e.g. "ConsentMissing: ..."), not old errors.
+    plain = [i for i in ids if i not in notes]
+    if plain:
+        session.execute(
+            update(OutboxIntent)
+            .where(col(OutboxIntent.id).in_(plain))
+            .values(done_at=now, last_error=None)
+        )
+    for intent_id, text in notes.items():
         session.execute(
             update(OutboxIntent)
             .where(col(OutboxIntent.id) == intent_id)
-            .values(done_at=now, last_error=notes.get(intent_id))
+            .values(done_at=now, last_error=text)
         )
 
 

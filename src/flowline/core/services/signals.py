@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope
 from flowline.core.errors import TemporalUnavailable
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import WorkflowVersion
@@ -26,7 +26,7 @@ SIGNAL_TIMEOUT = timedelta(seconds=5)
 def _running(
     engine: Engine, started_before: datetime | None = None, **filters: Any
 ) -> list[tuple[Enrollment, WorkflowDefinition]]:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         query = (
             select(Enrollment, WorkflowVersion)
             .join(
