@@ -1,5 +1,7 @@
 """One place that renders every error as `{"error": <Type>, "detail": ...}`."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -7,6 +9,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from flowline.core.errors import FlowlineError, ValidationFailed, pydantic_errors
+
+logger = logging.getLogger(__name__)
 
 
 def _render(error: FlowlineError) -> JSONResponse:
@@ -29,6 +33,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def invalid_model(_: Request, error: ValidationError) -> JSONResponse:
         return _render(pydantic_errors(error.errors()))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # A bug, not bad input: log it here, tell the caller nothing about the internals.
+        logger.error("unhandled error", exc_info=error)
+        return JSONResponse(
+            {"error": "InternalError", "detail": "an unexpected error occurred"}, status_code=500
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
