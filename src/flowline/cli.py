@@ -10,7 +10,7 @@ import uvicorn
 
 from flowline.core.database import make_engine, migrate, session_scope
 from flowline.core.services.api_keys import create_api_key
-from flowline.core.settings import Settings
+from flowline.core.settings import MissingSecretKey, Settings
 from flowline.devserver.errors import DevServerError
 from flowline.devserver.shutdown import run_until_signal
 from flowline.devserver.stack import DevStack
@@ -27,6 +27,17 @@ def _log_to_stderr() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+def _settings_with_secret() -> Settings:
+    """Settings for a process that signs tokens: FLOWLINE_SECRET_KEY must be set."""
+    settings = Settings()
+    try:
+        settings.require_secret_key()
+    except MissingSecretKey as error:
+        typer.echo(f"flowline: {error}", err=True)
+        raise typer.Exit(2) from None
+    return settings
 
 
 def _migrate(settings: Settings) -> None:
@@ -54,7 +65,7 @@ def dev() -> None:
 def api() -> None:
     """Run the API and web UI (Temporal runs elsewhere: FLOWLINE_TEMPORAL_ADDRESS)."""
     _log_to_stderr()
-    settings = Settings()
+    settings = _settings_with_secret()
     _migrate(settings)
     from flowline.api.app import create_app
 
@@ -65,7 +76,7 @@ def api() -> None:
 def worker() -> None:
     """Run a worker: executes enrollments (Temporal runs elsewhere: FLOWLINE_TEMPORAL_ADDRESS)."""
     _log_to_stderr()
-    settings = Settings()
+    settings = _settings_with_secret()
     _migrate(settings)
     from flowline.worker.main import run_worker
 

@@ -144,6 +144,7 @@ async def running_flowline(
         "http_max_retry_seconds": 1.0,
         "http_max_attempts": 3,
         "bootstrap_admin_key": ADMIN_KEY,
+        "secret_key": "test-secret-key",
     }
     settings = Settings(**{**values, **overrides})
     temporal = await connect(settings)

@@ -2,11 +2,16 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "flowline-enrollments"
+
+
+class MissingSecretKey(RuntimeError):
+    """A process that signs tokens was started without FLOWLINE_SECRET_KEY."""
 
 
 class Settings(BaseSettings):
@@ -39,6 +44,19 @@ class Settings(BaseSettings):
 
     bootstrap_admin_key: SecretStr | None = None
 
+    # Base of links in emails (unsubscribe); default http://{api_host}:{api_port}.
+    public_url: str | None = None
+    # Signs unsubscribe tokens and session cookies. `flowline dev` generates one into the data
+    # dir; every other entry point requires it (see `require_secret_key`).
+    secret_key: SecretStr | None = None
+    # Comma-separated `id:base64key` AES keys: set = Temporal payloads are encrypted. The first
+    # key encrypts, all of them decrypt (rotation).
+    payload_keys: SecretStr | None = None
+    # `text` or `json` (one JSON object per log line).
+    log_format: Literal["text", "json"] = "text"
+    # Fleet-wide email rate (a Temporal task-queue rate limit on the email activities' queue).
+    email_max_per_second: float | None = Field(default=None, gt=0)
+
     # Segments with `within` windows are re-evaluated this often (a Temporal Schedule).
     segment_refresh_seconds: float = 60.0
     # The worker process hands outbox intents to Temporal unless this is switched off.
@@ -49,6 +67,24 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir}/flowline.db"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where `flowline dev` keeps the secret key it generated."""
+        return self.data_dir / "secret_key"
+
+    def require_secret_key(self) -> bytes:
+        """The signing key; only `flowline dev` may run without FLOWLINE_SECRET_KEY set."""
+        if self.secret_key is None or not self.secret_key.get_secret_value():
+            raise MissingSecretKey(
+                "FLOWLINE_SECRET_KEY is not set: it signs unsubscribe links and sessions "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self.secret_key.get_secret_value().encode()
 
     @property
     def outbox_dir(self) -> Path:

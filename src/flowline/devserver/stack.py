@@ -2,8 +2,11 @@
 
 import asyncio
 import logging
+import os
+import secrets
 from contextlib import AsyncExitStack
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from flowline.core.database import make_engine, migrate, session_scope
@@ -34,8 +37,8 @@ class DevStack:
             self._api.force_exit = True
 
     async def run(self) -> None:
-        settings = self.settings
         self._check_ports_free()
+        settings = self.settings = with_dev_secret_key(self.settings)
         async with AsyncExitStack() as stack:
             # Exit callbacks run in reverse: API, then worker, then SMTP, then Temporal last.
             self.temporal.start()
@@ -81,6 +84,21 @@ class DevStack:
         require_free(self.settings.api_host, self.settings.api_port, "FLOWLINE_API_PORT")
         if self.settings.smtp_host is None:
             require_free("127.0.0.1", self.settings.dev_smtp_port, "FLOWLINE_DEV_SMTP_PORT")
+
+
+def with_dev_secret_key(settings: Settings) -> Settings:
+    """Settings with FLOWLINE_SECRET_KEY, generated once into the data dir when not set."""
+    if settings.secret_key is not None:
+        return settings
+    path = settings.secret_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created private: the key signs unsubscribe links and sessions.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    key = path.read_text().strip()
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
 
 
 def _admin_key_line(settings: Settings, engine: Engine) -> str:
