@@ -19,6 +19,9 @@ from flowline.api.routes import (
     segments,
     workflows,
 )
+from flowline.api.routes import (
+    settings as settings_routes,
+)
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import make_engine
 from flowline.core.settings import Settings
@@ -48,7 +51,17 @@ def create_app(
     app.state.engine = engine
     app.state.temporal = TemporalConnection(settings, temporal_client)
     install_error_handlers(app)
-    for module in (health, api_keys, events, profiles, segments, campaigns, workflows, enrollments):
+    for module in (
+        health,
+        api_keys,
+        events,
+        profiles,
+        segments,
+        campaigns,
+        workflows,
+        enrollments,
+        settings_routes,
+    ):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -4,6 +4,7 @@ from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.events import Event, EventCounter
+from flowline.core.models.installation_settings import InstallationSetting
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment, SegmentMembership
@@ -16,6 +17,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "EventCounter",
+    "InstallationSetting",
     "OutboxIntent",
     "Profile",
     "Segment",

@@ -47,7 +47,7 @@ from flowline.definitions.enrollment import (
     enrollment_workflow_id,
     has_consent,
 )
-from flowline.definitions.steps import step_in_words
+from flowline.definitions.step_tree import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
 
@@ -137,7 +137,10 @@ def describe(input: EnrollmentInput) -> str:
         f"- consent: {definition.consent_property or '-'}",
         f"- exit on goal: {'yes' if definition.exit_on_goal else 'no'}",
     ]
-    lines += [f"{i + 1}. {step_in_words(step)}" for i, step in enumerate(definition.steps)]
+    lines += [
+        f"{'  ' * (path.count('.') // 2)}- step {path}: {step_in_words(step)}"
+        for path, step in walk(definition.steps)
+    ]
     return "\n".join(lines)
 
 
