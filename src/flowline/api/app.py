@@ -17,6 +17,7 @@ from flowline.api.routes import (
     health,
     profiles,
     segments,
+    unsubscribe,
     workflows,
 )
 from flowline.api.routes import (
@@ -61,6 +62,7 @@ def create_app(
         workflows,
         enrollments,
         settings_routes,
+        unsubscribe,
     ):
         app.include_router(module.router)
 

@@ -2,6 +2,7 @@
 
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
+from flowline.core.models.email_sends import EmailSend
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.installation_settings import InstallationSetting
@@ -14,6 +15,7 @@ __all__ = [
     "ApiKey",
     "Campaign",
     "Delivery",
+    "EmailSend",
     "Enrollment",
     "Event",
     "EventCounter",
