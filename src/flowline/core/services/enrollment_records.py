@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import ENDED_STATUSES, Delivery, Enrollment
 from flowline.core.timestamps import utcnow
+from flowline.definitions.step_tree import top_index
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ def _by_run(session: Session, run_id: str) -> Enrollment | None:
     return session.exec(select(Enrollment).where(Enrollment.temporal_run_id == run_id)).first()
 
 
-def delivery_of(session: Session, enrollment_id: int, step_index: int) -> Delivery | None:
+def delivery_of(session: Session, enrollment_id: int, step_path: str) -> Delivery | None:
     return session.exec(
         select(Delivery).where(
-            Delivery.enrollment_id == enrollment_id, Delivery.step_index == step_index
+            Delivery.enrollment_id == enrollment_id, Delivery.step_path == step_path
         )
     ).first()
 
@@ -85,17 +86,21 @@ def step_reached(session: Session, enrollment_id: int, step_index: int) -> None:
 def record_delivery(
     session: Session,
     enrollment_id: int,
-    step_index: int,
+    step_path: str,
     *,
     type: str,
     status: str,
     detail: str,
     attempts: int,
 ) -> Delivery:
-    delivery = delivery_of(session, enrollment_id, step_index)
+    delivery = delivery_of(session, enrollment_id, step_path)
     if delivery is None:
         delivery = Delivery(
-            enrollment_id=enrollment_id, step_index=step_index, type=type, status=""
+            enrollment_id=enrollment_id,
+            step_path=step_path,
+            step_index=top_index(step_path),
+            type=type,
+            status="",
         )
     delivery.status = status
     delivery.detail = detail

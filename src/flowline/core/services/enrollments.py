@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -203,8 +204,19 @@ async def start_enrollment(
         trigger_id=trigger_id,
         triggered_at=triggered_at,
     )
-    enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
-    return StartResult(enrollment, created)
+    enrollment, row_created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    return StartResult(enrollment, _started_new_run(handle, row_created))
+
+
+def _started_new_run(handle: Any, row_created: bool) -> bool:
+    """Whether this start made a new run (not "use existing").
+
+    The workflow's first activity may write the enrollment row before the starter does, so the
+    row tells nothing; Temporal's answer does (`started`, kept by the SDK on the handle).
+    """
+    response = getattr(handle, "_start_workflow_response", None)
+    started = getattr(response, "started", None)
+    return bool(started) if isinstance(started, bool) else row_created
 
 
 def temporal_ui_url(settings: Settings, enrollment: Enrollment) -> str:
@@ -237,7 +249,7 @@ def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> E
     deliveries = session.exec(
         select(Delivery)
         .where(Delivery.enrollment_id == enrollment.id)
-        .order_by(col(Delivery.step_index))
+        .order_by(col(Delivery.step_index), col(Delivery.id))
     )
     return EnrollmentDetail.model_validate(
         {

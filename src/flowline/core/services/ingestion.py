@@ -186,8 +186,13 @@ def apply_changes(
     events: list[EventIn] = (),  # type: ignore[assignment]
     properties: dict[ProfileId, dict[str, Any]] | None = None,
     now: datetime | None = None,
+    not_starting: tuple[int, ProfileId] | None = None,
 ) -> IngestResult:
-    """Store events and property changes, then segment transitions and intents, in one go."""
+    """Store events and property changes, then segment transitions and intents, in one go.
+
+    `not_starting` (workflow id, profile id): a change an enrollment makes itself never starts
+    that same workflow for that profile again.
+    """
     now = now or utcnow()
     properties = properties or {}
     profiles = lock_profiles(session, [e.profile_id for e in events] + list(properties), now)
@@ -197,6 +202,13 @@ def apply_changes(
     transitions = recompute(session, profiles, now)
     workflows = live_workflows(session)
     intents = enrollment_intents(workflows, stored, transitions)
+    if not_starting is not None:
+        workflow_id, profile_id = not_starting
+        intents = [
+            (kind, payload)
+            for kind, payload in intents
+            if (payload["workflow_id"], payload["profile_id"]) != (workflow_id, profile_id)
+        ]
     intents += goal_intents(session, workflows, stored, transitions, now)
     add_intents(session, intents)
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))

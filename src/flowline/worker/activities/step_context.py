@@ -38,7 +38,7 @@ def load_step_context(
     enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
     assert enrollment.id is not None
     with session_scope(engine) as session:
-        done = delivery_of(session, enrollment.id, step_index)
+        done = delivery_of(session, enrollment.id, str(step_index))
         if done is not None and done.status in ("sent", "skipped"):
             return StepContext(enrollment.id, {}, done)
         profile = session.get(Profile, ref.profile_id)
@@ -68,7 +68,7 @@ async def record(
             record_delivery(
                 session,
                 enrollment_id,
-                step_index,
+                str(step_index),
                 type=type,
                 status=status,
                 detail=detail,
