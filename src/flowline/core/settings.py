@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir}/flowline.db"
 
     @property
+    def email_task_queue(self) -> str | None:
+        """The email activities' own queue, rate-limited fleet-wide; None: no rate is set."""
+        return f"{self.task_queue}-email" if self.email_max_per_second else None
+
+    @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 

@@ -34,3 +34,17 @@ RECORD_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=0,
 )
+
+# Local activities (branch evaluation, send-window lookups, bookkeeping at the end): short
+# database work run inside the workflow task, no round trip through the server. Longer than
+# SQLite's 30 s busy timeout, so an attempt is never retried while it may still be writing.
+LOCAL_TIMEOUT = timedelta(seconds=45)
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,
+)
+# Writing a profile change (update_profile): an ordinary activity, retried until the database
+# is back; the write and its record are one transaction, so a retry never applies it twice.
+UPDATE_PROFILE_TIMEOUT = timedelta(seconds=45)

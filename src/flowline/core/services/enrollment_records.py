@@ -3,6 +3,7 @@
 Every write is idempotent: an activity retried after a crash finds its earlier work and keeps it.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,6 +112,24 @@ def record_delivery(
     return delivery
 
 
+def record_passages(
+    session: Session, enrollment_id: int, passages: Sequence[Mapping[str, str]]
+) -> None:
+    """Steps that ran without an activity of their own (waits, waits for events), for the
+    funnel: `{step_path, type, status, detail}` each, recorded once."""
+    for passage in passages:
+        if delivery_of(session, enrollment_id, passage["step_path"]) is None:
+            record_delivery(
+                session,
+                enrollment_id,
+                passage["step_path"],
+                type=passage["type"],
+                status=passage["status"],
+                detail=passage.get("detail", ""),
+                attempts=1,
+            )
+
+
 def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:
@@ -129,9 +148,12 @@ def finish_enrollment(
     reason: str | None,
     steps_completed: int,
     converted_at: datetime | None,
+    passages: Sequence[Mapping[str, str]] = (),
 ) -> None:
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:
+        assert enrollment.id is not None
+        record_passages(session, enrollment.id, passages)
         row = session.get(Enrollment, enrollment.id)
         if row is None or row.status in ENDED_STATUSES:
             return

@@ -23,7 +23,9 @@ from flowline.core.services.segment_state import (
 )
 from flowline.core.services.triggers import (
     NewEvent,
+    active_enrollments,
     enrollment_intents,
+    event_wait_intents,
     goal_intents,
     live_workflows,
 )
@@ -209,7 +211,11 @@ def apply_changes(
             for kind, payload in intents
             if (payload["workflow_id"], payload["profile_id"]) != (workflow_id, profile_id)
         ]
-    intents += goal_intents(session, workflows, stored, transitions, now)
+    running = active_enrollments(
+        session, {e.profile_id for e in stored} | {pid for pid, _ in transitions.entered}
+    )
+    intents += goal_intents(workflows, running, stored, transitions, now)
+    intents += event_wait_intents(running, stored)
     add_intents(session, intents)
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
@@ -229,7 +235,8 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
         profiles = _locked_properties(session, ids[start : start + 500])
         transitions = recompute(session, profiles, now, segments)
         intents = enrollment_intents(workflows, [], transitions)
-        intents += goal_intents(session, workflows, [], transitions, now)
+        running = active_enrollments(session, {pid for pid, _ in transitions.entered})
+        intents += goal_intents(workflows, running, [], transitions, now)
         add_intents(session, intents)
         changed += len(transitions.entered) + len(transitions.left)
     return changed

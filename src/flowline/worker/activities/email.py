@@ -50,7 +50,7 @@ class _Prepared:
 def message_id(input: SendEmailInput) -> str:
     """Stable across retries of this step of this enrollment, so receivers can de-duplicate."""
     ref = input.enrollment
-    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.step_index}"
+    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
     return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@flowline>"
 
 
@@ -65,7 +65,7 @@ class EmailActivities:
             load_step_context,
             self._engine,
             input.enrollment,
-            input.step_index,
+            input.path,
             input.consent_property,
         )
         if isinstance(context, StepResult):
@@ -133,11 +133,12 @@ class EmailActivities:
         return await record(
             self._engine,
             context.enrollment_id,
-            input.step_index,
+            input.path,
             type="email",
             status=result.outcome,
             detail=result.detail,
             attempts=attempt,
+            passed=input.passed,
         )
 
 

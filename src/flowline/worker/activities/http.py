@@ -45,7 +45,7 @@ class HttpRetryConfig:
 def idempotency_key(input: HttpCallInput) -> str:
     """Stable across retries, unique to this enrollment (run) and step."""
     ref = input.enrollment
-    return f"{ref.temporal_workflow_id}:{ref.run_id}:{input.step_index}"
+    return f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
 
 
 class HttpActivities:
@@ -60,7 +60,7 @@ class HttpActivities:
             load_step_context,
             self._engine,
             input.enrollment,
-            input.step_index,
+            input.path,
             input.consent_property,
         )
         if isinstance(context, StepResult):
@@ -136,9 +136,10 @@ class HttpActivities:
         return await record(
             self._engine,
             context.enrollment_id,
-            input.step_index,
+            input.path,
             type="http",
             status=status,
             detail=detail,
             attempts=attempt,
+            passed=input.passed,
         )

@@ -38,5 +38,6 @@ class RecordActivities:
                 reason=input.reason,
                 steps_completed=input.steps_completed,
                 converted_at=input.converted_at,
+                passages=[p.model_dump() for p in input.passed],
             )
         )

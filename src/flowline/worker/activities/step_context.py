@@ -1,6 +1,7 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +15,12 @@ from flowline.core.services.enrollment_records import (
     delivery_of,
     ensure_enrollment,
     record_delivery,
+    record_passages,
     step_reached,
 )
 from flowline.definitions.enrollment import has_consent
-from flowline.worker.contracts import EnrollmentRef, StepResult
+from flowline.definitions.step_tree import top_index
+from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 
 
 @dataclass
@@ -32,13 +35,13 @@ def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
 
 
 def load_step_context(
-    engine: Engine, ref: EnrollmentRef, step_index: int, consent_property: str | None
+    engine: Engine, ref: EnrollmentRef, step_path: str, consent_property: str | None
 ) -> StepContext | StepResult:
     """The live profile for a step, or the result that ends the enrollment before it acts."""
     enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
     assert enrollment.id is not None
     with session_scope(engine) as session:
-        done = delivery_of(session, enrollment.id, str(step_index))
+        done = delivery_of(session, enrollment.id, step_path)
         if done is not None and done.status in ("sent", "skipped"):
             return StepContext(enrollment.id, {}, done)
         profile = session.get(Profile, ref.profile_id)
@@ -49,32 +52,34 @@ def load_step_context(
             return StepResult(
                 outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'"
             )
-        step_reached(session, enrollment.id, step_index)
+        step_reached(session, enrollment.id, top_index(step_path))
         return StepContext(enrollment.id, dict(profile.properties), None)
 
 
 async def record(
     engine: Engine,
     enrollment_id: int,
-    step_index: int,
+    step_path: str,
     *,
     type: str,
     status: str,
     detail: str,
     attempts: int,
+    passed: Sequence[StepPassage] = (),
 ) -> StepResult:
     def write() -> None:
         with session_scope(engine) as session:
+            record_passages(session, enrollment_id, [p.model_dump() for p in passed])
             record_delivery(
                 session,
                 enrollment_id,
-                str(step_index),
+                step_path,
                 type=type,
                 status=status,
                 detail=detail,
                 attempts=attempts,
             )
-            step_reached(session, enrollment_id, step_index + 1)
+            step_reached(session, enrollment_id, top_index(step_path) + 1)
 
     await asyncio.to_thread(write)
     return StepResult(outcome=status, detail=detail)
