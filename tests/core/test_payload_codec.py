@@ -48,7 +48,8 @@ async def test_altered_payload_or_relabelled_key_is_refused() -> None:
     codec = EncryptionCodec(keys)
     [sealed] = await codec.encode([plain("x")])
 
-    flipped = Payload(metadata=sealed.metadata, data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
+    last_bit_flipped = sealed.data[:-1] + bytes([sealed.data[-1] ^ 1])
+    flipped = Payload(metadata=sealed.metadata, data=last_bit_flipped)
     relabelled = Payload(metadata={**sealed.metadata, KEY_ID: b"b"}, data=sealed.data)
 
     for bad in (flipped, relabelled):
