@@ -130,8 +130,10 @@ async def running_flowline(
     http_target: HttpTarget,
     data_dir: Path,
     task_queue: str,
+    end_leftovers: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Flowline]:
+    """`end_leftovers=False` leaves running enrollments for a later worker (restart tests)."""
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "database_url": engine.url.render_as_string(hide_password=False),
@@ -172,7 +174,8 @@ async def running_flowline(
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:
             dispatcher.cancel()
-            await _terminate_leftovers(temporal, task_queue)
+            if end_leftovers:
+                await _terminate_leftovers(temporal, task_queue)
             await asyncio.gather(*(worker.shutdown() for worker in workers))
             await asyncio.gather(*tasks, dispatcher, return_exceptions=True)
 

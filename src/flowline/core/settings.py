@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://localhost:8233"
+    # `host:port` where the Temporal SDK serves its own Prometheus metrics (unset: off).
+    temporal_metrics_address: str | None = None
     task_queue: str = TASK_QUEUE
 
     api_host: str = "127.0.0.1"

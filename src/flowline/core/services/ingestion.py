@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from flowline.core.metrics import count_events_on_commit
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.profiles import Profile
 from flowline.core.services.outbox import add_intents
@@ -217,6 +218,7 @@ def apply_changes(
     intents += goal_intents(workflows, running, stored, transitions, now)
     intents += event_wait_intents(running, stored)
     add_intents(session, intents)
+    count_events_on_commit(session, len(fresh))
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
 
