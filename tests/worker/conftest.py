@@ -8,6 +8,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from flowline.worker.sandbox import workflow_runner
 from flowline.worker.workflows import EnrollmentWorkflow
 from tests.worker.fakes import FakeActivities
 from tests.worker.server import start_test_server
@@ -31,6 +32,7 @@ async def worker(env: WorkflowEnvironment, fakes: FakeActivities) -> AsyncIterat
         env.client,
         task_queue=f"flowline-test-{uuid.uuid4()}",
         workflows=[EnrollmentWorkflow],
+        workflow_runner=workflow_runner(),
         activities=fakes.activities(),
     ) as worker:
         yield worker

@@ -36,8 +36,19 @@ from flowline.worker.contracts import (
     SendEmailInput,
     StepResult,
 )
+from flowline.worker.journey_contracts import (
+    EVALUATE_BRANCH,
+    SEND_WINDOW,
+    UPDATE_PROFILE,
+    BranchInput,
+    BranchResult,
+    UpdateProfileInput,
+    UpdateProfileResult,
+    WindowCheck,
+    WindowInput,
+)
 
-STEP_ACTIVITIES = (SEND_EMAIL, HTTP_CALL)
+STEP_ACTIVITIES = (SEND_EMAIL, HTTP_CALL, EVALUATE_BRANCH, UPDATE_PROFILE)
 
 
 @dataclass(frozen=True)
@@ -56,9 +67,21 @@ class FakeActivities:
     calls: list[ActivityCall] = field(default_factory=list)
     # Steps whose email is held until the test releases it, to signal while the activity runs.
     held_emails: dict[int, asyncio.Event] = field(default_factory=dict)
+    # Which arm each branch (by path) takes; "then" unless scripted.
+    branch_arms: dict[str, str] = field(default_factory=dict)
+    # The live profiles the send-window lookup reads (their `timezone`), by profile id.
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def activities(self) -> list[Any]:
-        return [self.send_email, self.http_call, self.record_conversion, self.finish_enrollment]
+        return [
+            self.send_email,
+            self.http_call,
+            self.record_conversion,
+            self.finish_enrollment,
+            self.evaluate_branch,
+            self.update_profile,
+            self.send_window_opening,
+        ]
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, input: SendEmailInput) -> StepResult:
@@ -85,6 +108,34 @@ class FakeActivities:
     async def finish_enrollment(self, input: FinishInput) -> None:
         self._record(FINISH_ENROLLMENT, input)
 
+    @activity.defn(name=EVALUATE_BRANCH)
+    async def evaluate_branch(self, input: BranchInput) -> BranchResult:
+        self._record(EVALUATE_BRANCH, input)
+        arm = self.branch_arms.get(input.step_path, "then")
+        return (
+            BranchResult(arm=None, ended="profile_deleted")
+            if arm == "gone"
+            else BranchResult(
+                arm=arm  # type: ignore[arg-type]
+            )
+        )
+
+    @activity.defn(name=UPDATE_PROFILE)
+    async def update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
+        self._record(UPDATE_PROFILE, input)
+        return UpdateProfileResult(outcome="done")
+
+    @activity.defn(name=SEND_WINDOW)
+    async def send_window_opening(self, input: WindowInput) -> WindowCheck:
+        # The real computation over the scripted profile: the same pure code the activity runs.
+        self._record(SEND_WINDOW, input)
+        window = input.window
+        properties = self.profiles.get(input.profile_id, {})
+        opening = window.next_opening(input.now, window.zone_for(properties))
+        if opening is None:
+            return WindowCheck(opens_at=None)
+        return WindowCheck(opens_at=opening, words=window.describe_opening(opening))
+
     def _record(self, name: str, input: BaseModel) -> None:
         self.calls.append(ActivityCall(name, input, activity.info().scheduled_time))
 
@@ -95,6 +146,14 @@ class FakeActivities:
         """The step activities in the order they ran, with their step index."""
         return [
             (call.name, call.input.step_index)  # type: ignore[attr-defined]
+            for call in self.calls
+            if call.name in (SEND_EMAIL, HTTP_CALL)
+        ]
+
+    def paths_run(self) -> list[tuple[str, str]]:
+        """The step activities in the order they ran, with their step path."""
+        return [
+            (call.name, getattr(call.input, "path", None) or call.input.step_path)  # type: ignore[attr-defined]
             for call in self.calls
             if call.name in STEP_ACTIVITIES
         ]
@@ -121,7 +180,11 @@ WELCOME_STEPS = [email(1), wait("P3D"), http(), email(2)]
 
 
 def enrollment_input(
-    profile_id: str, steps: list[dict[str, Any]] | None = None, *, exit_on_goal: bool = False
+    profile_id: str,
+    steps: list[dict[str, Any]] | None = None,
+    *,
+    exit_on_goal: bool = False,
+    **fields: Any,
 ) -> EnrollmentInput:
     definition = WorkflowDefinition.model_validate(
         {
@@ -131,6 +194,7 @@ def enrollment_input(
             "goal": {"event": "purchase"},
             "exit_on_goal": exit_on_goal,
             "steps": WELCOME_STEPS if steps is None else steps,
+            **fields,
         }
     )
     return EnrollmentInput(

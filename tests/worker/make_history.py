@@ -33,6 +33,7 @@ from flowline.definitions.enrollment import (
     Progress,
 )
 from flowline.worker.contracts import StepResult
+from flowline.worker.sandbox import workflow_runner
 from flowline.worker.workflows import EnrollmentWorkflow
 from tests.worker.fakes import (
     FakeActivities,
@@ -165,6 +166,7 @@ async def record(env: WorkflowEnvironment, name: str) -> WorkflowHistory:
         env.client,
         task_queue=f"flowline-history-{uuid.uuid4()}",
         workflows=[EnrollmentWorkflow],
+        workflow_runner=workflow_runner(),
         activities=fakes.activities(),
     ) as worker:
         input = enrollment_input(

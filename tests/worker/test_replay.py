@@ -12,6 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from flowline.worker.sandbox import workflow_runner
 from flowline.worker.workflows import EnrollmentWorkflow
 from tests.worker.make_history import HISTORIES, SCENARIOS, record, record_enrollment
 
@@ -19,7 +20,11 @@ SAVED = sorted(HISTORIES.glob("*.json"))
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[EnrollmentWorkflow], data_converter=pydantic_data_converter)
+    return Replayer(
+        workflows=[EnrollmentWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
 
 
 def test_every_path_has_a_saved_history() -> None:
