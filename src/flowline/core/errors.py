@@ -104,7 +104,8 @@ _UNION_TAGS = {
 
 def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
     """`steps.1.wait.duration` → `steps.1.duration`: the union member's tag is noise to a user."""
-    parts = list(loc)
+    # A bad dict key (a header name) is addressed by the key itself, without pydantic's "[key]".
+    parts = [part for part in loc if part != "[key]"]
     if parts and parts[0] == "body":
         parts = parts[1:]
     for field, tag_position in _TAGGED.items():
