@@ -29,8 +29,10 @@ from flowline.worker.contracts import (
     FINISH_ENROLLMENT,
     HTTP_CALL,
     RECORD_CONVERSION,
+    RECORD_DELIVERY,
     SEND_EMAIL,
     ConversionInput,
+    DeliveryRecordInput,
     FinishInput,
     HttpCallInput,
     SendEmailInput,
@@ -53,18 +55,28 @@ class FakeActivities:
 
     email_results: dict[int, StepResult] = field(default_factory=dict)
     failing_http_steps: set[int] = field(default_factory=set)
+    # Steps whose email activity fails for good (as the backstop or a bug would end it).
+    failing_email_steps: set[int] = field(default_factory=set)
     calls: list[ActivityCall] = field(default_factory=list)
     # Steps whose email is held until the test releases it, to signal while the activity runs.
     held_emails: dict[int, asyncio.Event] = field(default_factory=dict)
 
     def activities(self) -> list[Any]:
-        return [self.send_email, self.http_call, self.record_conversion, self.finish_enrollment]
+        return [
+            self.send_email,
+            self.http_call,
+            self.record_delivery,
+            self.record_conversion,
+            self.finish_enrollment,
+        ]
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, input: SendEmailInput) -> StepResult:
         self._record(SEND_EMAIL, input)
         if input.step_index in self.held_emails:
             await self.held_emails[input.step_index].wait()
+        if input.step_index in self.failing_email_steps:
+            raise ApplicationError("SMTP server gone", type="Unexpected", non_retryable=True)
         return self.email_results.get(input.step_index, StepResult(outcome="sent"))
 
     @activity.defn(name=HTTP_CALL)
@@ -76,6 +88,10 @@ class FakeActivities:
                 "target rejected request (400)", type="HttpClientError", non_retryable=True
             )
         return StepResult(outcome="sent", detail="200 OK")
+
+    @activity.defn(name=RECORD_DELIVERY)
+    async def record_delivery(self, input: DeliveryRecordInput) -> None:
+        self._record(RECORD_DELIVERY, input)
 
     @activity.defn(name=RECORD_CONVERSION)
     async def record_conversion(self, input: ConversionInput) -> None:

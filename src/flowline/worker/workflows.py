@@ -3,9 +3,14 @@
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    # Not `from flowline.worker import policies`: that form loads a private copy inside the
+    # sandbox instead of passing the module through, so the workflow and its activities would
+    # not share one set of timeouts.
+    import flowline.worker.policies as policies
     from flowline.definitions.durations import humanize
     from flowline.definitions.enrollment import (
         EXIT_SIGNAL,
@@ -21,19 +26,25 @@ with workflow.unsafe.imports_passed_through():
         Progress,
     )
     from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
-    from flowline.worker import policies
     from flowline.worker.contracts import (
         FINISH_ENROLLMENT,
         HTTP_CALL,
         RECORD_CONVERSION,
+        RECORD_DELIVERY,
         SEND_EMAIL,
         ConversionInput,
+        DeliveryRecordInput,
         EnrollmentRef,
         FinishInput,
         HttpCallInput,
         SendEmailInput,
         StepResult,
     )
+
+# Issue 6: a failed email activity no longer fails the enrollment, and outcomes a step activity
+# could not write are written by the workflow (RECORD_DELIVERY). Histories from before replay
+# without it: there the enrollment failed, and no delivery was written by the workflow.
+STEP_OUTCOMES_RECORDED = "step-outcomes-recorded"
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -103,19 +114,7 @@ class EnrollmentWorkflow:
             elif isinstance(step, SendEmailStep):
                 name = input.campaign_names.get(step.campaign_id, f"campaign {step.campaign_id}")
                 self._set_details(f"{position}: sending email '{name}'")
-                result = await workflow.execute_activity(
-                    SEND_EMAIL,
-                    SendEmailInput(
-                        enrollment=ref,
-                        step_index=index,
-                        step=step,
-                        consent_property=definition.consent_property,
-                    ),
-                    result_type=StepResult,
-                    start_to_close_timeout=policies.EMAIL_TIMEOUT,
-                    retry_policy=policies.EMAIL_RETRY,
-                    summary=f"send email '{name}'",
-                )
+                result = await self._send_email(input, ref, index, step, name)
                 if result.ends_enrollment:
                     self._end("exited", result.outcome)
                     break
@@ -154,27 +153,95 @@ class EnrollmentWorkflow:
                 return
             await self._record_conversion_once(input, ref)
 
+    async def _send_email(
+        self, input: EnrollmentInput, ref: EnrollmentRef, index: int, step: SendEmailStep, name: str
+    ) -> StepResult:
+        consent = input.definition.consent_property
+        return await self._run_step(
+            ref,
+            index,
+            "email",
+            SEND_EMAIL,
+            SendEmailInput(enrollment=ref, step_index=index, step=step, consent_property=consent),
+            start_to_close=policies.EMAIL_TIMEOUT,
+            # The hard backstop: the activity gives up (and records) long before this.
+            schedule_to_close=policies.EMAIL_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.EMAIL_RETRY,
+            summary=f"send email '{name}'",
+        )
+
     async def _http_call(
         self, input: EnrollmentInput, ref: EnrollmentRef, index: int, step: HttpCallStep
     ) -> StepResult:
+        consent = input.definition.consent_property
+        return await self._run_step(
+            ref,
+            index,
+            "http",
+            HTTP_CALL,
+            HttpCallInput(enrollment=ref, step_index=index, step=step, consent_property=consent),
+            start_to_close=policies.http_start_to_close(step.timeout),
+            schedule_to_close=policies.HTTP_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.HTTP_RETRY,
+            summary=f"{step.method} {step.url}",
+        )
+
+    async def _run_step(
+        self,
+        ref: EnrollmentRef,
+        index: int,
+        type: str,
+        activity: str,
+        arg: SendEmailInput | HttpCallInput,
+        *,
+        start_to_close: timedelta,
+        schedule_to_close: timedelta,
+        retry_policy: RetryPolicy,
+        summary: str,
+    ) -> StepResult:
+        """An action step's activity; whatever happens, its outcome ends up recorded."""
         try:
-            return await workflow.execute_activity(
-                HTTP_CALL,
-                HttpCallInput(
-                    enrollment=ref,
-                    step_index=index,
-                    step=step,
-                    consent_property=input.definition.consent_property,
-                ),
+            result = await workflow.execute_activity(
+                activity,
+                arg,
                 result_type=StepResult,
-                start_to_close_timeout=step.timeout + policies.HTTP_START_TO_CLOSE_MARGIN,
-                schedule_to_close_timeout=policies.HTTP_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.HTTP_RETRY,
-                summary=f"{step.method} {step.url}",
+                start_to_close_timeout=start_to_close,
+                schedule_to_close_timeout=schedule_to_close,
+                retry_policy=retry_policy,
+                summary=summary,
             )
         except ActivityError as error:
-            # The activity recorded the failed delivery before giving up.
-            return StepResult(outcome="failed", detail=str(error.cause or error))
+            # Before the patch an email activity error failed the whole enrollment.
+            if type == "email" and not workflow.patched(STEP_OUTCOMES_RECORDED):
+                raise
+            # Not done as far as anyone knows: the step counts as failed. (Older HTTP activities
+            # recorded their failure before raising: RECORD_DELIVERY keeps what is there.)
+            result = StepResult(outcome="failed", detail=_failure(error), recorded=False)
+        await self._record_unrecorded(ref, index, type, result)
+        return result
+
+    async def _record_unrecorded(
+        self, ref: EnrollmentRef, index: int, type: str, result: StepResult
+    ) -> None:
+        if result.recorded or not workflow.patched(STEP_OUTCOMES_RECORDED):
+            return
+        try:
+            await self._bookkeeping(
+                RECORD_DELIVERY,
+                DeliveryRecordInput(
+                    enrollment=ref,
+                    step_index=index,
+                    type=type,
+                    outcome=result.outcome,
+                    detail=result.detail,
+                    attempts=result.attempts,
+                ),
+                summary=f"record {type} {result.outcome}",
+            )
+        except ActivityError:
+            # Our database was gone for the whole backstop: the delivery stays unwritten, but
+            # the enrollment still ends rather than waiting forever.
+            workflow.logger.warning("delivery of step %s could not be recorded", index)
 
     def _should_stop(self, input: EnrollmentInput) -> bool:
         return self._exit is not None or (self._goal is not None and input.definition.exit_on_goal)
@@ -186,11 +253,9 @@ class EnrollmentWorkflow:
         if input.definition.exit_on_goal or not self._conversion_pending():
             return
         self._conversion_recorded = True
-        await workflow.execute_activity(
+        await self._bookkeeping(
             RECORD_CONVERSION,
             ConversionInput(enrollment=ref, converted_at=self._converted_at()),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
             summary="record conversion",
         )
 
@@ -219,7 +284,7 @@ class EnrollmentWorkflow:
         )
         self._set_details(f"{self._status}" + (f" ({self._reason})" if self._reason else ""))
         workflow.upsert_search_attributes([SA_STATUS.value_set(self._status)])
-        await workflow.execute_activity(
+        await self._bookkeeping(
             FINISH_ENROLLMENT,
             FinishInput(
                 enrollment=ref,
@@ -228,12 +293,25 @@ class EnrollmentWorkflow:
                 steps_completed=outcome.steps_completed,
                 converted_at=outcome.converted_at,
             ),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
             summary=f"record {self._status}",
         )
         return outcome
 
+    async def _bookkeeping(self, activity: str, input: object, summary: str) -> None:
+        """A write to our own database: retried until it is back, up to the backstop."""
+        await workflow.execute_activity(
+            activity,
+            input,
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.RECORD_RETRY,
+            summary=summary,
+        )
+
     def _set_details(self, text: str) -> None:
         self._details = text
         workflow.set_current_details(text)
+
+
+def _failure(error: ActivityError) -> str:
+    return str(error.cause or error)

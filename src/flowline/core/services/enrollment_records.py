@@ -106,6 +106,34 @@ def record_delivery(
     return delivery
 
 
+def record_missing_delivery(
+    engine: Engine,
+    key: EnrollmentKey,
+    step_index: int,
+    *,
+    type: str,
+    status: str,
+    detail: str,
+    attempts: int | None,
+) -> None:
+    """The outcome a step activity reached but could not write; a delivery already there wins
+    (the activity's own write may have landed after all)."""
+    enrollment, _ = ensure_enrollment(engine, key)
+    assert enrollment.id is not None
+    with session_scope(engine) as session:
+        if delivery_of(session, enrollment.id, step_index) is None:
+            record_delivery(
+                session,
+                enrollment.id,
+                step_index,
+                type=type,
+                status=status,
+                detail=detail,
+                attempts=attempts or 1,
+            )
+        step_reached(session, enrollment.id, step_index + 1)
+
+
 def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:

@@ -1,10 +1,10 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from temporalio import activity
 
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery
@@ -17,6 +17,8 @@ from flowline.core.services.enrollment_records import (
     step_reached,
 )
 from flowline.definitions.enrollment import has_consent
+from flowline.worker import policies
+from flowline.worker.activities.attempts import in_thread
 from flowline.worker.contracts import EnrollmentRef, StepResult
 
 
@@ -24,7 +26,7 @@ from flowline.worker.contracts import EnrollmentRef, StepResult
 class StepContext:
     enrollment_id: int
     properties: dict[str, Any]
-    done: Delivery | None  # a delivery an earlier attempt already completed
+    done: Delivery | None  # the outcome an earlier attempt already recorded
 
 
 def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
@@ -39,7 +41,8 @@ def load_step_context(
     assert enrollment.id is not None
     with session_scope(engine) as session:
         done = delivery_of(session, enrollment.id, step_index)
-        if done is not None and done.status in ("sent", "skipped"):
+        # Any recorded outcome is final: acting again could send twice.
+        if done is not None:
             return StepContext(enrollment.id, {}, done)
         profile = session.get(Profile, ref.profile_id)
         if profile is None:
@@ -54,15 +57,14 @@ def load_step_context(
 
 
 async def record(
-    engine: Engine,
-    enrollment_id: int,
-    step_index: int,
-    *,
-    type: str,
-    status: str,
-    detail: str,
-    attempts: int,
+    engine: Engine, enrollment_id: int, step_index: int, *, type: str, result: StepResult
 ) -> StepResult:
+    """Write the step's delivery; on failure report the outcome anyway, marked unrecorded.
+
+    An email the SMTP server accepted must be reported as sent even when our own database is
+    down: failing here would make Temporal retry, and the retry would send it again.
+    """
+
     def write() -> None:
         with session_scope(engine) as session:
             record_delivery(
@@ -70,11 +72,17 @@ async def record(
                 enrollment_id,
                 step_index,
                 type=type,
-                status=status,
-                detail=detail,
-                attempts=attempts,
+                status=result.outcome,
+                detail=result.detail,
+                attempts=result.attempts or 1,
             )
             step_reached(session, enrollment_id, step_index + 1)
 
-    await asyncio.to_thread(write)
-    return StepResult(outcome=status, detail=detail)
+    try:
+        await in_thread(policies.STEP_RECORD_BUDGET, write)
+    except Exception:
+        activity.logger.warning(
+            "could not record the %s delivery; the workflow records it", type, exc_info=True
+        )
+        return result.model_copy(update={"recorded": False})
+    return result
