@@ -1,42 +1,35 @@
-"""The `flowline` command: `dev` runs everything; `api`, `worker`, `migrate`, `create-key`."""
+"""The `flowline` command: `dev` runs everything; `api`, `worker`, `migrate`, `keys`."""
 
 import asyncio
-import logging
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from flowline.core.database import make_engine, migrate, session_scope
-from flowline.core.services.api_keys import create_api_key
+from flowline.core.database import make_engine, migrate
+from flowline.core.log_format import configure_logging, uvicorn_log_config
+from flowline.core.payload_keys import InvalidPayloadKeys, configured_payload_keys
 from flowline.core.settings import MissingSecretKey, Settings
 from flowline.devserver.errors import DevServerError
 from flowline.devserver.shutdown import run_until_signal
 from flowline.devserver.stack import DevStack
+from flowline.keys_cli import Scope, create_key, keys_app
 
 app = typer.Typer(help="Marketing-automation workflows on Temporal.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
-class Scope(StrEnum):
-    admin = "admin"
-    ingest = "ingest"
-
-
-def _log_to_stderr() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
-def _settings_with_secret() -> Settings:
-    """Settings for a process that signs tokens: FLOWLINE_SECRET_KEY must be set."""
+def _checked_settings(*, secret_required: bool) -> Settings:
+    """Settings, refused early (exit 2) when a secret is missing or a payload key is malformed."""
     settings = Settings()
     try:
-        settings.require_secret_key()
-    except MissingSecretKey as error:
+        if secret_required:
+            settings.require_secret_key()
+        configured_payload_keys(settings)
+    except (MissingSecretKey, InvalidPayloadKeys) as error:
         typer.echo(f"flowline: {error}", err=True)
         raise typer.Exit(2) from None
+    configure_logging(settings.log_format)
     return settings
 
 
@@ -51,8 +44,7 @@ def _migrate(settings: Settings) -> None:
 @app.command()
 def dev() -> None:
     """Run it all here: Temporal dev server, worker, API + web UI, SMTP capture; Ctrl-C stops."""
-    _log_to_stderr()
-    stack = DevStack(Settings())
+    stack = DevStack(_checked_settings(secret_required=False))
     try:
         asyncio.run(run_until_signal(stack.run(), on_repeat=stack.hurry))
     except DevServerError as error:
@@ -64,19 +56,22 @@ def dev() -> None:
 @app.command()
 def api() -> None:
     """Run the API and web UI (Temporal runs elsewhere: FLOWLINE_TEMPORAL_ADDRESS)."""
-    _log_to_stderr()
-    settings = _settings_with_secret()
+    settings = _checked_settings(secret_required=True)
     _migrate(settings)
     from flowline.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=uvicorn_log_config(settings.log_format),
+    )
 
 
 @app.command()
 def worker() -> None:
     """Run a worker: executes enrollments (Temporal runs elsewhere: FLOWLINE_TEMPORAL_ADDRESS)."""
-    _log_to_stderr()
-    settings = _settings_with_secret()
+    settings = _checked_settings(secret_required=True)
     _migrate(settings)
     from flowline.worker.main import run_worker
 
@@ -90,21 +85,12 @@ def migrate_command() -> None:
     typer.echo("Database is up to date.", err=True)
 
 
-@app.command()
-def create_key(
+@app.command("create-key", hidden=True)
+def create_key_alias(
     name: Annotated[str, typer.Argument(help="what the key is for, e.g. 'website'")],
     scope: Annotated[
         Scope, typer.Option(help="admin: everything; ingest: only events and profiles")
     ] = Scope.ingest,
 ) -> None:
-    """Create an API key and print it (it is shown only this once)."""
-    settings = Settings()
-    _migrate(settings)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            _, plaintext = create_api_key(session, name, scope.value)
-    finally:
-        engine.dispose()
-    typer.echo(plaintext)
-    typer.echo(f"Created {scope.value} key {name!r}; it is not shown again.", err=True)
+    """Old spelling of `flowline keys create --name NAME`, kept for existing scripts."""
+    create_key(name, scope)

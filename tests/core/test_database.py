@@ -1,11 +1,15 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from flowline.core.database import migrate
+from flowline.core.database import MIGRATIONS, make_engine, migrate
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -13,3 +17,36 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+
+
+def test_step_path_migration_keeps_deliveries_and_keys_them_by_path(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004_email_sends")
+        connection.execute(
+            text(
+                "INSERT INTO workflows (id, name, enabled, version, skipped_no_consent) "
+                "VALUES (1, 'w', 1, 1, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO enrollments (id, workflow_id, version, profile_id, "
+                "temporal_workflow_id, temporal_run_id, status, steps_completed, test) "
+                "VALUES (1, 1, 1, 'p', 'enroll:1:p', 'r', 'active', 0, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO deliveries (enrollment_id, step_index, type, status, attempts) "
+                "VALUES (1, 2, 'email', 'sent', 1)"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT step_index, step_path FROM deliveries")).all()
+    assert [tuple(r) for r in rows] == [(2, "2")]
+    engine.dispose()

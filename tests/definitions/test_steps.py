@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from flowline.definitions.steps import MergeTagMapping, SendEmailStep, step_in_words
+from flowline.definitions.step_tree import step_in_words
+from flowline.definitions.steps import MergeTagMapping, SendEmailStep
 from flowline.definitions.workflows import WorkflowDefinition
 from tests.definitions.builders import WELCOME, body, errors, locs, with_step
 
@@ -12,9 +13,7 @@ from tests.definitions.builders import WELCOME, body, errors, locs, with_step
 
 
 def test_unknown_step_type_is_rejected_with_its_index():
-    assert errors(with_step(2, {"type": "branch", "if": "x"})) == [
-        (("steps", 2), "union_tag_invalid")
-    ]
+    assert errors(with_step(2, {"type": "sms", "to": "x"})) == [(("steps", 2), "union_tag_invalid")]
 
 
 def test_step_without_type_is_rejected_with_its_index():
@@ -135,11 +134,11 @@ def test_merge_tag_mapping_with_unknown_field_is_rejected_with_its_path():
     ]
 
 
-def test_email_steps_lists_send_email_steps_with_their_index():
+def test_email_steps_lists_send_email_steps_with_their_path():
     data = body()
     data["steps"].append({"type": "send_email", "campaign_id": 2})
     defn = WorkflowDefinition.model_validate(data)
-    assert [(index, step.campaign_id) for index, step in defn.email_steps()] == [(0, 1), (3, 2)]
+    assert [(path, step.campaign_id) for path, step in defn.email_steps()] == [("0", 1), ("3", 2)]
 
 
 def test_email_steps_is_empty_without_send_email_steps():

@@ -1,5 +1,6 @@
 """The Temporal dev server child process: its command line, and refusing a busy port."""
 
+import base64
 import os
 import socket
 import subprocess
@@ -31,6 +32,19 @@ def test_dev_server_command_uses_configured_addresses_and_persistent_sqlite(
     assert "--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal" in joined
     assert "--search-attribute FlowlineProfileId=Keyword" in joined
     assert "--headless" not in command
+
+
+def test_dev_server_web_ui_decodes_through_the_api_codec_only_when_keys_are_set(
+    tmp_path: Path,
+) -> None:
+    key = base64.b64encode(bytes(32)).decode()
+    encrypted = Settings(data_dir=tmp_path, payload_keys=f"k1:{key}", api_port=18000)
+    plain = Settings(data_dir=tmp_path)
+
+    with_keys = dev_server_command(Path("/bin/temporal"), encrypted)
+
+    assert with_keys[with_keys.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:18000/codec"
+    assert "--ui-codec-endpoint" not in dev_server_command(Path("/bin/temporal"), plain)
 
 
 def test_flowline_dev_refuses_to_start_when_the_temporal_port_is_taken(tmp_path: Path) -> None:

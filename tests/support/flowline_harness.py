@@ -18,7 +18,7 @@ from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.services.outbox import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
-from flowline.worker.main import build_worker
+from flowline.worker.main import build_email_worker, build_worker
 from tests.support.http_target import HttpTarget
 from tests.support.mailbox import Mailbox
 
@@ -130,8 +130,10 @@ async def running_flowline(
     http_target: HttpTarget,
     data_dir: Path,
     task_queue: str,
+    end_leftovers: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Flowline]:
+    """`end_leftovers=False` leaves running enrollments for a later worker (restart tests)."""
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "database_url": engine.url.render_as_string(hide_password=False),
@@ -158,8 +160,11 @@ async def running_flowline(
             headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         ) as api,
     ):
-        worker = build_worker(temporal, settings, engine, http_client)
-        task = asyncio.create_task(worker.run())
+        workers = [build_worker(temporal, settings, engine, http_client)]
+        email_worker = build_email_worker(temporal, settings, engine)
+        if email_worker is not None:
+            workers.append(email_worker)
+        tasks = [asyncio.create_task(worker.run()) for worker in workers]
         dispatcher = asyncio.create_task(
             run_dispatcher(engine, temporal, settings, idle=0.05)
             if settings.dispatcher
@@ -169,9 +174,10 @@ async def running_flowline(
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:
             dispatcher.cancel()
-            await _terminate_leftovers(temporal, task_queue)
-            await worker.shutdown()
-            await asyncio.gather(task, dispatcher, return_exceptions=True)
+            if end_leftovers:
+                await _terminate_leftovers(temporal, task_queue)
+            await asyncio.gather(*(worker.shutdown() for worker in workers))
+            await asyncio.gather(*tasks, dispatcher, return_exceptions=True)
 
 
 async def _terminate_leftovers(temporal: Client, task_queue: str) -> None:

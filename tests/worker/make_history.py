@@ -1,69 +1,217 @@
-"""Record the history of one full enrollment, for `test_replay`.
+"""Record enrollment histories for `test_replay`, one per path DESIGN §8 names.
 
-    .venv/bin/python -m tests.worker.make_history [name]   # default name: enrollment_v1
+    .venv/bin/python -m tests.worker.make_history            # records every missing history
+    .venv/bin/python -m tests.worker.make_history NAME ...   # only these
 
-The enrollment sends an email, waits 3 days (a goal arrives during the wait; exit_on_goal is
-off, so the conversion is recorded and the steps go on), calls HTTP and sends a second email,
-so the history holds a timer, a signal and every activity.
-
-Run it only to ADD a history under a new name, never to overwrite one: each saved history
-stands for enrollments that started under the workflow code of its day and may still be
-running. When `EnrollmentWorkflow` changes in a way those would replay differently, guard the
-change with `workflow.patched`, keep the old histories replaying, and add a new one.
+Each scenario is recorded under its name (`<path>_v<n>.json`). Run it only to ADD histories,
+never to overwrite one: each saved history stands for enrollments that started under the
+workflow code of its day and may still be running. When `EnrollmentWorkflow` changes in a way
+those would replay differently, guard the change with `workflow.patched`, keep the old histories
+replaying, and add new ones (bump the suffix) for the new code paths.
 """
 
 import asyncio
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from temporalio.client import WorkflowHistory
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from flowline.definitions.enrollment import GOAL_SIGNAL, PROGRESS_QUERY, GoalReached, Progress
+from flowline.definitions.enrollment import (
+    EXIT_SIGNAL,
+    GOAL_SIGNAL,
+    PROGRESS_QUERY,
+    ExitRequest,
+    GoalReached,
+    Progress,
+)
+from flowline.worker.contracts import StepResult
 from flowline.worker.workflows import EnrollmentWorkflow
-from tests.worker.fakes import FakeActivities, enrollment_input, start_enrollment
+from tests.worker.fakes import (
+    FakeActivities,
+    email,
+    enrollment_input,
+    http,
+    start_enrollment,
+    wait,
+)
 from tests.worker.server import start_test_server
 
 HISTORIES = Path(__file__).parent / "histories"
+GOAL = GoalReached(event_id="evt-1", event="purchase", at=datetime(2026, 3, 1, tzinfo=UTC))
+Handle = WorkflowHandle[Any, Any]
 
 
-async def record_enrollment(env: WorkflowEnvironment) -> WorkflowHistory:
+async def _until(handle: Handle, words: str) -> None:
+    for _ in range(500):
+        if words in (await handle.query(PROGRESS_QUERY, result_type=Progress)).details:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the enrollment never showed {words!r}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How to drive one enrollment down one path, and what its history must then contain."""
+
+    steps: list[dict[str, Any]] | None
+    drive: Callable[[WorkflowEnvironment, Handle, FakeActivities], Awaitable[None]]
+    exit_on_goal: bool = False
+    must_contain: frozenset[int] = frozenset()
+    prepare: Callable[[FakeActivities], None] = field(default=lambda fakes: None)
+
+
+async def _goal_during_wait(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) -> None:
+    await _until(handle, "waiting until")
+    await env.sleep(timedelta(days=1))
+    await handle.signal(GOAL_SIGNAL, GOAL)
+
+
+async def _exit_during_wait(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) -> None:
+    await _until(handle, "waiting until")
+    await env.sleep(timedelta(hours=5))
+    await handle.signal(EXIT_SIGNAL, ExitRequest(reason="disabled"))
+
+
+async def _nothing(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) -> None:
+    return None
+
+
+async def _goal_during_email(
+    env: WorkflowEnvironment, handle: Handle, fakes: FakeActivities
+) -> None:
+    while not fakes.calls:  # the held email activity has started
+        await asyncio.sleep(0.02)
+    await handle.signal(GOAL_SIGNAL, GOAL)
+    fakes.held_emails[0].set()
+
+
+def _hold_first_email(fakes: FakeActivities) -> None:
+    fakes.held_emails[0] = asyncio.Event()
+
+
+def _consent_gone_at_second_email(fakes: FakeActivities) -> None:
+    fakes.email_results[2] = StepResult(outcome="consent_withdrawn", detail="no consent")
+
+
+def _http_fails(fakes: FakeActivities) -> None:
+    fakes.failing_http_steps.add(0)
+
+
+def _outcomes_left_to_the_workflow(fakes: FakeActivities) -> None:
+    # Sent but not written (our database failed), then an email activity that fails for good.
+    fakes.email_results[0] = StepResult(outcome="sent", recorded=False, attempts=1)
+    fakes.failing_email_steps.add(2)
+
+
+E = EventType
+SCENARIOS: dict[str, Scenario] = {
+    # email, wait (a goal arrives; no exit-on-goal: the conversion is recorded), http, email
+    "enrollment_v1": Scenario(
+        None,
+        _goal_during_wait,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_TIMER_FIRED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+    ),
+    "exit_signal_v1": Scenario(
+        [email(1), wait("P3D"), email(2)],
+        _exit_during_wait,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}
+        ),
+    ),
+    "exit_on_goal_v1": Scenario(
+        [email(1), wait("P3D"), email(2)],
+        _goal_during_wait,
+        exit_on_goal=True,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}
+        ),
+    ),
+    "consent_withdrawn_v1": Scenario(
+        [email(1), wait("PT1H"), email(2), email(1)],
+        _nothing,
+        prepare=_consent_gone_at_second_email,
+        must_contain=frozenset({E.EVENT_TYPE_TIMER_FIRED}),
+    ),
+    "http_failed_exit_v1": Scenario(
+        [http(on_failure="exit"), email(1)],
+        _nothing,
+        prepare=_http_fails,
+        must_contain=frozenset({E.EVENT_TYPE_ACTIVITY_TASK_FAILED}),
+    ),
+    # Issue 6 (patch `step-outcomes-recorded`): the workflow records what its activities could
+    # not, and a failed email activity no longer fails the enrollment.
+    "outcomes_recorded_by_workflow_v1": Scenario(
+        [email(1), wait("PT1H"), email(2), email(1)],
+        _nothing,
+        prepare=_outcomes_left_to_the_workflow,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_MARKER_RECORDED,
+                E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+    ),
+    "signal_during_activity_v1": Scenario(
+        [email(1), wait("P1D"), email(2)],
+        _goal_during_email,
+        exit_on_goal=True,
+        prepare=_hold_first_email,
+        must_contain=frozenset({E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}),
+    ),
+}
+
+
+async def record(env: WorkflowEnvironment, name: str) -> WorkflowHistory:
+    scenario = SCENARIOS[name]
     fakes = FakeActivities()
+    scenario.prepare(fakes)
     async with Worker(
         env.client,
         task_queue=f"flowline-history-{uuid.uuid4()}",
         workflows=[EnrollmentWorkflow],
         activities=fakes.activities(),
     ) as worker:
-        handle = await start_enrollment(
-            env.client, worker.task_queue, enrollment_input("history-profile")
+        input = enrollment_input(
+            f"history-{name}", scenario.steps, exit_on_goal=scenario.exit_on_goal
         )
-        while (
-            "waiting until"
-            not in (await handle.query(PROGRESS_QUERY, result_type=Progress)).details
-        ):
-            await asyncio.sleep(0.02)
-        await env.sleep(timedelta(days=1))
-        await handle.signal(
-            GOAL_SIGNAL,
-            GoalReached(event_id="evt-1", event="purchase", at=datetime(2026, 3, 1, tzinfo=UTC)),
-        )
+        handle = await start_enrollment(env.client, worker.task_queue, input)
+        await scenario.drive(env, handle, fakes)
         await handle.result()
         return await handle.fetch_history()
 
 
-async def main(name: str) -> None:
-    path = HISTORIES / f"{name}.json"
-    if path.exists():
-        sys.exit(f"{path} exists: histories are never overwritten, choose a new name")
+async def record_enrollment(env: WorkflowEnvironment) -> WorkflowHistory:
+    """The full journey of `enrollment_v1`, recorded now (for the fresh-history replay test)."""
+    return await record(env, "enrollment_v1")
+
+
+async def main(names: list[str]) -> None:
+    wanted = names or [n for n in SCENARIOS if not (HISTORIES / f"{n}.json").exists()]
     async with await start_test_server() as env:
-        history = await record_enrollment(env)
-    path.write_text(history.to_json())
-    print(f"wrote {path} ({len(history.events)} events)")
+        for name in wanted:
+            path = HISTORIES / f"{name}.json"
+            if path.exists():
+                sys.exit(f"{path} exists: histories are never overwritten, choose a new name")
+            history = await record(env, name)
+            path.write_text(history.to_json())
+            print(f"wrote {path} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "enrollment_v1"))
+    asyncio.run(main(sys.argv[1:]))

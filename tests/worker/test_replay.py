@@ -7,14 +7,13 @@ A failure here means running enrollments would break on deploy: guard the change
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from flowline.worker.workflows import EnrollmentWorkflow
-from tests.worker.make_history import HISTORIES, record_enrollment
+from tests.worker.make_history import HISTORIES, SCENARIOS, record, record_enrollment
 
 SAVED = sorted(HISTORIES.glob("*.json"))
 
@@ -23,21 +22,19 @@ def replayer() -> Replayer:
     return Replayer(workflows=[EnrollmentWorkflow], data_converter=pydantic_data_converter)
 
 
-def test_a_history_is_saved() -> None:
-    assert SAVED, f"no history in {HISTORIES}: run `python -m tests.worker.make_history`"
+def test_every_path_has_a_saved_history() -> None:
+    missing = [name for name in SCENARIOS if not (HISTORIES / f"{name}.json").exists()]
+    assert not missing, f"run `python -m tests.worker.make_history` to record {missing}"
 
 
 @pytest.mark.parametrize("path", SAVED, ids=[p.stem for p in SAVED])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     kinds = {event.event_type for event in history.events}
-    # The history is worth guarding only if it covers what enrollments do.
-    assert {
-        EventType.EVENT_TYPE_TIMER_FIRED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
-        EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-    } <= kinds
+    # The history is worth guarding only if it covers the path it stands for.
+    scenario = SCENARIOS.get(path.stem)
+    if scenario is not None:
+        assert scenario.must_contain <= kinds
 
     result = await replayer().replay_workflow(history)
 
@@ -51,3 +48,13 @@ async def test_fresh_history_replays_without_nondeterminism(env: WorkflowEnviron
     result = await replayer().replay_workflow(history)
 
     assert result.replay_failure is None
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+async def test_every_path_recorded_today_replays(env: WorkflowEnvironment, name: str) -> None:
+    history = await record(env, name)
+
+    result = await replayer().replay_workflow(history)
+
+    assert result.replay_failure is None
+    assert SCENARIOS[name].must_contain <= {event.event_type for event in history.events}

@@ -11,7 +11,6 @@ from temporalio.worker import Worker
 from flowline.definitions.enrollment import EnrollmentOutcome
 from flowline.worker import policies
 from flowline.worker.contracts import (
-    FINISH_ENROLLMENT,
     HTTP_CALL,
     RECORD_DELIVERY,
     SEND_EMAIL,
@@ -36,7 +35,7 @@ async def test_email_activity_that_fails_for_good_is_recorded_failed_and_the_enr
     assert fakes.steps_run() == [(SEND_EMAIL, 0), (SEND_EMAIL, 1)]
     [recorded] = fakes.named(RECORD_DELIVERY)
     assert isinstance(recorded, DeliveryRecordInput)
-    assert (recorded.step_index, recorded.type, recorded.outcome) == (0, "email", "failed")
+    assert (recorded.step_path, recorded.type, recorded.outcome) == ("0", "email", "failed")
     assert "SMTP server gone" in recorded.detail
 
 
@@ -56,7 +55,7 @@ async def test_sent_email_the_activity_could_not_record_is_recorded_by_the_workf
     assert fakes.steps_run() == [(SEND_EMAIL, 0), (SEND_EMAIL, 1)]  # step 0 sent once
     [recorded] = fakes.named(RECORD_DELIVERY)
     assert isinstance(recorded, DeliveryRecordInput)
-    assert (recorded.step_index, recorded.outcome, recorded.attempts) == (0, "sent", 1)
+    assert (recorded.step_path, recorded.outcome, recorded.attempts) == ("0", "sent", 1)
 
 
 async def test_failed_http_call_with_on_failure_exit_has_its_failure_recorded_and_fails(
@@ -73,10 +72,10 @@ async def test_failed_http_call_with_on_failure_exit_has_its_failure_recorded_an
     assert fakes.steps_run() == [(HTTP_CALL, 0)]
     [recorded] = fakes.named(RECORD_DELIVERY)
     assert isinstance(recorded, DeliveryRecordInput)
-    assert (recorded.step_index, recorded.type, recorded.outcome) == (0, "http", "failed")
+    assert (recorded.step_path, recorded.type, recorded.outcome) == ("0", "http", "failed")
 
 
-async def test_every_activity_has_a_hard_backstop_and_an_attempt_timeout(
+async def test_every_step_activity_has_a_hard_backstop_and_an_attempt_timeout(
     worker: Worker, fakes: FakeActivities, profile_id: str
 ) -> None:
     fakes.email_results[0] = StepResult(outcome="sent", recorded=False)
@@ -100,7 +99,6 @@ async def test_every_activity_has_a_hard_backstop_and_an_attempt_timeout(
             policies.HTTP_SCHEDULE_TO_CLOSE,
         ),
         RECORD_DELIVERY: (policies.RECORD_TIMEOUT, policies.RECORD_SCHEDULE_TO_CLOSE),
-        FINISH_ENROLLMENT: (policies.RECORD_TIMEOUT, policies.RECORD_SCHEDULE_TO_CLOSE),
     }
     for name, (start_to_close, schedule_to_close) in expected.items():
         attributes = scheduled[name]

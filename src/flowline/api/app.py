@@ -8,20 +8,29 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from flowline.api.codec_cors import CodecCors, web_ui_origins
 from flowline.api.errors import install_error_handlers
 from flowline.api.routes import (
     api_keys,
     campaigns,
+    codec,
     enrollments,
     events,
     health,
+    metrics,
     profiles,
     segments,
+    unsubscribe,
     workflows,
+)
+from flowline.api.routes import (
+    settings as settings_routes,
 )
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import make_engine
+from flowline.core.metrics import metrics_registry
 from flowline.core.settings import Settings
+from flowline.core.temporal import data_converter
 
 
 def create_app(
@@ -47,8 +56,24 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.temporal = TemporalConnection(settings, temporal_client)
+    app.state.payload_codec = data_converter(settings).payload_codec
+    app.state.metrics = metrics_registry(engine)
     install_error_handlers(app)
-    for module in (health, api_keys, events, profiles, segments, campaigns, workflows, enrollments):
+    app.add_middleware(CodecCors, origins=web_ui_origins(settings.temporal_ui_url))
+    for module in (
+        health,
+        api_keys,
+        events,
+        profiles,
+        segments,
+        campaigns,
+        workflows,
+        enrollments,
+        settings_routes,
+        unsubscribe,
+    ):
+        app.include_router(module.router)
+    for module in (metrics, codec):  # operator endpoints, outside the REST API's schema
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

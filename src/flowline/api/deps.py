@@ -12,7 +12,7 @@ from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import session_scope
 from flowline.core.errors import Forbidden, Unauthorized
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.api_keys import scope_of
+from flowline.core.services.api_keys import find_key, record_use
 from flowline.core.services.workflows import get_workflow
 from flowline.core.settings import Settings
 
@@ -63,11 +63,13 @@ def _scope(request: Request, session: SessionDep, settings: SettingsDep) -> str:
     if presented is None:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     bootstrap = settings.bootstrap_admin_key
-    scope = scope_of(session, presented, bootstrap.get_secret_value() if bootstrap else None)
+    key = find_key(session, presented, bootstrap.get_secret_value() if bootstrap else None)
+    if key is not None:
+        record_use(session, key)  # writes at most once a minute per key
     session.commit()  # end the read at once: on SQLite it holds the write lock
-    if scope is None:
+    if key is None:
         raise Unauthorized("unknown API key")
-    return scope
+    return key.scope
 
 
 def _admin(scope: Annotated[str, Depends(_scope)]) -> str:

@@ -90,29 +90,38 @@ def pydantic_errors(errors: Sequence[Any], prefix: Sequence[str | int] = ()) -> 
     )
 
 
-_TAGGED = {"trigger": 1, "goal": 1, "steps": 2}
-_UNION_TAGS = {
+_STEP_TAGS = {
     "wait",
     "send_email",
     "http_call",
-    "segment_entered",
-    "segment_left",
-    "event",
-    "segment",
+    "wait_for_event",
+    "branch",
+    "update_profile",
 }
+_TRIGGER_GOAL_TAGS = {"segment_entered", "segment_left", "event", "segment"}
+_STEP_LISTS = {"steps", "then", "else"}
 
 
 def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
-    """`steps.1.wait.duration` → `steps.1.duration`: the union member's tag is noise to a user."""
+    """`steps.1.wait.duration` → `steps.1.duration`: the union member's tag is noise to a user.
+
+    Nested steps too: `steps.3.branch.then.0.wait.duration` → `steps.3.then.0.duration`.
+    """
     # A bad dict key (a header name) is addressed by the key itself, without pydantic's "[key]".
     parts = [part for part in loc if part != "[key]"]
     if parts and parts[0] == "body":
         parts = parts[1:]
-    for field, tag_position in _TAGGED.items():
-        if len(parts) > tag_position + 1 and parts[0] == field:
-            tag = parts[tag_position]
-            if isinstance(tag, str) and tag in _UNION_TAGS:
-                del parts[tag_position]
+    if len(parts) > 2 and parts[0] in ("trigger", "goal") and parts[1] in _TRIGGER_GOAL_TAGS:
+        del parts[1]
+    at = 0
+    while at + 2 < len(parts):
+        if parts[at] in _STEP_LISTS and isinstance(parts[at + 1], int):
+            tag = parts[at + 2]
+            if isinstance(tag, str) and tag in _STEP_TAGS:
+                del parts[at + 2]
+            at += 2
+        else:
+            at += 1
     return parts
 
 

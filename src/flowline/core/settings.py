@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://localhost:8233"
+    # `host:port` where the Temporal SDK serves its own Prometheus metrics (unset: off).
+    temporal_metrics_address: str | None = None
     task_queue: str = TASK_QUEUE
 
     api_host: str = "127.0.0.1"
@@ -75,6 +77,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir}/flowline.db"
+
+    @property
+    def email_task_queue(self) -> str | None:
+        """The email activities' own queue, rate-limited fleet-wide; None: no rate is set."""
+        return f"{self.task_queue}-email" if self.email_max_per_second else None
 
     @property
     def resolved_public_url(self) -> str:

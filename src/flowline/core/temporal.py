@@ -1,5 +1,8 @@
 """The Temporal client: one connection per process, our search attributes registered."""
 
+import dataclasses
+from functools import cache
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -8,7 +11,11 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from flowline.core.payload_codec import EncryptionCodec
+from flowline.core.payload_keys import configured_payload_keys
 from flowline.core.settings import Settings
 from flowline.definitions.enrollment import SEARCH_ATTRIBUTES
 
@@ -19,10 +26,45 @@ _INDEXED: dict[SearchAttributeIndexedValueType, int] = {
 
 
 async def connect(settings: Settings) -> Client:
+    """Every Flowline client (API, worker, dispatcher, tests, bench) connects through here."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
+        runtime=sdk_runtime(settings),
+    )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads; with FLOWLINE_PAYLOAD_KEYS, encrypted before they reach Temporal."""
+    keys = configured_payload_keys(settings)
+    if not keys:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        # Failure messages and stack traces move into an (encrypted) payload as well: an SMTP
+        # error may quote an address.
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def sdk_runtime(settings: Settings) -> Runtime | None:
+    """The SDK's runtime: with FLOWLINE_TEMPORAL_METRICS_ADDRESS, it serves its own metrics."""
+    if not settings.temporal_metrics_address:
+        return None
+    return _prometheus_runtime(settings.temporal_metrics_address)
+
+
+@cache
+def _prometheus_runtime(bind_address: str) -> Runtime:
+    # One per process and address: the runtime owns the HTTP listener Prometheus scrapes.
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=bind_address, counters_total_suffix=True, durations_as_seconds=True
+            )
+        )
     )
 
 

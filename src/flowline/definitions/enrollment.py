@@ -14,6 +14,7 @@ from flowline.definitions.workflows import WorkflowDefinition
 
 WORKFLOW_TYPE = "EnrollmentWorkflow"
 GOAL_SIGNAL = "goal_reached"
+EVENT_SIGNAL = "event_received"
 EXIT_SIGNAL = "exit"
 PROGRESS_QUERY = "progress"
 
@@ -42,6 +43,8 @@ class EnrollmentInput(BaseModel):
     test: bool = False
     trigger_id: str | None = None  # the outbox intent that started it, if any
     triggered_at: datetime | None = None  # when the trigger happened (before any outage)
+    # Email activities run on their own task queue when a fleet-wide rate is set.
+    email_task_queue: str | None = None
 
 
 class GoalReached(BaseModel):
@@ -52,6 +55,19 @@ class GoalReached(BaseModel):
     at: datetime | None = None
 
 
+class EventReceived(BaseModel):
+    """The profile performed an event that `wait_for_event` steps at `step_paths` wait for.
+
+    The dispatcher matched the event's properties against each step's filter: the signal carries
+    no properties (no personal data in the history). `at` is when Flowline received the event.
+    """
+
+    event_id: str
+    event: str
+    at: datetime
+    step_paths: list[str]
+
+
 class ExitRequest(BaseModel):
     reason: str
 
@@ -59,6 +75,7 @@ class ExitRequest(BaseModel):
 class Progress(BaseModel):
     status: EnrollmentStatus
     step_index: int
+    step_path: str | None = None
     steps: int
     details: str
     converted: bool

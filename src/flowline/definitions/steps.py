@@ -1,8 +1,8 @@
-"""The step types of a workflow: one discriminated union, extended by adding a `type`."""
+"""The first step types: wait, send an email, call HTTP. The union of all is in `step_tree`."""
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, JsonValue, field_validator
@@ -91,17 +91,3 @@ class HttpCallStep(StrictModel):
         if value > timedelta(minutes=5):
             raise ValueError("timeout must be at most 5 minutes")
         return value
-
-
-Step = Annotated[WaitStep | SendEmailStep | HttpCallStep, Field(discriminator="type")]
-ActionStep = SendEmailStep | HttpCallStep
-
-
-def step_in_words(step: Any) -> str:
-    if isinstance(step, WaitStep):
-        from flowline.definitions.durations import humanize
-
-        return f"wait {humanize(step.duration)}"
-    if isinstance(step, SendEmailStep):
-        return f"send email (campaign {step.campaign_id})"
-    return f"{step.method} {step.url}"

@@ -18,6 +18,8 @@ from flowline.definitions.steps import MergeTagMapping
 _TEXT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _HTML = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
 BLANK_DEFAULT = " "
+UNSUBSCRIBE_TAG = "unsubscribe_url"
+"""Filled in by Flowline for workflows with a consent property; never mapped by the user."""
 
 
 class TemplateError(ValueError):

@@ -1,10 +1,18 @@
 """`WorkflowDefinition`: the pure, versioned shape of a saved automation."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
-from flowline.definitions.steps import SendEmailStep, Step
+from flowline.definitions.send_window import SendWindow
+from flowline.definitions.step_tree import (
+    MAX_BRANCH_DEPTH,
+    MAX_STEPS_PER_LIST,
+    Step,
+    branch_depth,
+    walk,
+)
+from flowline.definitions.steps import SendEmailStep
 from flowline.definitions.triggers import Goal, NonEmptyStr, StrictModel, Trigger
 
 
@@ -27,7 +35,21 @@ class WorkflowDefinition(StrictModel):
     goal: Goal | None = None
     exit_on_goal: bool = False
     reentry: Literal["after_completion", "never"] = "after_completion"
-    steps: list[Step] = Field(default_factory=list, max_length=500)
+    # Email and HTTP steps wait until the profile's local time is inside the window.
+    send_window: SendWindow | None = None
+    # Transactional mail: neither counts towards the frequency cap nor is held back by it.
+    ignore_frequency_cap: bool = False
+    steps: list[Step] = Field(default_factory=list, max_length=MAX_STEPS_PER_LIST)
 
-    def email_steps(self) -> list[tuple[int, SendEmailStep]]:
-        return [(i, s) for i, s in enumerate(self.steps) if isinstance(s, SendEmailStep)]
+    @model_validator(mode="after")
+    def _branches_nest_at_most_three_deep(self) -> "WorkflowDefinition":
+        if branch_depth(self.steps) > MAX_BRANCH_DEPTH:
+            raise ValueError(f"branches nest at most {MAX_BRANCH_DEPTH} levels deep")
+        return self
+
+    def all_steps(self) -> list[tuple[str, Any]]:
+        """Every step with its path (`"3"`, `"3.then.0"`), branches before their arms."""
+        return list(walk(self.steps))
+
+    def email_steps(self) -> list[tuple[str, SendEmailStep]]:
+        return [(p, s) for p, s in walk(self.steps) if isinstance(s, SendEmailStep)]

@@ -22,9 +22,13 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def embedded_server(app: Any, host: str, port: int) -> EmbeddedServer:
+def embedded_server(
+    app: Any, host: str, port: int, log_config: dict[str, Any] | None
+) -> EmbeddedServer:
     return EmbeddedServer(
-        uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
+        uvicorn.Config(
+            app, host=host, port=port, log_level="info", lifespan="on", log_config=log_config
+        )
     )
 
 

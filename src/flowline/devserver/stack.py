@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from flowline.core.database import make_engine, migrate, session_scope
+from flowline.core.log_format import uvicorn_log_config
 from flowline.core.services.api_keys import create_api_key
 from flowline.core.settings import Settings
 from flowline.devserver import embedded_api
@@ -65,7 +66,10 @@ class DevStack:
             from flowline.api.app import create_app
 
             self._api = embedded_api.embedded_server(
-                create_app(settings), settings.api_host, settings.api_port
+                create_app(settings),
+                settings.api_host,
+                settings.api_port,
+                uvicorn_log_config(settings.log_format),
             )
             api = asyncio.create_task(embedded_api.serve(self._api), name="API")
             stack.push_async_callback(embedded_api.stop, self._api, api)

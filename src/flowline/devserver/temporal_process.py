@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from flowline.core.payload_keys import configured_payload_keys
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, dev_server_search_attribute_args
 from flowline.devserver.errors import DevServerError
@@ -44,6 +45,12 @@ def dev_server_command(binary: Path, settings: Settings) -> list[str]:
     host, port = split_address(settings.temporal_address)
     ui_host, ui_port = split_url(settings.temporal_ui_url)
     data_dir = settings.data_dir.resolve()
+    # Encrypted payloads: the Web UI decodes them through the API's codec endpoint.
+    codec = (
+        ["--ui-codec-endpoint", f"{settings.resolved_public_url}/codec"]
+        if configured_payload_keys(settings)
+        else []
+    )
     return [
         str(binary), "server", "start-dev",
         "--ip", host, "--port", str(port),
@@ -56,6 +63,7 @@ def dev_server_command(binary: Path, settings: Settings) -> list[str]:
         "--sqlite-pragma", "synchronous=normal",
         "--log-level", "warn",
         *dev_server_search_attribute_args(),
+        *codec,
     ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """Activity inputs and results: one typed object each, so fields can be added later."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -21,18 +22,41 @@ class EnrollmentRef(BaseModel):
     triggered_at: datetime | None = None
 
 
+class StepPassage(BaseModel):
+    """A step the workflow ran without an activity of its own (a wait, a wait for an event):
+    recorded by the next activity it calls, so the funnel counts it without a round trip."""
+
+    step_path: str
+    type: str
+    status: Literal["done", "skipped"]
+    detail: str = ""
+
+
 class SendEmailInput(BaseModel):
     enrollment: EnrollmentRef
-    step_index: int
+    step_index: int  # the top-level step it lies under
     step: SendEmailStep
     consent_property: str | None
+    step_path: str | None = None  # None: recorded before step paths, = str(step_index)
+    passed: list[StepPassage] = []
+    ignore_frequency_cap: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.step_path or str(self.step_index)
 
 
 class HttpCallInput(BaseModel):
     enrollment: EnrollmentRef
-    step_index: int
+    step_index: int  # the top-level step it lies under
     step: HttpCallStep
     consent_property: str | None
+    step_path: str | None = None
+    passed: list[StepPassage] = []
+
+    @property
+    def path(self) -> str:
+        return self.step_path or str(self.step_index)
 
 
 class StepResult(BaseModel):
@@ -54,14 +78,15 @@ class StepResult(BaseModel):
 
 
 class DeliveryRecordInput(BaseModel):
-    """A step outcome the step activity could not write itself."""
+    """A step outcome the step activity could not write itself (with the steps it passed)."""
 
     enrollment: EnrollmentRef
-    step_index: int
+    step_path: str
     type: str  # email | http
     outcome: str
     detail: str = ""
     attempts: int | None = None
+    passed: list[StepPassage] = []
 
 
 class ConversionInput(BaseModel):
@@ -75,6 +100,7 @@ class FinishInput(BaseModel):
     reason: str | None
     steps_completed: int
     converted_at: datetime | None
+    passed: list[StepPassage] = []
 
 
 # Activity names: the workflow calls activities by name, so it never imports their modules

@@ -77,3 +77,18 @@ RECORD_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=0,
 )
+
+# Local activities (branch evaluation, send-window lookups, bookkeeping at the end): short
+# database work run inside the workflow task, no round trip through the server. The same
+# budget as the other bookkeeping, so an attempt is never retried while it may still be writing.
+LOCAL_TIMEOUT = RECORD_TIMEOUT
+LOCAL_SCHEDULE_TO_CLOSE = STEP_SCHEDULE_TO_CLOSE
+LOCAL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,
+)
+# Writing a profile change (update_profile): an ordinary activity, retried until the database
+# is back; the write and its record are one transaction, so a retry never applies it twice.
+UPDATE_PROFILE_TIMEOUT = RECORD_TIMEOUT

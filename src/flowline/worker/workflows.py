@@ -1,6 +1,13 @@
-"""`EnrollmentWorkflow`: one profile's journey, a pure interpreter of the definition snapshot."""
+"""`EnrollmentWorkflow`: one profile's journey, a pure interpreter of the definition snapshot.
 
+Steps are addressed by paths (`"3"`, `"3.then.0"`). Enrollments that started before step paths
+existed replay on the code they ran (`workflow.patched(STEP_PATHS)` is False for them); every
+difference between the two is marked where it is made.
+"""
+
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -13,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     import flowline.worker.policies as policies
     from flowline.definitions.durations import humanize
     from flowline.definitions.enrollment import (
+        EVENT_SIGNAL,
         EXIT_SIGNAL,
         GOAL_SIGNAL,
         PROGRESS_QUERY,
@@ -21,10 +29,13 @@ with workflow.unsafe.imports_passed_through():
         EnrollmentInput,
         EnrollmentOutcome,
         EnrollmentStatus,
+        EventReceived,
         ExitRequest,
         GoalReached,
         Progress,
     )
+    from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
+    from flowline.definitions.step_tree import BranchStep, child_path
     from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
     from flowline.worker.contracts import (
         FINISH_ENROLLMENT,
@@ -38,13 +49,28 @@ with workflow.unsafe.imports_passed_through():
         FinishInput,
         HttpCallInput,
         SendEmailInput,
+        StepPassage,
         StepResult,
     )
+    from flowline.worker.journey_contracts import (
+        EVALUATE_BRANCH,
+        SEND_WINDOW,
+        UPDATE_PROFILE,
+        BranchInput,
+        BranchResult,
+        UpdateProfileInput,
+        UpdateProfileResult,
+        WindowCheck,
+        WindowInput,
+    )
 
-# Issue 6: a failed email activity no longer fails the enrollment, and outcomes a step activity
-# could not write are written by the workflow (RECORD_DELIVERY). Histories from before replay
-# without it: there the enrollment failed, and no delivery was written by the workflow.
+STEP_PATHS = "flowline-step-paths"
+"""Patch: step paths, journey steps, send windows, bookkeeping as local activities."""
 STEP_OUTCOMES_RECORDED = "step-outcomes-recorded"
+"""Patch (issue 6): a failed email activity no longer fails the enrollment, and an outcome a
+step activity could not write is written by the workflow (RECORD_DELIVERY). Histories from
+before replay without it: there the enrollment failed, and the workflow wrote no delivery."""
+MAX_REMEMBERED_EVENTS = 200
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -57,8 +83,12 @@ class EnrollmentWorkflow:
         self._status: EnrollmentStatus = "active"
         self._reason: str | None = None
         self._step_index = 0
+        self._step_path: str | None = None
         self._steps = 0
         self._details = "starting"
+        self._events: list[EventReceived] = []
+        self._passed: list[StepPassage] = []
+        self._paths = False  # set from the patch when the run starts
 
     @workflow.signal(name=GOAL_SIGNAL)
     def goal_reached(self, goal: GoalReached) -> None:
@@ -66,6 +96,14 @@ class EnrollmentWorkflow:
         if self._goal is None and self._status == "active":
             self._goal = goal
             self._goal_at = workflow.now()
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def event_received(self, event: EventReceived) -> None:
+        # Delivered at least once by the outbox: the event id de-duplicates.
+        if any(known.event_id == event.event_id for known in self._events):
+            return
+        self._events.append(event)
+        del self._events[:-MAX_REMEMBERED_EVENTS]
 
     @workflow.signal(name=EXIT_SIGNAL)
     def exit(self, request: ExitRequest) -> None:
@@ -77,6 +115,7 @@ class EnrollmentWorkflow:
         return Progress(
             status=self._status,
             step_index=self._step_index,
+            step_path=self._step_path,
             steps=self._steps,
             details=self._details,
             converted=self._goal is not None,
@@ -85,8 +124,8 @@ class EnrollmentWorkflow:
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> EnrollmentOutcome:
-        definition = input.definition
-        self._steps = len(definition.steps)
+        self._paths = workflow.patched(STEP_PATHS)
+        self._steps = len(input.definition.steps)
         info = workflow.info()
         ref = EnrollmentRef(
             workflow_id=input.workflow_id,
@@ -98,98 +137,133 @@ class EnrollmentWorkflow:
             trigger_id=input.trigger_id,
             triggered_at=input.triggered_at,
         )
-        for index, step in enumerate(definition.steps):
-            # Set before the stop check: the step before this one is done, even if we stop now.
-            self._step_index = index
-            if self._should_stop(input):
-                break
-            await self._record_conversion_once(input, ref)
-            position = f"step {index + 1}/{self._steps}"
-            if isinstance(step, WaitStep):
-                until = workflow.now() + step.duration
-                self._set_details(f"{position}: waiting until {until:%Y-%m-%d %H:%M} UTC")
-                await self._wait(input, ref, step.duration)
-                if self._should_stop(input):
-                    break  # an interrupted wait does not count as a completed step
-            elif isinstance(step, SendEmailStep):
-                name = input.campaign_names.get(step.campaign_id, f"campaign {step.campaign_id}")
-                self._set_details(f"{position}: sending email '{name}'")
-                result = await self._send_email(input, ref, index, step, name)
-                if result.ends_enrollment:
-                    self._end("exited", result.outcome)
-                    break
-            elif isinstance(step, HttpCallStep):
-                self._set_details(f"{position}: {step.method} {step.url}")
-                result = await self._http_call(input, ref, index, step)
-                if result.ends_enrollment:
-                    self._end("exited", result.outcome)
-                    break
-                if result.outcome == "failed" and step.on_failure == "exit":
-                    self._end("failed", "http_step_failed")
-                    break
-        else:
+        stopped = await self._run_steps(input, ref, input.definition.steps, "")
+        if not stopped:
             self._step_index = self._steps
         if self._status == "active":
             self._finish_from_signals(input)
         return await self._finish(ref)
 
-    async def _wait(self, input: EnrollmentInput, ref: EnrollmentRef, duration: timedelta) -> None:
-        """A durable wait that an exit (or exit-on-goal) interrupts at once.
-
-        Without exit-on-goal, a goal wakes the wait only to record the conversion, then it goes on.
-        """
-        deadline = workflow.now() + duration
-        while not self._should_stop(input):
-            remaining = deadline - workflow.now()
-            if remaining <= timedelta(0):
-                return
-            try:
-                await workflow.wait_condition(
-                    lambda: self._should_stop(input) or self._conversion_pending(),
-                    timeout=remaining,
-                    timeout_summary=f"wait {humanize(duration)}",
-                )
-            except TimeoutError:
-                return
+    async def _run_steps(
+        self, input: EnrollmentInput, ref: EnrollmentRef, steps: Sequence[Any], prefix: str
+    ) -> bool:
+        """Run a list of steps (the top level, or a branch's arm); True when the journey stops."""
+        for index, step in enumerate(steps):
+            path = child_path(prefix, index)
+            if not prefix:
+                # Set before the stop check: the step before this one is done, even if we stop.
+                self._step_index = index
+            self._step_path = path
+            if self._should_stop(input):
+                return True
             await self._record_conversion_once(input, ref)
+            if await self._run_step(input, ref, step, path):
+                return True
+        return False
+
+    async def _run_step(
+        self, input: EnrollmentInput, ref: EnrollmentRef, step: Any, path: str
+    ) -> bool:
+        position = self._position(path)
+        if isinstance(step, WaitStep):
+            until = workflow.now() + step.duration
+            self._set_details(f"{position}: waiting until {until:%Y-%m-%d %H:%M} UTC")
+            await self._wait(input, ref, step.duration, f"wait {humanize(step.duration)}")
+            if self._should_stop(input):
+                return True  # an interrupted wait does not count as a completed step
+            self._pass(path, "wait", "done")
+        elif isinstance(step, SendEmailStep):
+            if await self._hold_for_send_window(input, ref, position):
+                return True
+            return await self._send_email(input, ref, step, path, position)
+        elif isinstance(step, HttpCallStep):
+            if await self._hold_for_send_window(input, ref, position):
+                return True
+            self._set_details(f"{position}: {step.method} {step.url}")
+            result = await self._http_call(input, ref, path, step)
+            if result.ends_enrollment:
+                self._end("exited", result.outcome)
+                return True
+            if result.outcome == "failed" and step.on_failure == "exit":
+                self._end("failed", "http_step_failed")
+                return True
+        elif isinstance(step, WaitForEventStep):
+            return await self._wait_for_event(input, ref, step, path, position)
+        elif isinstance(step, BranchStep):
+            return await self._branch(input, ref, step, path, position)
+        elif isinstance(step, UpdateProfileStep):
+            return await self._update_profile(input, ref, step, path, position)
+        return False
 
     async def _send_email(
-        self, input: EnrollmentInput, ref: EnrollmentRef, index: int, step: SendEmailStep, name: str
-    ) -> StepResult:
-        consent = input.definition.consent_property
-        return await self._run_step(
+        self,
+        input: EnrollmentInput,
+        ref: EnrollmentRef,
+        step: SendEmailStep,
+        path: str,
+        position: str,
+    ) -> bool:
+        name = input.campaign_names.get(step.campaign_id, f"campaign {step.campaign_id}")
+        self._set_details(f"{position}: sending email '{name}'")
+        email = SendEmailInput(
+            enrollment=ref,
+            step_index=self._step_index,
+            step=step,
+            consent_property=input.definition.consent_property,
+        )
+        options: dict[str, Any] = {}
+        if self._paths:
+            email.step_path = path
+            email.passed = self._take_passed()
+            email.ignore_frequency_cap = input.definition.ignore_frequency_cap
+            if input.email_task_queue:
+                options["task_queue"] = input.email_task_queue
+        result = await self._act(
             ref,
-            index,
+            path,
             "email",
             SEND_EMAIL,
-            SendEmailInput(enrollment=ref, step_index=index, step=step, consent_property=consent),
+            email,
             start_to_close=policies.EMAIL_TIMEOUT,
             # The hard backstop: the activity gives up (and records) long before this.
             schedule_to_close=policies.EMAIL_SCHEDULE_TO_CLOSE,
             retry_policy=policies.EMAIL_RETRY,
             summary=f"send email '{name}'",
+            **options,
         )
+        if result.ends_enrollment:
+            self._end("exited", result.outcome)
+            return True
+        return False
 
     async def _http_call(
-        self, input: EnrollmentInput, ref: EnrollmentRef, index: int, step: HttpCallStep
+        self, input: EnrollmentInput, ref: EnrollmentRef, path: str, step: HttpCallStep
     ) -> StepResult:
-        consent = input.definition.consent_property
-        return await self._run_step(
+        call = HttpCallInput(
+            enrollment=ref,
+            step_index=self._step_index,
+            step=step,
+            consent_property=input.definition.consent_property,
+        )
+        if self._paths:
+            call.step_path = path
+            call.passed = self._take_passed()
+        return await self._act(
             ref,
-            index,
+            path,
             "http",
             HTTP_CALL,
-            HttpCallInput(enrollment=ref, step_index=index, step=step, consent_property=consent),
+            call,
             start_to_close=policies.http_start_to_close(step.timeout),
             schedule_to_close=policies.HTTP_SCHEDULE_TO_CLOSE,
             retry_policy=policies.HTTP_RETRY,
             summary=f"{step.method} {step.url}",
         )
 
-    async def _run_step(
+    async def _act(
         self,
         ref: EnrollmentRef,
-        index: int,
+        path: str,
         type: str,
         activity: str,
         arg: SendEmailInput | HttpCallInput,
@@ -198,6 +272,7 @@ class EnrollmentWorkflow:
         schedule_to_close: timedelta,
         retry_policy: RetryPolicy,
         summary: str,
+        **options: Any,
     ) -> StepResult:
         """An action step's activity; whatever happens, its outcome ends up recorded."""
         try:
@@ -209,6 +284,7 @@ class EnrollmentWorkflow:
                 schedule_to_close_timeout=schedule_to_close,
                 retry_policy=retry_policy,
                 summary=summary,
+                **options,
             )
         except ActivityError as error:
             # Before the patch an email activity error failed the whole enrollment.
@@ -216,32 +292,191 @@ class EnrollmentWorkflow:
                 raise
             # Not done as far as anyone knows: the step counts as failed. (Older HTTP activities
             # recorded their failure before raising: RECORD_DELIVERY keeps what is there.)
-            result = StepResult(outcome="failed", detail=_failure(error), recorded=False)
-        await self._record_unrecorded(ref, index, type, result)
+            result = StepResult(outcome="failed", detail=str(error.cause or error), recorded=False)
+        if not result.recorded and workflow.patched(STEP_OUTCOMES_RECORDED):
+            await self._record_delivery(ref, path, type, result, arg.passed)
         return result
 
-    async def _record_unrecorded(
-        self, ref: EnrollmentRef, index: int, type: str, result: StepResult
+    async def _record_delivery(
+        self,
+        ref: EnrollmentRef,
+        path: str,
+        type: str,
+        result: StepResult,
+        passed: list[StepPassage],
     ) -> None:
-        if result.recorded or not workflow.patched(STEP_OUTCOMES_RECORDED):
-            return
+        """Write what the step's activity could not (rare: our database failed it)."""
         try:
-            await self._bookkeeping(
+            await workflow.execute_activity(
                 RECORD_DELIVERY,
                 DeliveryRecordInput(
                     enrollment=ref,
-                    step_index=index,
+                    step_path=path,
                     type=type,
                     outcome=result.outcome,
                     detail=result.detail,
                     attempts=result.attempts,
+                    passed=passed,
                 ),
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.RECORD_RETRY,
                 summary=f"record {type} {result.outcome}",
             )
         except ActivityError:
             # Our database was gone for the whole backstop: the delivery stays unwritten, but
             # the enrollment still ends rather than waiting forever.
-            workflow.logger.warning("delivery of step %s could not be recorded", index)
+            workflow.logger.warning("delivery of step %s could not be recorded", path)
+
+    async def _hold_for_send_window(
+        self, input: EnrollmentInput, ref: EnrollmentRef, position: str
+    ) -> bool:
+        """Wait (durably) until the profile's local time is inside the send window.
+
+        True when the journey stopped meanwhile. The window is looked up again after each wait:
+        the profile may have moved to another time zone.
+        """
+        window = input.definition.send_window
+        if window is None or not self._paths:
+            return False
+        while True:
+            check = await workflow.execute_local_activity(
+                SEND_WINDOW,
+                WindowInput(profile_id=input.profile_id, window=window, now=workflow.now()),
+                result_type=WindowCheck,
+                start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.LOCAL_RETRY,
+                summary="find the send window",
+            )
+            if check.opens_at is None:
+                return False
+            self._set_details(f"{position}: waiting for the send window until {check.words}")
+            await self._wait(
+                input, ref, check.opens_at - workflow.now(), f"send window opens {check.words}"
+            )
+            if self._should_stop(input):
+                return True
+
+    async def _wait_for_event(
+        self,
+        input: EnrollmentInput,
+        ref: EnrollmentRef,
+        step: WaitForEventStep,
+        path: str,
+        position: str,
+    ) -> bool:
+        started = workflow.now()
+        until = started + step.timeout
+        self._set_details(
+            f"{position}: waiting for event '{step.event}' until {until:%Y-%m-%d %H:%M} UTC"
+        )
+        came = await self._wait(
+            input,
+            ref,
+            step.timeout,
+            f"wait up to {humanize(step.timeout)} for '{step.event}'",
+            until=lambda: self._event_since(path, started),
+        )
+        if self._should_stop(input):
+            return True
+        if came:
+            self._pass(path, "wait_for_event", "done", f"event '{step.event}' came")
+            return False
+        self._pass(path, "wait_for_event", "skipped", "timed out")
+        if step.on_timeout == "exit":
+            self._end("exited", "wait_for_event_timeout")
+            return True
+        return False
+
+    def _event_since(self, path: str, started: datetime) -> bool:
+        # Only an event that arrived after the step started counts.
+        return any(path in e.step_paths and e.at >= started for e in self._events)
+
+    async def _branch(
+        self, input: EnrollmentInput, ref: EnrollmentRef, step: BranchStep, path: str, position: str
+    ) -> bool:
+        self._set_details(f"{position}: checking the branch condition")
+        result = await workflow.execute_local_activity(
+            EVALUATE_BRANCH,
+            BranchInput(
+                enrollment=ref, step_path=path, condition=step.condition, now=workflow.now()
+            ),
+            result_type=BranchResult,
+            start_to_close_timeout=policies.LOCAL_TIMEOUT,
+            schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.LOCAL_RETRY,
+            summary=f"branch at step {path}",
+        )
+        if result.arm is None:
+            self._end("exited", result.ended or "profile_deleted")
+            return True
+        arm = step.then if result.arm == "then" else step.else_
+        return await self._run_steps(input, ref, arm, f"{path}.{result.arm}")
+
+    async def _update_profile(
+        self,
+        input: EnrollmentInput,
+        ref: EnrollmentRef,
+        step: UpdateProfileStep,
+        path: str,
+        position: str,
+    ) -> bool:
+        names = ", ".join(sorted(step.properties))
+        self._set_details(f"{position}: updating the profile ({names})")
+        result = await workflow.execute_activity(
+            UPDATE_PROFILE,
+            UpdateProfileInput(
+                enrollment=ref,
+                step_path=path,
+                properties=step.properties,
+                workflow_name=input.definition.name,
+            ),
+            result_type=UpdateProfileResult,
+            start_to_close_timeout=policies.UPDATE_PROFILE_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.RECORD_RETRY,
+            summary=f"update profile: {names}",
+        )
+        if result.outcome == "profile_deleted":
+            self._end("exited", "profile_deleted")
+            return True
+        return False
+
+    async def _wait(
+        self,
+        input: EnrollmentInput,
+        ref: EnrollmentRef,
+        duration: timedelta,
+        summary: str,
+        until: Callable[[], bool] | None = None,
+    ) -> bool:
+        """A durable wait that an exit (or exit-on-goal) interrupts at once; True when `until`
+        became true before the time was up.
+
+        Without exit-on-goal, a goal wakes the wait only to record the conversion, then it goes on.
+        """
+        deadline = workflow.now() + duration
+        while not self._should_stop(input):
+            if until is not None and until():
+                return True
+            remaining = deadline - workflow.now()
+            if remaining <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        self._should_stop(input)
+                        or self._conversion_pending()
+                        or (until is not None and until())
+                    ),
+                    timeout=remaining,
+                    timeout_summary=summary,
+                )
+            except TimeoutError:
+                return until is not None and until()
+            await self._record_conversion_once(input, ref)
+        return False
 
     def _should_stop(self, input: EnrollmentInput) -> bool:
         return self._exit is not None or (self._goal is not None and input.definition.exit_on_goal)
@@ -253,9 +488,23 @@ class EnrollmentWorkflow:
         if input.definition.exit_on_goal or not self._conversion_pending():
             return
         self._conversion_recorded = True
-        await self._bookkeeping(
+        conversion = ConversionInput(enrollment=ref, converted_at=self._converted_at())
+        if self._paths:
+            await workflow.execute_local_activity(
+                RECORD_CONVERSION,
+                conversion,
+                start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.LOCAL_RETRY,
+                summary="record conversion",
+            )
+            return
+        await workflow.execute_activity(
             RECORD_CONVERSION,
-            ConversionInput(enrollment=ref, converted_at=self._converted_at()),
+            conversion,
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.RECORD_RETRY,
             summary="record conversion",
         )
 
@@ -275,6 +524,17 @@ class EnrollmentWorkflow:
         assert self._goal_at is not None
         return self._goal.at if self._goal and self._goal.at else self._goal_at
 
+    def _pass(self, path: str, type: str, status: str, detail: str = "") -> None:
+        """Remember a step that ran without an activity; the next activity records it."""
+        if self._paths:
+            self._passed.append(
+                StepPassage(step_path=path, type=type, status=status, detail=detail)  # type: ignore[arg-type]
+            )
+
+    def _take_passed(self) -> list[StepPassage]:
+        passed, self._passed = self._passed, []
+        return passed
+
     async def _finish(self, ref: EnrollmentRef) -> EnrollmentOutcome:
         outcome = EnrollmentOutcome(
             status=self._status,
@@ -284,34 +544,40 @@ class EnrollmentWorkflow:
         )
         self._set_details(f"{self._status}" + (f" ({self._reason})" if self._reason else ""))
         workflow.upsert_search_attributes([SA_STATUS.value_set(self._status)])
-        await self._bookkeeping(
+        finish = FinishInput(
+            enrollment=ref,
+            status=outcome.status,
+            reason=outcome.reason,
+            steps_completed=outcome.steps_completed,
+            converted_at=outcome.converted_at,
+        )
+        if self._paths:
+            # Inside the last workflow task: no round trip through the server.
+            finish.passed = self._take_passed()
+            await workflow.execute_local_activity(
+                FINISH_ENROLLMENT,
+                finish,
+                start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.LOCAL_RETRY,
+                summary=f"record {self._status}",
+            )
+            return outcome
+        await workflow.execute_activity(
             FINISH_ENROLLMENT,
-            FinishInput(
-                enrollment=ref,
-                status=outcome.status,
-                reason=outcome.reason,
-                steps_completed=outcome.steps_completed,
-                converted_at=outcome.converted_at,
-            ),
+            finish,
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.RECORD_RETRY,
             summary=f"record {self._status}",
         )
         return outcome
 
-    async def _bookkeeping(self, activity: str, input: object, summary: str) -> None:
-        """A write to our own database: retried until it is back, up to the backstop."""
-        await workflow.execute_activity(
-            activity,
-            input,
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
-            retry_policy=policies.RECORD_RETRY,
-            summary=summary,
-        )
+    def _position(self, path: str) -> str:
+        if "." not in path:
+            return f"step {int(path) + 1}/{self._steps}"
+        return f"step {path}"
 
     def _set_details(self, text: str) -> None:
         self._details = text
         workflow.set_current_details(text)
-
-
-def _failure(error: ActivityError) -> str:
-    return str(error.cause or error)

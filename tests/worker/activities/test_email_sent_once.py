@@ -20,9 +20,7 @@ async def enroll_one_email(flowline: Flowline, profile_id: str) -> dict[str, Any
     workflow = await flowline.workflow(steps=[email_step(campaign["id"])])
     await flowline.profile(profile_id, email="grace@example.test", first_name="Grace")
     enrolled = await flowline.enroll(workflow["id"], profile_id)
-    # 200 or 201: the worker's first activity may write the enrollment row before the API does
-    # (then the API answers 200 for a new enrollment; reported, not this test's subject).
-    assert enrolled.status_code in (200, 201), enrolled.text
+    assert enrolled.status_code == 201, enrolled.text
     return await flowline.ended(enrolled.json()["id"])
 
 

@@ -13,9 +13,7 @@ async def run_http_workflow(flowline: Flowline, path: str, **step: object) -> di
     )
     await flowline.profile("p-http")
     enrolled = await flowline.enroll(workflow["id"], "p-http")
-    # 200 or 201: the worker's first activity may write the enrollment row before the API does
-    # (then the API answers 200 for a new enrollment; reported, not this test's subject).
-    assert enrolled.status_code in (200, 201), enrolled.text
+    assert enrolled.status_code == 201, enrolled.text
     return await flowline.ended(enrolled.json()["id"])
 
 

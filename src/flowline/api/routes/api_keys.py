@@ -1,10 +1,9 @@
 from fastapi import APIRouter, Response
-from sqlmodel import col, select
 
 from flowline.api.deps import AdminKey, SessionDep
 from flowline.core.errors import NotFound
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from flowline.core.services.api_keys import create_api_key
+from flowline.core.services.api_keys import create_api_key, list_api_keys
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
 
@@ -18,8 +17,8 @@ def create_key(data: ApiKeyCreate, session: SessionDep, _: AdminKey) -> ApiKeyCr
 
 @router.get("", response_model=list[ApiKeyPublic])
 def list_keys(session: SessionDep, _: AdminKey) -> list[ApiKey]:
-    """List keys (never their secrets)."""
-    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+    """List keys (never their secrets), with when each was last used (to the minute)."""
+    return list_api_keys(session)
 
 
 @router.delete("/{key_id}", status_code=204)

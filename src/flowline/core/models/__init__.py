@@ -2,8 +2,10 @@
 
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
+from flowline.core.models.email_sends import EmailSend
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.events import Event, EventCounter
+from flowline.core.models.installation_settings import InstallationSetting
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment, SegmentMembership
@@ -13,9 +15,11 @@ __all__ = [
     "ApiKey",
     "Campaign",
     "Delivery",
+    "EmailSend",
     "Enrollment",
     "Event",
     "EventCounter",
+    "InstallationSetting",
     "OutboxIntent",
     "Profile",
     "Segment",

@@ -26,12 +26,15 @@ class ApiKey(ApiKeyBase, table=True):
     key_hash: str = Field(unique=True, max_length=64)
     prefix: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    # Recorded at most once a minute per key (see services.api_keys.record_use).
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class ApiKeyPublic(ApiKeyBase):
     id: int
     prefix: str
     created_at: datetime
+    last_used_at: datetime | None
 
 
 class ApiKeyCreated(ApiKeyPublic):

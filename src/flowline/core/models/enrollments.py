@@ -35,9 +35,13 @@ class Enrollment(SQLModel, table=True):
 
 class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("enrollment_id", "step_index"),)
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_path", name="uq_deliveries_enrollment_step"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = Field(foreign_key="enrollments.id", index=True, ondelete="CASCADE")
+    # The step's path (`"3"`, `"3.then.0"`); `step_index` is the top-level step it lies under.
+    step_path: str = Field(max_length=100)
     step_index: int
     type: str = Field(max_length=20)
     status: str = Field(max_length=20)
@@ -49,6 +53,7 @@ class Delivery(SQLModel, table=True):
 
 class DeliveryPublic(SQLModel):
     step_index: int
+    step_path: str
     type: str
     status: str
     detail: str | None

@@ -31,7 +31,11 @@ class EnrollRequest(BaseModel):
 
 
 class StepStats(BaseModel):
+    """One step of the funnel; `path` names it (`"3"`, `"3.then.0"`), `index` is its place in
+    its own list of steps."""
+
     index: int
+    path: str
     type: str
     executed: int
     succeeded: int

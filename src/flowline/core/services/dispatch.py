@@ -19,6 +19,7 @@ from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
 from flowline.core.services.enrollments import start_enrollment
+from flowline.core.services.event_signals import deliver_event
 from flowline.core.services.signals import deliver_goal, deliver_segment_goal, exit_enrollments
 from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
@@ -81,6 +82,8 @@ async def run_intent(
             payload["segment_id"],
             at=datetime.fromisoformat(payload["at"]),
         )
+    elif intent.kind == outbox.EVENT:
+        await deliver_event(engine, client, payload)
     elif intent.kind == outbox.EXIT:
         filters = {k: payload[k] for k in ("workflow_id", "profile_id") if k in payload}
         await exit_enrollments(engine, client, payload["reason"], **filters)

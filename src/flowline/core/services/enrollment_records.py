@@ -3,6 +3,7 @@
 Every write is idempotent: an activity retried after a crash finds its earlier work and keeps it.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import ENDED_STATUSES, Delivery, Enrollment
 from flowline.core.timestamps import utcnow
+from flowline.definitions.step_tree import top_index
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,10 @@ def _by_run(session: Session, run_id: str) -> Enrollment | None:
     return session.exec(select(Enrollment).where(Enrollment.temporal_run_id == run_id)).first()
 
 
-def delivery_of(session: Session, enrollment_id: int, step_index: int) -> Delivery | None:
+def delivery_of(session: Session, enrollment_id: int, step_path: str) -> Delivery | None:
     return session.exec(
         select(Delivery).where(
-            Delivery.enrollment_id == enrollment_id, Delivery.step_index == step_index
+            Delivery.enrollment_id == enrollment_id, Delivery.step_path == step_path
         )
     ).first()
 
@@ -85,17 +87,21 @@ def step_reached(session: Session, enrollment_id: int, step_index: int) -> None:
 def record_delivery(
     session: Session,
     enrollment_id: int,
-    step_index: int,
+    step_path: str,
     *,
     type: str,
     status: str,
     detail: str,
     attempts: int,
 ) -> Delivery:
-    delivery = delivery_of(session, enrollment_id, step_index)
+    delivery = delivery_of(session, enrollment_id, step_path)
     if delivery is None:
         delivery = Delivery(
-            enrollment_id=enrollment_id, step_index=step_index, type=type, status=""
+            enrollment_id=enrollment_id,
+            step_path=step_path,
+            step_index=top_index(step_path),
+            type=type,
+            status="",
         )
     delivery.status = status
     delivery.detail = detail
@@ -106,32 +112,52 @@ def record_delivery(
     return delivery
 
 
+def record_passages(
+    session: Session, enrollment_id: int, passages: Sequence[Mapping[str, str]]
+) -> None:
+    """Steps that ran without an activity of their own (waits, waits for events), for the
+    funnel: `{step_path, type, status, detail}` each, recorded once."""
+    for passage in passages:
+        if delivery_of(session, enrollment_id, passage["step_path"]) is None:
+            record_delivery(
+                session,
+                enrollment_id,
+                passage["step_path"],
+                type=passage["type"],
+                status=passage["status"],
+                detail=passage.get("detail", ""),
+                attempts=1,
+            )
+
+
 def record_missing_delivery(
     engine: Engine,
     key: EnrollmentKey,
-    step_index: int,
+    step_path: str,
     *,
     type: str,
     status: str,
     detail: str,
     attempts: int | None,
+    passages: Sequence[Mapping[str, str]] = (),
 ) -> None:
     """The outcome a step activity reached but could not write; a delivery already there wins
     (the activity's own write may have landed after all)."""
     enrollment, _ = ensure_enrollment(engine, key)
     assert enrollment.id is not None
     with session_scope(engine) as session:
-        if delivery_of(session, enrollment.id, step_index) is None:
+        record_passages(session, enrollment.id, passages)
+        if delivery_of(session, enrollment.id, step_path) is None:
             record_delivery(
                 session,
                 enrollment.id,
-                step_index,
+                step_path,
                 type=type,
                 status=status,
                 detail=detail,
                 attempts=attempts or 1,
             )
-        step_reached(session, enrollment.id, step_index + 1)
+        step_reached(session, enrollment.id, top_index(step_path) + 1)
 
 
 def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:
@@ -152,9 +178,12 @@ def finish_enrollment(
     reason: str | None,
     steps_completed: int,
     converted_at: datetime | None,
+    passages: Sequence[Mapping[str, str]] = (),
 ) -> None:
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:
+        assert enrollment.id is not None
+        record_passages(session, enrollment.id, passages)
         row = session.get(Enrollment, enrollment.id)
         if row is None or row.status in ENDED_STATUSES:
             return

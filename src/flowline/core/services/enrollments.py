@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -47,7 +48,7 @@ from flowline.definitions.enrollment import (
     enrollment_workflow_id,
     has_consent,
 )
-from flowline.definitions.steps import step_in_words
+from flowline.definitions.step_tree import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
 
@@ -137,7 +138,10 @@ def describe(input: EnrollmentInput) -> str:
         f"- consent: {definition.consent_property or '-'}",
         f"- exit on goal: {'yes' if definition.exit_on_goal else 'no'}",
     ]
-    lines += [f"{i + 1}. {step_in_words(step)}" for i, step in enumerate(definition.steps)]
+    lines += [
+        f"{'  ' * (path.count('.') // 2)}- step {path}: {step_in_words(step)}"
+        for path, step in walk(definition.steps)
+    ]
     return "\n".join(lines)
 
 
@@ -156,6 +160,7 @@ async def start_enrollment(
     input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
+    input.email_task_queue = settings.email_task_queue
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
     try:
@@ -200,8 +205,19 @@ async def start_enrollment(
         trigger_id=trigger_id,
         triggered_at=triggered_at,
     )
-    enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
-    return StartResult(enrollment, created)
+    enrollment, row_created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    return StartResult(enrollment, _started_new_run(handle, row_created))
+
+
+def _started_new_run(handle: Any, row_created: bool) -> bool:
+    """Whether this start made a new run (not "use existing").
+
+    The workflow's first activity may write the enrollment row before the starter does, so the
+    row tells nothing; Temporal's answer does (`started`, kept by the SDK on the handle).
+    """
+    response = getattr(handle, "_start_workflow_response", None)
+    started = getattr(response, "started", None)
+    return bool(started) if isinstance(started, bool) else row_created
 
 
 def temporal_ui_url(settings: Settings, enrollment: Enrollment) -> str:
@@ -234,7 +250,7 @@ def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> E
     deliveries = session.exec(
         select(Delivery)
         .where(Delivery.enrollment_id == enrollment.id)
-        .order_by(col(Delivery.step_index))
+        .order_by(col(Delivery.step_index), col(Delivery.id))
     )
     return EnrollmentDetail.model_validate(
         {

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from flowline.core.metrics import count_events_on_commit
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.profiles import Profile
 from flowline.core.services.outbox import add_intents
@@ -23,7 +24,9 @@ from flowline.core.services.segment_state import (
 )
 from flowline.core.services.triggers import (
     NewEvent,
+    active_enrollments,
     enrollment_intents,
+    event_wait_intents,
     goal_intents,
     live_workflows,
 )
@@ -186,8 +189,13 @@ def apply_changes(
     events: list[EventIn] = (),  # type: ignore[assignment]
     properties: dict[ProfileId, dict[str, Any]] | None = None,
     now: datetime | None = None,
+    not_starting: tuple[int, ProfileId] | None = None,
 ) -> IngestResult:
-    """Store events and property changes, then segment transitions and intents, in one go."""
+    """Store events and property changes, then segment transitions and intents, in one go.
+
+    `not_starting` (workflow id, profile id): a change an enrollment makes itself never starts
+    that same workflow for that profile again.
+    """
     now = now or utcnow()
     properties = properties or {}
     profiles = lock_profiles(session, [e.profile_id for e in events] + list(properties), now)
@@ -197,8 +205,20 @@ def apply_changes(
     transitions = recompute(session, profiles, now)
     workflows = live_workflows(session)
     intents = enrollment_intents(workflows, stored, transitions)
-    intents += goal_intents(session, workflows, stored, transitions, now)
+    if not_starting is not None:
+        workflow_id, profile_id = not_starting
+        intents = [
+            (kind, payload)
+            for kind, payload in intents
+            if (payload["workflow_id"], payload["profile_id"]) != (workflow_id, profile_id)
+        ]
+    running = active_enrollments(
+        session, {e.profile_id for e in stored} | {pid for pid, _ in transitions.entered}
+    )
+    intents += goal_intents(workflows, running, stored, transitions, now)
+    intents += event_wait_intents(running, stored)
     add_intents(session, intents)
+    count_events_on_commit(session, len(fresh))
     return IngestResult(accepted=len(fresh), duplicates=len(events) - len(fresh))
 
 
@@ -217,7 +237,8 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
         profiles = _locked_properties(session, ids[start : start + 500])
         transitions = recompute(session, profiles, now, segments)
         intents = enrollment_intents(workflows, [], transitions)
-        intents += goal_intents(session, workflows, [], transitions, now)
+        running = active_enrollments(session, {pid for pid, _ in transitions.entered})
+        intents += goal_intents(workflows, running, [], transitions, now)
         add_intents(session, intents)
         changed += len(transitions.entered) + len(transitions.left)
     return changed

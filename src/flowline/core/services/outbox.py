@@ -4,6 +4,8 @@ Kinds and payloads:
 - `start_enrollment`: {workflow_id, profile_id}
 - `deliver_goal`: {profile_id, event, properties, event_id, at} (an event goal)
 - `deliver_segment_goal`: {profile_id, segment_id, at}
+- `deliver_event`: {profile_id, event, event_id, at, enrollments: {enrollment id: [step paths]}}
+  (an event that `wait_for_event` steps wait for; no event properties)
 - `exit_enrollments`: {reason, workflow_id? , profile_id?}
 """
 
@@ -19,6 +21,7 @@ from flowline.core.timestamps import utcnow
 START = "start_enrollment"
 GOAL = "deliver_goal"
 SEGMENT_GOAL = "deliver_segment_goal"
+EVENT = "deliver_event"
 EXIT = "exit_enrollments"
 LEASE = timedelta(seconds=60)
 

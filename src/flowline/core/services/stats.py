@@ -74,13 +74,29 @@ def _step_stats(
         .group_by(col(Enrollment.steps_completed))
     ).all()
     steps = []
-    for index, step in enumerate(definition.steps):
+    for path, step in definition.all_steps():
+        if "." in path:
+            # Nested steps (inside branches) are counted from their own records (step paths).
+            steps.append(
+                StepStats(
+                    index=int(path.rsplit(".", 1)[1]),
+                    path=path,
+                    type=step.type,
+                    executed=0,
+                    succeeded=0,
+                    failed=0,
+                    skipped=0,
+                )
+            )
+            continue
+        index = int(path)
         if isinstance(step, WaitStep):
             # A wait has no delivery: it was executed by everyone who got past it.
             passed = sum(n for done, n in progress if done > index)
             steps.append(
                 StepStats(
                     index=index,
+                    path=path,
                     type=step.type,
                     executed=passed,
                     succeeded=passed,
@@ -93,6 +109,7 @@ def _step_stats(
         steps.append(
             StepStats(
                 index=index,
+                path=path,
                 type=step.type,
                 executed=sum(found.values()),
                 succeeded=found.get("sent", 0),

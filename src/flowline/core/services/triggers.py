@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow, WorkflowVersion
-from flowline.core.services.outbox import GOAL, SEGMENT_GOAL, START
+from flowline.core.services.outbox import EVENT, GOAL, SEGMENT_GOAL, START
 from flowline.core.services.segment_state import Transitions
+from flowline.definitions.journey_steps import WaitForEventStep
 from flowline.definitions.triggers import (
     EventGoal,
     EventTrigger,
@@ -97,9 +98,36 @@ def enrollment_intents(
     return [(START, {"workflow_id": wid, "profile_id": pid}) for wid, pid in wanted]
 
 
+@dataclass(frozen=True)
+class ActiveEnrollment:
+    id: int
+    profile_id: str
+    definition: WorkflowDefinition
+
+
+def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrollment]:
+    """The running enrollments of these profiles, each with the definition it runs on."""
+    if not profiles:
+        return []
+    rows = session.exec(
+        select(Enrollment.id, Enrollment.profile_id, WorkflowVersion)
+        .join(
+            WorkflowVersion,
+            (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
+            & (col(WorkflowVersion.version) == col(Enrollment.version)),
+        )
+        .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
+    )
+    return [
+        ActiveEnrollment(eid, pid, _definition(version))
+        for eid, pid, version in rows
+        if eid is not None
+    ]
+
+
 def goal_intents(
-    session: Session,
     workflows: list[LiveWorkflow],
+    running: list[ActiveEnrollment],
     events: list[NewEvent],
     transitions: Transitions,
     now: datetime,
@@ -114,19 +142,10 @@ def goal_intents(
         return []
     shared = [w.definition.goal for w in workflows if w.definition.goal is not None]
     goals: dict[str, list[EventGoal | SegmentGoal]] = defaultdict(lambda: list(shared))
-    rows = session.exec(
-        select(Enrollment.profile_id, WorkflowVersion)
-        .join(
-            WorkflowVersion,
-            (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
-            & (col(WorkflowVersion.version) == col(Enrollment.version)),
-        )
-        .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
-    )
-    for pid, version in rows:  # older versions may have other goals
-        goal = _definition(version).goal
+    for enrollment in running:  # older versions may have other goals
+        goal = enrollment.definition.goal
         if goal is not None:
-            goals[pid].append(goal)
+            goals[enrollment.profile_id].append(goal)
     intents: list[tuple[str, dict[str, Any]]] = []
     for event in events:
         if any(
@@ -149,5 +168,46 @@ def goal_intents(
         if any(isinstance(g, SegmentGoal) and g.segment_entered == sid for g in goals[pid]):
             intents.append(
                 (SEGMENT_GOAL, {"profile_id": pid, "segment_id": sid, "at": now.isoformat()})
+            )
+    return intents
+
+
+def event_wait_intents(
+    running: list[ActiveEnrollment], events: list[NewEvent]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Events that running enrollments' `wait_for_event` steps wait for.
+
+    Matched here, against each step's filter, so the intent and the signal carry step paths
+    and no event properties. Enrollments that start later cannot be waiting for this event: a
+    step counts only events that arrive after it started.
+    """
+    waiting: dict[str, list[tuple[int, list[tuple[str, WaitForEventStep]]]]] = defaultdict(list)
+    for enrollment in running:
+        steps = [
+            (path, step)
+            for path, step in enrollment.definition.all_steps()
+            if isinstance(step, WaitForEventStep)
+        ]
+        if steps:
+            waiting[enrollment.profile_id].append((enrollment.id, steps))
+    intents: list[tuple[str, dict[str, Any]]] = []
+    for event in events:
+        targets = {
+            str(eid): paths
+            for eid, steps in waiting.get(event.profile_id, ())
+            if (paths := [p for p, s in steps if s.matches(event.name, event.properties)])
+        }
+        if targets:
+            intents.append(
+                (
+                    EVENT,
+                    {
+                        "profile_id": event.profile_id,
+                        "event": event.name,
+                        "event_id": str(event.id),
+                        "at": event.received_at.isoformat(),
+                        "enrollments": targets,
+                    },
+                )
             )
     return intents

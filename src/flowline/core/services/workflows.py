@@ -11,6 +11,9 @@ from flowline.core.services.campaigns import campaign_merge_tags
 from flowline.core.services.outbox import EXIT, add_intents
 from flowline.core.services.segments import check_segments_exist
 from flowline.core.timestamps import utcnow
+from flowline.definitions.step_tree import path_loc
+from flowline.definitions.steps import SendEmailStep
+from flowline.definitions.templates import UNSUBSCRIBE_TAG
 from flowline.definitions.triggers import (
     SegmentEnteredTrigger,
     SegmentGoal,
@@ -29,8 +32,8 @@ def check_references(session: Session, definition: WorkflowDefinition) -> None:
         segments[("goal", "segment_entered")] = definition.goal.segment_entered
     check_segments_exist(session, segments)
     errors: list[tuple[tuple[str | int, ...], str]] = []
-    for index, step in definition.email_steps():
-        where = ("steps", index, "campaign_id")
+    for path, step in definition.email_steps():
+        where = (*path_loc(path), "campaign_id")
         campaign = session.get(Campaign, step.campaign_id)
         if campaign is None:
             errors.append((where, f"campaign {step.campaign_id} does not exist"))
@@ -40,12 +43,29 @@ def check_references(session: Session, definition: WorkflowDefinition) -> None:
             errors.append((where, f"campaign {step.campaign_id} is not active"))
         else:
             for tag in campaign_merge_tags(campaign):
-                if tag not in step.merge_tags:
-                    errors.append(
-                        (("steps", index, "merge_tags", tag), f"merge tag '{tag}' is not mapped")
-                    )
+                errors += _merge_tag_problem(definition, path, step, tag)
     if errors:
         raise ValidationFailed(errors)
+
+
+def _merge_tag_problem(
+    definition: WorkflowDefinition, path: str, step: SendEmailStep, tag: str
+) -> list[tuple[tuple[str | int, ...], str]]:
+    where = (*path_loc(path), "merge_tags", tag)
+    if tag == UNSUBSCRIBE_TAG and tag not in step.merge_tags:
+        # Filled in by Flowline: only workflows that take consent into account can unsubscribe.
+        if definition.consent_property is None:
+            return [
+                (
+                    (*path_loc(path), "campaign_id"),
+                    f"the campaign uses {{{{ {UNSUBSCRIBE_TAG} }}}}, but a workflow without a "
+                    "consent property sends transactional mail, which has no unsubscribe link",
+                )
+            ]
+        return []
+    if tag not in step.merge_tags:
+        return [(where, f"merge tag '{tag}' is not mapped")]
+    return []
 
 
 def get_workflow(session: Session, workflow_id: int) -> Workflow:

@@ -91,7 +91,7 @@ class EmailActivities:
     def _prepare(self, input: SendEmailInput) -> StepResult | _Decided | _Outgoing:
         """In a thread: what this attempt does, decided from the database and the templates."""
         context = load_step_context(
-            self._engine, input.enrollment, input.step_index, input.consent_property
+            self._engine, input.enrollment, input.path, input.consent_property
         )
         if isinstance(context, StepResult):
             return context  # the enrollment ends here; there is no delivery to record
@@ -139,7 +139,8 @@ class EmailActivities:
         return await record(
             self._engine,
             enrollment_id,
-            input.step_index,
+            input.path,
             type="email",
             result=result.model_copy(update={"attempts": attempts}),
+            passed=input.passed,
         )

@@ -51,7 +51,7 @@ def sender_address(from_header: str) -> str:
 def message_id(input: SendEmailInput) -> str:
     """Stable across retries of this step of this enrollment, so receivers can de-duplicate."""
     ref = input.enrollment
-    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.step_index}"
+    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
     return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@flowline>"
 
 

@@ -42,7 +42,7 @@ def http_retry_window(settings: Settings) -> RetryWindow:
 def idempotency_key(input: HttpCallInput) -> str:
     """Stable across retries, unique to this enrollment (run) and step."""
     ref = input.enrollment
-    return f"{ref.temporal_workflow_id}:{ref.run_id}:{input.step_index}"
+    return f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
 
 
 class HttpActivities:
@@ -67,7 +67,7 @@ class HttpActivities:
                 load_step_context,
                 self._engine,
                 input.enrollment,
-                input.step_index,
+                input.path,
                 input.consent_property,
             )
         except Exception as error:  # our database is busy or down; nothing was sent
@@ -139,7 +139,8 @@ class HttpActivities:
         return await record(
             self._engine,
             context.enrollment_id,
-            input.step_index,
+            input.path,
             type="http",
             result=StepResult(outcome=status, detail=detail, attempts=attempts),
+            passed=input.passed,
         )

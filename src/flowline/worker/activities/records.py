@@ -31,11 +31,12 @@ class RecordActivities:
             lambda: enrollment_records.record_missing_delivery(
                 self._engine,
                 enrollment_key(input.enrollment),
-                input.step_index,
+                input.step_path,
                 type=input.type,
                 status=input.outcome,
                 detail=input.detail,
                 attempts=input.attempts,
+                passages=[p.model_dump() for p in input.passed],
             ),
         )
 
@@ -60,5 +61,6 @@ class RecordActivities:
                 reason=input.reason,
                 steps_completed=input.steps_completed,
                 converted_at=input.converted_at,
+                passages=[p.model_dump() for p in input.passed],
             ),
         )

@@ -1,5 +1,6 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +15,14 @@ from flowline.core.services.enrollment_records import (
     delivery_of,
     ensure_enrollment,
     record_delivery,
+    record_passages,
     step_reached,
 )
 from flowline.definitions.enrollment import has_consent
+from flowline.definitions.step_tree import top_index
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
-from flowline.worker.contracts import EnrollmentRef, StepResult
+from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 
 
 @dataclass
@@ -34,13 +37,13 @@ def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
 
 
 def load_step_context(
-    engine: Engine, ref: EnrollmentRef, step_index: int, consent_property: str | None
+    engine: Engine, ref: EnrollmentRef, step_path: str, consent_property: str | None
 ) -> StepContext | StepResult:
     """The live profile for a step, or the result that ends the enrollment before it acts."""
     enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
     assert enrollment.id is not None
     with session_scope(engine) as session:
-        done = delivery_of(session, enrollment.id, step_index)
+        done = delivery_of(session, enrollment.id, step_path)
         # Any recorded outcome is final: acting again could send twice.
         if done is not None:
             return StepContext(enrollment.id, {}, done)
@@ -52,12 +55,18 @@ def load_step_context(
             return StepResult(
                 outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'"
             )
-        step_reached(session, enrollment.id, step_index)
+        step_reached(session, enrollment.id, top_index(step_path))
         return StepContext(enrollment.id, dict(profile.properties), None)
 
 
 async def record(
-    engine: Engine, enrollment_id: int, step_index: int, *, type: str, result: StepResult
+    engine: Engine,
+    enrollment_id: int,
+    step_path: str,
+    *,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage] = (),
 ) -> StepResult:
     """Write the step's delivery; on failure report the outcome anyway, marked unrecorded.
 
@@ -67,16 +76,17 @@ async def record(
 
     def write() -> None:
         with session_scope(engine) as session:
+            record_passages(session, enrollment_id, [p.model_dump() for p in passed])
             record_delivery(
                 session,
                 enrollment_id,
-                step_index,
+                step_path,
                 type=type,
                 status=result.outcome,
                 detail=result.detail,
                 attempts=result.attempts or 1,
             )
-            step_reached(session, enrollment_id, step_index + 1)
+            step_reached(session, enrollment_id, top_index(step_path) + 1)
 
     try:
         await in_thread(policies.STEP_RECORD_BUDGET, write)

@@ -1,0 +1,21 @@
+from fastapi import APIRouter
+
+from flowline.api.deps import AdminKey, SessionDep
+from flowline.core.models.installation_settings import InstallationSettings
+from flowline.core.services.installation_settings import read_settings, replace_settings
+
+router = APIRouter(prefix="/v1/settings", tags=["settings"])
+
+
+@router.get("", response_model=InstallationSettings)
+def get_settings(session: SessionDep, _: AdminKey) -> InstallationSettings:
+    """The installation settings (the email frequency cap)."""
+    return read_settings(session)
+
+
+@router.put("", response_model=InstallationSettings)
+def put_settings(
+    data: InstallationSettings, session: SessionDep, _: AdminKey
+) -> InstallationSettings:
+    """Replace the installation settings; `null` switches the frequency cap off."""
+    return replace_settings(session, data)

@@ -1,0 +1,48 @@
+"""`GET /u/{token}` (a confirmation page) and `POST /u/{token}` (RFC 8058 one-click).
+
+No API key: the signed token is the authority. A forged or altered token answers 404.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from flowline.api.deps import SessionDep, SettingsDep
+from flowline.core.errors import NotFound
+from flowline.core.services.unsubscribe import Unsubscription, read_token, unsubscribe
+
+router = APIRouter(tags=["unsubscribe"])
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "an HTML page"}
+}
+
+
+def _read(settings: SettingsDep, token: str) -> Unsubscription:
+    what = read_token(settings.require_secret_key(), token)
+    if what is None:
+        raise NotFound("unknown unsubscribe link")
+    return what
+
+
+@router.get("/u/{token}", response_class=HTMLResponse, responses=PAGE)
+def confirm_page(token: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+    """The confirmation page behind an email's unsubscribe link."""
+    _read(settings, token)
+    return templates.TemplateResponse(
+        request, "unsubscribe.html", {"title": "Unsubscribe", "done": False}
+    )
+
+
+@router.post("/u/{token}", response_class=HTMLResponse, responses=PAGE)
+def one_click(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Unsubscribe (RFC 8058 one-click: the body `List-Unsubscribe=One-Click` is optional)."""
+    unsubscribe(session, _read(settings, token))
+    return templates.TemplateResponse(
+        request, "unsubscribe.html", {"title": "You are unsubscribed", "done": True}
+    )

@@ -1,0 +1,65 @@
+"""The email frequency cap: at most `max` workflow emails per profile in any rolling `per`.
+
+Race-free: a slot is reserved under the profile's lock (PostgreSQL: the profile row FOR UPDATE;
+SQLite: every transaction holds the write lock), so two enrollments of one profile sending at
+the same moment never both take the last free slot. A step that does not send after all gives
+its slot back.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from flowline.core.models.email_sends import EmailSend
+from flowline.core.models.installation_settings import FrequencyCap
+from flowline.core.models.profiles import Profile
+from flowline.core.services.installation_settings import read_settings
+
+
+def current_cap(session: Session) -> FrequencyCap | None:
+    return read_settings(session).email_frequency_cap
+
+
+def take_slot(
+    session: Session,
+    *,
+    profile_id: str,
+    enrollment_id: int,
+    step_path: str,
+    cap: FrequencyCap,
+    now: datetime,
+) -> bool:
+    """Reserve this step's email slot; False when the profile has reached the cap."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Profile.id).where(col(Profile.id) == profile_id).with_for_update())
+    mine = session.exec(
+        select(EmailSend.id).where(
+            col(EmailSend.enrollment_id) == enrollment_id, col(EmailSend.step_path) == step_path
+        )
+    ).first()
+    if mine is not None:
+        return True  # a retry of a step that already holds its slot
+    used = session.exec(
+        select(func.count())
+        .select_from(EmailSend)
+        .where(col(EmailSend.profile_id) == profile_id, col(EmailSend.sent_at) > now - cap.per)
+    ).one()
+    if used >= cap.max:
+        return False
+    session.add(
+        EmailSend(
+            profile_id=profile_id, enrollment_id=enrollment_id, step_path=step_path, sent_at=now
+        )
+    )
+    session.flush()
+    return True
+
+
+def give_back_slot(session: Session, *, enrollment_id: int, step_path: str) -> None:
+    """The step did not send (skipped, rejected): its slot is free again."""
+    session.execute(
+        delete(EmailSend).where(
+            col(EmailSend.enrollment_id) == enrollment_id, col(EmailSend.step_path) == step_path
+        )
+    )

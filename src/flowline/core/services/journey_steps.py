@@ -1,0 +1,44 @@
+"""What the journey steps do to the database: evaluate a branch, update the profile."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from flowline.core.models.profiles import Profile
+from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.segment_state import CompiledSegment, load_facts
+from flowline.definitions.segments import SegmentRule, evaluate, has_time_window, log_windows
+from flowline.definitions.templates import render_json
+
+
+def profile_meets(session: Session, profile: Profile, rule: SegmentRule, now: datetime) -> bool:
+    """Whether the profile meets a segment-rule condition now, read live like a segment."""
+    compiled = CompiledSegment(0, rule, log_windows(rule), has_time_window(rule))
+    facts = load_facts(session, {profile.id: dict(profile.properties)}, [compiled], now)
+    return evaluate(rule, facts[profile.id], now)
+
+
+def rendered_update(
+    properties: dict[str, Any], profile: Profile, workflow_name: str
+) -> dict[str, Any]:
+    """The step's values with merge tags filled in from the live profile."""
+    context = {**profile.properties, "profile_id": profile.id, "workflow_name": workflow_name}
+    rendered = render_json(properties, context)
+    assert isinstance(rendered, dict)
+    return rendered
+
+
+def update_profile(
+    session: Session,
+    profile: Profile,
+    properties: dict[str, Any],
+    *,
+    workflow_id: int,
+    workflow_name: str,
+) -> dict[str, Any]:
+    """Merge the rendered values like `PUT /v1/profiles/{id}`; segments and other workflows'
+    triggers follow, but never this workflow's own trigger for this profile."""
+    changes = rendered_update(properties, profile, workflow_name)
+    apply_changes(session, properties={profile.id: changes}, not_starting=(workflow_id, profile.id))
+    return changes

@@ -1,0 +1,110 @@
+"""Activities of the journey steps: evaluate a branch, update the profile, find the send window."""
+
+from sqlalchemy import Engine
+from temporalio import activity
+
+from flowline.core.database import read_scope, session_scope
+from flowline.core.models.profiles import Profile
+from flowline.core.services.enrollment_records import (
+    delivery_of,
+    ensure_enrollment,
+    record_delivery,
+)
+from flowline.core.services.journey_steps import profile_meets, update_profile
+from flowline.definitions.segments import SegmentRule
+from flowline.worker import policies
+from flowline.worker.activities.attempts import in_thread
+from flowline.worker.activities.step_context import enrollment_key
+from flowline.worker.journey_contracts import (
+    EVALUATE_BRANCH,
+    SEND_WINDOW,
+    UPDATE_PROFILE,
+    BranchInput,
+    BranchResult,
+    UpdateProfileInput,
+    UpdateProfileResult,
+    WindowCheck,
+    WindowInput,
+)
+
+
+class JourneyActivities:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @activity.defn(name=EVALUATE_BRANCH)
+    async def evaluate_branch(self, input: BranchInput) -> BranchResult:
+        """Which arm the profile takes, from its live properties and events; recorded once."""
+        return await in_thread(policies.RECORD_BUDGET, self._evaluate_branch, input)
+
+    def _evaluate_branch(self, input: BranchInput) -> BranchResult:
+        enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
+        assert enrollment.id is not None
+        with session_scope(self._engine) as session:
+            done = delivery_of(session, enrollment.id, input.step_path)
+            if done is not None and done.detail in ("then", "else"):
+                return BranchResult(arm=done.detail)  # type: ignore[arg-type]
+            profile = session.get(Profile, input.enrollment.profile_id)
+            if profile is None:
+                return BranchResult(arm=None, ended="profile_deleted")
+            met = profile_meets(
+                session, profile, SegmentRule.model_validate(input.condition), input.now
+            )
+            arm = "then" if met else "else"
+            record_delivery(
+                session,
+                enrollment.id,
+                input.step_path,
+                type="branch",
+                status="done",
+                detail=arm,
+                attempts=activity.info().attempt,
+            )
+            return BranchResult(arm=arm)
+
+    @activity.defn(name=UPDATE_PROFILE)
+    async def update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
+        """Merge the step's properties into the profile, once (recorded in the same unit)."""
+        return await in_thread(policies.RECORD_BUDGET, self._update_profile, input)
+
+    def _update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
+        enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
+        assert enrollment.id is not None
+        with session_scope(self._engine) as session:
+            if delivery_of(session, enrollment.id, input.step_path) is not None:
+                return UpdateProfileResult(outcome="done")  # a retry after the commit
+            profile = session.get(Profile, input.enrollment.profile_id)
+            if profile is None:
+                return UpdateProfileResult(outcome="profile_deleted")
+            changed = update_profile(
+                session,
+                profile,
+                dict(input.properties),
+                workflow_id=input.enrollment.workflow_id,
+                workflow_name=input.workflow_name,
+            )
+            record_delivery(
+                session,
+                enrollment.id,
+                input.step_path,
+                type="update_profile",
+                status="done",
+                detail="updated " + ", ".join(sorted(changed)),
+                attempts=activity.info().attempt,
+            )
+            return UpdateProfileResult(outcome="done")
+
+    @activity.defn(name=SEND_WINDOW)
+    async def send_window_opening(self, input: WindowInput) -> WindowCheck:
+        """When the profile's send window next opens (None: it is open now)."""
+        return await in_thread(policies.RECORD_BUDGET, self._send_window_opening, input)
+
+    def _send_window_opening(self, input: WindowInput) -> WindowCheck:
+        with read_scope(self._engine) as session:
+            profile = session.get(Profile, input.profile_id)
+            properties = dict(profile.properties) if profile is not None else {}
+        window = input.window
+        opening = window.next_opening(input.now, window.zone_for(properties))
+        if opening is None:
+            return WindowCheck(opens_at=None)
+        return WindowCheck(opens_at=opening, words=window.describe_opening(opening))

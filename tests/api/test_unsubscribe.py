@@ -1,0 +1,73 @@
+"""`GET/POST /u/{token}`: signed one-click unsubscribe links."""
+
+from sqlmodel import Session, select
+
+from flowline.core.models.events import Event
+from flowline.core.models.profiles import Profile
+from flowline.core.services.unsubscribe import (
+    Unsubscription,
+    read_token,
+    unsubscribe_token,
+    unsubscribe_url,
+)
+from tests.support.flowline_harness import Flowline
+
+WHAT = Unsubscription(profile_id="p-1", workflow_id=7, consent_property="email_optin")
+
+
+def _token(flowline: Flowline, what: Unsubscription = WHAT) -> str:
+    return unsubscribe_token(flowline.settings.require_secret_key(), what)
+
+
+def test_a_token_round_trips_and_a_changed_character_is_unknown() -> None:
+    secret = b"secret"
+    token = unsubscribe_token(secret, WHAT)
+    assert read_token(secret, token) == WHAT
+    for position in range(len(token)):
+        altered = (
+            token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
+        )
+        assert read_token(secret, altered) is None, position
+    assert read_token(b"other secret", token) is None
+    url = unsubscribe_url("https://mail.example/", secret, WHAT)
+    assert url == f"https://mail.example/u/{token}"
+
+
+async def test_the_page_asks_and_one_click_withdraws_consent(flowline: Flowline) -> None:
+    await flowline.profile("p-1", email_optin=True, email="a@example.com")
+    token = _token(flowline)
+    anonymous = {"Authorization": ""}
+
+    page = await flowline.api.get(f"/u/{token}", headers=anonymous)
+    assert page.status_code == 200 and "<form" in page.text
+    with Session(flowline.engine) as session:
+        assert session.get(Profile, "p-1").properties["email_optin"] is True  # GET changes nothing
+
+    click = await flowline.api.post(
+        f"/u/{token}",
+        content="List-Unsubscribe=One-Click",
+        headers={**anonymous, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    again = await flowline.api.post(f"/u/{token}", headers=anonymous)
+
+    assert click.status_code == 200 and again.status_code == 200
+    with Session(flowline.engine) as session:
+        assert session.get(Profile, "p-1").properties["email_optin"] is False
+        events = session.exec(select(Event).where(Event.name == "unsubscribed")).all()
+    assert [(e.profile_id, e.properties) for e in events] == [("p-1", {"workflow_id": 7})]
+
+
+async def test_a_forged_or_altered_token_is_404(flowline: Flowline) -> None:
+    token = _token(flowline)
+    altered = token[:-1] + ("x" if token[-1] != "x" else "y")
+    forged = unsubscribe_token(b"not our secret", WHAT)
+    for bad in (altered, forged, "nonsense"):
+        assert (await flowline.api.get(f"/u/{bad}")).status_code == 404
+        assert (await flowline.api.post(f"/u/{bad}")).status_code == 404
+
+
+async def test_an_erased_profile_is_not_created_again(flowline: Flowline) -> None:
+    response = await flowline.api.post(f"/u/{_token(flowline)}")
+    assert response.status_code == 200
+    with Session(flowline.engine) as session:
+        assert session.get(Profile, "p-1") is None
