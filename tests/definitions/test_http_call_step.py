@@ -123,8 +123,18 @@ def test_http_call_without_url_is_rejected_with_its_path():
 )
 def test_http_call_invalid_header_name_is_rejected_with_its_path(name):
     assert errors(with_step(2, http(headers={name: "v"}))) == [
-        (("steps", 2, "http_call", "headers"), "value_error")
+        (("steps", 2, "http_call", "headers", name, "[key]"), "value_error")
     ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Idempotency-Key", "idempotency-key", "Host", "HOST", "Content-Length", "content-LENGTH"],
+)
+def test_http_call_headers_flowline_sets_cannot_be_overridden(name):
+    step = with_step(2, http(headers={"X-Ok": "1", name: "mine"}))
+
+    assert errors(step) == [(("steps", 2, "http_call", "headers", name, "[key]"), "value_error")]
 
 
 def test_http_call_valid_header_names_are_accepted():

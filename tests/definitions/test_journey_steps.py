@@ -99,7 +99,7 @@ def test_update_profile_keeps_values_and_merge_tags():
     [
         ({}, ("steps", 1, "properties")),
         ({"bad": "{{ unclosed"}, ("steps", 1, "properties")),
-        ({"": 1}, ("steps", 1, "properties", "", "[key]")),
+        ({"": 1}, ("steps", 1, "properties", "")),
     ],
 )
 def test_bad_update_profile_is_rejected_with_its_path(properties, loc):

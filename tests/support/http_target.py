@@ -25,6 +25,9 @@ class HttpTarget:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._scripts: dict[str, list[int]] = {}
+        # Paths that answer 200 with a body of this many bytes, and how many of them got out.
+        self._large: dict[str, int] = {}
+        self.bytes_sent: dict[str, int] = {}
         self._lock = threading.Lock()
         target = self
 
@@ -38,12 +41,31 @@ class HttpTarget:
                     )
                     script = target._scripts.get(self.path.split("?")[0], [])
                     status = script.pop(0) if script else 200
+                    large = target._large.get(self.path.split("?")[0])
+                if large is not None:
+                    self._send_large(large)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 payload = json.dumps({"status": status}).encode()
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _send_large(self, size: int) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk, sent = b"x" * 65536, 0
+                try:
+                    while sent < size:
+                        self.wfile.write(chunk[: size - sent])
+                        sent += min(len(chunk), size - sent)
+                        with target._lock:
+                            target.bytes_sent[self.path] = sent
+                except OSError:
+                    self.close_connection = True  # the client stopped reading and hung up
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -60,6 +82,11 @@ class HttpTarget:
     def script(self, path: str, statuses: list[int]) -> None:
         with self._lock:
             self._scripts[path] = list(statuses)
+
+    def answer_large(self, path: str, size: int) -> None:
+        """Requests to `path` get a 200 with `size` bytes of body."""
+        with self._lock:
+            self._large[path] = size
 
     def to(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path.split("?")[0] == path]

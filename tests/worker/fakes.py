@@ -29,8 +29,10 @@ from flowline.worker.contracts import (
     FINISH_ENROLLMENT,
     HTTP_CALL,
     RECORD_CONVERSION,
+    RECORD_DELIVERY,
     SEND_EMAIL,
     ConversionInput,
+    DeliveryRecordInput,
     FinishInput,
     HttpCallInput,
     SendEmailInput,
@@ -64,6 +66,8 @@ class FakeActivities:
 
     email_results: dict[int, StepResult] = field(default_factory=dict)
     failing_http_steps: set[int] = field(default_factory=set)
+    # Steps whose email activity fails for good (as the backstop or a bug would end it).
+    failing_email_steps: set[int] = field(default_factory=set)
     calls: list[ActivityCall] = field(default_factory=list)
     # Steps whose email is held until the test releases it, to signal while the activity runs.
     held_emails: dict[int, asyncio.Event] = field(default_factory=dict)
@@ -76,6 +80,7 @@ class FakeActivities:
         return [
             self.send_email,
             self.http_call,
+            self.record_delivery,
             self.record_conversion,
             self.finish_enrollment,
             self.evaluate_branch,
@@ -88,6 +93,8 @@ class FakeActivities:
         self._record(SEND_EMAIL, input)
         if input.step_index in self.held_emails:
             await self.held_emails[input.step_index].wait()
+        if input.step_index in self.failing_email_steps:
+            raise ApplicationError("SMTP server gone", type="Unexpected", non_retryable=True)
         return self.email_results.get(input.step_index, StepResult(outcome="sent"))
 
     @activity.defn(name=HTTP_CALL)
@@ -99,6 +106,10 @@ class FakeActivities:
                 "target rejected request (400)", type="HttpClientError", non_retryable=True
             )
         return StepResult(outcome="sent", detail="200 OK")
+
+    @activity.defn(name=RECORD_DELIVERY)
+    async def record_delivery(self, input: DeliveryRecordInput) -> None:
+        self._record(RECORD_DELIVERY, input)
 
     @activity.defn(name=RECORD_CONVERSION)
     async def record_conversion(self, input: ConversionInput) -> None:

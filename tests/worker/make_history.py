@@ -106,6 +106,12 @@ def _http_fails(fakes: FakeActivities) -> None:
     fakes.failing_http_steps.add(0)
 
 
+def _outcomes_left_to_the_workflow(fakes: FakeActivities) -> None:
+    # Sent but not written (our database failed), then an email activity that fails for good.
+    fakes.email_results[0] = StepResult(outcome="sent", recorded=False, attempts=1)
+    fakes.failing_email_steps.add(2)
+
+
 E = EventType
 SCENARIOS: dict[str, Scenario] = {
     # email, wait (a goal arrives; no exit-on-goal: the conversion is recorded), http, email
@@ -147,6 +153,20 @@ SCENARIOS: dict[str, Scenario] = {
         _nothing,
         prepare=_http_fails,
         must_contain=frozenset({E.EVENT_TYPE_ACTIVITY_TASK_FAILED}),
+    ),
+    # Issue 6 (patch `step-outcomes-recorded`): the workflow records what its activities could
+    # not, and a failed email activity no longer fails the enrollment.
+    "outcomes_recorded_by_workflow_v1": Scenario(
+        [email(1), wait("PT1H"), email(2), email(1)],
+        _nothing,
+        prepare=_outcomes_left_to_the_workflow,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_MARKER_RECORDED,
+                E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
     ),
     "signal_during_activity_v1": Scenario(
         [email(1), wait("P1D"), email(2)],

@@ -107,7 +107,8 @@ def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
 
     Nested steps too: `steps.3.branch.then.0.wait.duration` → `steps.3.then.0.duration`.
     """
-    parts = list(loc)
+    # A bad dict key (a header name) is addressed by the key itself, without pydantic's "[key]".
+    parts = [part for part in loc if part != "[key]"]
     if parts and parts[0] == "body":
         parts = parts[1:]
     if len(parts) > 2 and parts[0] in ("trigger", "goal") and parts[1] in _TRIGGER_GOAL_TAGS:

@@ -8,6 +8,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "flowline-enrollments"
+# Retry windows end before the workflow's hard backstop (worker/policies.py, 7 days + 1 hour).
+_RETRY_WINDOW_LIMIT = 7 * 86400
 
 
 class MissingSecretKey(RuntimeError):
@@ -38,9 +40,15 @@ class Settings(BaseSettings):
     dev_smtp_port: int = 1025
     email_from: str = "flowline@localhost"
 
+    # How long an SMTP outage (connection errors, 4xx replies) is retried, with backoff, before
+    # the delivery is recorded `failed` and the enrollment goes on (at most 7 days).
+    email_retry_seconds: float = Field(default=86400.0, gt=0, le=_RETRY_WINDOW_LIMIT)
+
     http_allow_private_networks: bool = False
-    # Retries of HTTP steps on network errors, 429 and 5xx (bounded, exponential backoff).
-    http_max_attempts: int = 5
+    # Retries of HTTP steps on network errors, 429 and 5xx (exponential backoff), for at most
+    # `http_retry_seconds` (at most 7 days) and, when set, `http_max_attempts` attempts.
+    http_retry_seconds: float = Field(default=3600.0, gt=0, le=_RETRY_WINDOW_LIMIT)
+    http_max_attempts: int | None = Field(default=None, ge=1)
     http_initial_retry_seconds: float = 1.0
     http_max_retry_seconds: float = 60.0
 

@@ -2,10 +2,10 @@
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, JsonValue, field_validator
+from pydantic import AfterValidator, Field, JsonValue, field_validator
 
 from flowline.definitions.durations import PositiveDuration
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
@@ -13,6 +13,20 @@ from flowline.definitions.triggers import NonEmptyStr, StrictModel
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # \Z: $ would allow a trailing \n
+# Set by Flowline on every request (lower case; header names are case-insensitive).
+RESERVED_HEADERS = ("idempotency-key", "host", "content-length")
+
+
+def _header_name(name: str) -> str:
+    if not _HEADER_NAME.match(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if name.lower() in RESERVED_HEADERS:
+        raise ValueError(f"{name} is set by Flowline and cannot be overridden")
+    return name
+
+
+# Errors on a name carry the header's path (`steps.2.headers.Host`).
+HeaderName = Annotated[str, AfterValidator(_header_name)]
 
 
 class WaitStep(StrictModel):
@@ -41,7 +55,7 @@ class HttpCallStep(StrictModel):
     type: Literal["http_call"]
     method: str = "POST"
     url: str
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[HeaderName, str] = Field(default_factory=dict)
     body: JsonValue = None
     timeout: PositiveDuration = timedelta(seconds=10)
     on_failure: Literal["continue", "exit"] = "continue"
@@ -70,14 +84,6 @@ class HttpCallStep(StrictModel):
         if any(c.isspace() or not c.isprintable() for c in probe):
             raise ValueError("malformed URL: whitespace or control character")
         return value.strip()
-
-    @field_validator("headers")
-    @classmethod
-    def _valid_header_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not _HEADER_NAME.match(name):
-                raise ValueError(f"invalid header name {name!r}")
-        return value
 
     @field_validator("timeout")
     @classmethod

@@ -60,14 +60,33 @@ class HttpCallInput(BaseModel):
 
 
 class StepResult(BaseModel):
-    """`consent_withdrawn` and `profile_deleted` end the enrollment; the others do not."""
+    """`consent_withdrawn` and `profile_deleted` end the enrollment; the others do not.
+
+    `recorded` is False when the activity reached its outcome (an email the SMTP server accepted,
+    say) but could not write the delivery: it still reports the outcome, so Temporal never
+    retries what was done, and the workflow writes the delivery with RECORD_DELIVERY.
+    """
 
     outcome: str  # sent | failed | skipped | consent_withdrawn | profile_deleted
     detail: str = ""
+    recorded: bool = True  # results of older workers lack the field: they always recorded
+    attempts: int | None = None
 
     @property
     def ends_enrollment(self) -> bool:
         return self.outcome in ("consent_withdrawn", "profile_deleted")
+
+
+class DeliveryRecordInput(BaseModel):
+    """A step outcome the step activity could not write itself (with the steps it passed)."""
+
+    enrollment: EnrollmentRef
+    step_path: str
+    type: str  # email | http
+    outcome: str
+    detail: str = ""
+    attempts: int | None = None
+    passed: list[StepPassage] = []
 
 
 class ConversionInput(BaseModel):
@@ -88,5 +107,6 @@ class FinishInput(BaseModel):
 # (SMTP, HTTP and database code stay out of the workflow sandbox).
 SEND_EMAIL = "send_email"
 HTTP_CALL = "http_call"
+RECORD_DELIVERY = "record_delivery"
 RECORD_CONVERSION = "record_conversion"
 FINISH_ENROLLMENT = "finish_enrollment"

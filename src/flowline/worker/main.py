@@ -14,11 +14,12 @@ from flowline.core.database import make_engine
 from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
-from flowline.worker.activities.email import EmailActivities, SmtpConfig
-from flowline.worker.activities.http import HttpActivities, HttpRetryConfig
+from flowline.worker.activities.email import EmailActivities, email_retry_window
+from flowline.worker.activities.http import HttpActivities, http_retry_window
 from flowline.worker.activities.journey import JourneyActivities
 from flowline.worker.activities.records import RecordActivities
 from flowline.worker.activities.segments import SegmentActivities
+from flowline.worker.activities.smtp import SmtpConfig
 from flowline.worker.sandbox import workflow_runner
 from flowline.worker.segment_refresh import SegmentRefreshWorkflow, ensure_refresh_schedule
 from flowline.worker.workflows import EnrollmentWorkflow
@@ -27,12 +28,18 @@ from flowline.worker.workflows import EnrollmentWorkflow
 def build_activities(
     settings: Settings, engine: Engine, http_client: httpx.AsyncClient
 ) -> Sequence[Any]:
-    http = HttpActivities(engine, http_client, HttpRetryConfig.from_settings(settings))
+    http = HttpActivities(
+        engine,
+        http_client,
+        http_retry_window(settings),
+        allow_private_networks=settings.http_allow_private_networks,
+    )
     records = RecordActivities(engine)
     segments = SegmentActivities(engine)
     journey = JourneyActivities(engine)
     activities = [
         http.http_call,
+        records.record_delivery,
         records.record_conversion,
         records.finish_enrollment,
         segments.refresh,
@@ -46,7 +53,7 @@ def build_activities(
 
 
 def _email_activities(settings: Settings, engine: Engine) -> EmailActivities:
-    return EmailActivities(engine, SmtpConfig.from_settings(settings))
+    return EmailActivities(engine, SmtpConfig.from_settings(settings), email_retry_window(settings))
 
 
 def build_worker(

@@ -10,9 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    # Not `from flowline.worker import policies`: that form loads a private copy inside the
+    # sandbox instead of passing the module through, so the workflow and its activities would
+    # not share one set of timeouts.
+    import flowline.worker.policies as policies
     from flowline.definitions.durations import humanize
     from flowline.definitions.enrollment import (
         EVENT_SIGNAL,
@@ -32,13 +37,14 @@ with workflow.unsafe.imports_passed_through():
     from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
     from flowline.definitions.step_tree import BranchStep, child_path
     from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
-    from flowline.worker import policies
     from flowline.worker.contracts import (
         FINISH_ENROLLMENT,
         HTTP_CALL,
         RECORD_CONVERSION,
+        RECORD_DELIVERY,
         SEND_EMAIL,
         ConversionInput,
+        DeliveryRecordInput,
         EnrollmentRef,
         FinishInput,
         HttpCallInput,
@@ -60,6 +66,10 @@ with workflow.unsafe.imports_passed_through():
 
 STEP_PATHS = "flowline-step-paths"
 """Patch: step paths, journey steps, send windows, bookkeeping as local activities."""
+STEP_OUTCOMES_RECORDED = "step-outcomes-recorded"
+"""Patch (issue 6): a failed email activity no longer fails the enrollment, and an outcome a
+step activity could not write is written by the workflow (RECORD_DELIVERY). Histories from
+before replay without it: there the enrollment failed, and the workflow wrote no delivery."""
 MAX_REMEMBERED_EVENTS = 200
 
 
@@ -208,11 +218,15 @@ class EnrollmentWorkflow:
             email.ignore_frequency_cap = input.definition.ignore_frequency_cap
             if input.email_task_queue:
                 options["task_queue"] = input.email_task_queue
-        result = await workflow.execute_activity(
+        result = await self._act(
+            ref,
+            path,
+            "email",
             SEND_EMAIL,
             email,
-            result_type=StepResult,
-            start_to_close_timeout=policies.EMAIL_TIMEOUT,
+            start_to_close=policies.EMAIL_TIMEOUT,
+            # The hard backstop: the activity gives up (and records) long before this.
+            schedule_to_close=policies.EMAIL_SCHEDULE_TO_CLOSE,
             retry_policy=policies.EMAIL_RETRY,
             summary=f"send email '{name}'",
             **options,
@@ -234,19 +248,85 @@ class EnrollmentWorkflow:
         if self._paths:
             call.step_path = path
             call.passed = self._take_passed()
+        return await self._act(
+            ref,
+            path,
+            "http",
+            HTTP_CALL,
+            call,
+            start_to_close=policies.http_start_to_close(step.timeout),
+            schedule_to_close=policies.HTTP_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.HTTP_RETRY,
+            summary=f"{step.method} {step.url}",
+        )
+
+    async def _act(
+        self,
+        ref: EnrollmentRef,
+        path: str,
+        type: str,
+        activity: str,
+        arg: SendEmailInput | HttpCallInput,
+        *,
+        start_to_close: timedelta,
+        schedule_to_close: timedelta,
+        retry_policy: RetryPolicy,
+        summary: str,
+        **options: Any,
+    ) -> StepResult:
+        """An action step's activity; whatever happens, its outcome ends up recorded."""
         try:
-            return await workflow.execute_activity(
-                HTTP_CALL,
-                call,
+            result = await workflow.execute_activity(
+                activity,
+                arg,
                 result_type=StepResult,
-                start_to_close_timeout=step.timeout + policies.HTTP_START_TO_CLOSE_MARGIN,
-                schedule_to_close_timeout=policies.HTTP_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.HTTP_RETRY,
-                summary=f"{step.method} {step.url}",
+                start_to_close_timeout=start_to_close,
+                schedule_to_close_timeout=schedule_to_close,
+                retry_policy=retry_policy,
+                summary=summary,
+                **options,
             )
         except ActivityError as error:
-            # The activity recorded the failed delivery before giving up.
-            return StepResult(outcome="failed", detail=str(error.cause or error))
+            # Before the patch an email activity error failed the whole enrollment.
+            if type == "email" and not workflow.patched(STEP_OUTCOMES_RECORDED):
+                raise
+            # Not done as far as anyone knows: the step counts as failed. (Older HTTP activities
+            # recorded their failure before raising: RECORD_DELIVERY keeps what is there.)
+            result = StepResult(outcome="failed", detail=str(error.cause or error), recorded=False)
+        if not result.recorded and workflow.patched(STEP_OUTCOMES_RECORDED):
+            await self._record_delivery(ref, path, type, result, arg.passed)
+        return result
+
+    async def _record_delivery(
+        self,
+        ref: EnrollmentRef,
+        path: str,
+        type: str,
+        result: StepResult,
+        passed: list[StepPassage],
+    ) -> None:
+        """Write what the step's activity could not (rare: our database failed it)."""
+        try:
+            await workflow.execute_activity(
+                RECORD_DELIVERY,
+                DeliveryRecordInput(
+                    enrollment=ref,
+                    step_path=path,
+                    type=type,
+                    outcome=result.outcome,
+                    detail=result.detail,
+                    attempts=result.attempts,
+                    passed=passed,
+                ),
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.RECORD_RETRY,
+                summary=f"record {type} {result.outcome}",
+            )
+        except ActivityError:
+            # Our database was gone for the whole backstop: the delivery stays unwritten, but
+            # the enrollment still ends rather than waiting forever.
+            workflow.logger.warning("delivery of step %s could not be recorded", path)
 
     async def _hold_for_send_window(
         self, input: EnrollmentInput, ref: EnrollmentRef, position: str
@@ -265,6 +345,7 @@ class EnrollmentWorkflow:
                 WindowInput(profile_id=input.profile_id, window=window, now=workflow.now()),
                 result_type=WindowCheck,
                 start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
                 retry_policy=policies.LOCAL_RETRY,
                 summary="find the send window",
             )
@@ -323,6 +404,7 @@ class EnrollmentWorkflow:
             ),
             result_type=BranchResult,
             start_to_close_timeout=policies.LOCAL_TIMEOUT,
+            schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
             retry_policy=policies.LOCAL_RETRY,
             summary=f"branch at step {path}",
         )
@@ -352,6 +434,7 @@ class EnrollmentWorkflow:
             ),
             result_type=UpdateProfileResult,
             start_to_close_timeout=policies.UPDATE_PROFILE_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
             retry_policy=policies.RECORD_RETRY,
             summary=f"update profile: {names}",
         )
@@ -411,6 +494,7 @@ class EnrollmentWorkflow:
                 RECORD_CONVERSION,
                 conversion,
                 start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
                 retry_policy=policies.LOCAL_RETRY,
                 summary="record conversion",
             )
@@ -419,6 +503,7 @@ class EnrollmentWorkflow:
             RECORD_CONVERSION,
             conversion,
             start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
             retry_policy=policies.RECORD_RETRY,
             summary="record conversion",
         )
@@ -473,6 +558,7 @@ class EnrollmentWorkflow:
                 FINISH_ENROLLMENT,
                 finish,
                 start_to_close_timeout=policies.LOCAL_TIMEOUT,
+                schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
                 retry_policy=policies.LOCAL_RETRY,
                 summary=f"record {self._status}",
             )
@@ -481,6 +567,7 @@ class EnrollmentWorkflow:
             FINISH_ENROLLMENT,
             finish,
             start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_SCHEDULE_TO_CLOSE,
             retry_policy=policies.RECORD_RETRY,
             summary=f"record {self._status}",
         )

@@ -130,6 +130,36 @@ def record_passages(
             )
 
 
+def record_missing_delivery(
+    engine: Engine,
+    key: EnrollmentKey,
+    step_path: str,
+    *,
+    type: str,
+    status: str,
+    detail: str,
+    attempts: int | None,
+    passages: Sequence[Mapping[str, str]] = (),
+) -> None:
+    """The outcome a step activity reached but could not write; a delivery already there wins
+    (the activity's own write may have landed after all)."""
+    enrollment, _ = ensure_enrollment(engine, key)
+    assert enrollment.id is not None
+    with session_scope(engine) as session:
+        record_passages(session, enrollment.id, passages)
+        if delivery_of(session, enrollment.id, step_path) is None:
+            record_delivery(
+                session,
+                enrollment.id,
+                step_path,
+                type=type,
+                status=status,
+                detail=detail,
+                attempts=attempts or 1,
+            )
+        step_reached(session, enrollment.id, top_index(step_path) + 1)
+
+
 def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:

@@ -1,148 +1,146 @@
-"""The `send_email` activity: render the campaign for the live profile and send it over SMTP."""
+"""The `send_email` activity: render the campaign for the live profile and send it over SMTP.
 
-import asyncio
-import hashlib
+One attempt = prepare (database, render), send (SMTP), record (database), each phase under its
+own budget (see worker/policies.py). Once the server has accepted the message, the attempt
+reports "sent" whatever happens to the bookkeeping, so no retry can send it again.
+"""
+
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate
 
-import aiosmtplib
-import jinja2
 from sqlalchemy import Engine
 from temporalio import activity
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope
 from flowline.core.models.campaigns import Campaign
 from flowline.core.settings import Settings
-from flowline.definitions.templates import RenderedEmail, merge_values, render_email
+from flowline.definitions.templates import merge_values, render_email
+from flowline.worker import policies
+from flowline.worker.activities.attempts import RetryWindow, in_thread
+from flowline.worker.activities.email_message import (
+    InvalidSender,
+    build_message,
+    message_id,
+    sender_address,
+    single_mailbox,
+)
+from flowline.worker.activities.smtp import SmtpConfig, SmtpRejected, SmtpUnavailable, deliver
 from flowline.worker.activities.step_context import StepContext, load_step_context, record
 from flowline.worker.contracts import SEND_EMAIL, SendEmailInput, StepResult
 
+# Raised for Temporal to retry; never in `non_retryable_error_types`.
+_DEFERRED = "EmailDeferred"
 
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    default_from: str = "flowline@localhost"
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "SmtpConfig":
-        return cls(
-            host=settings.smtp_host or "127.0.0.1",
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            starttls=settings.smtp_starttls,
-            default_from=settings.email_from,
-        )
+def email_retry_window(settings: Settings) -> RetryWindow:
+    return RetryWindow(
+        within=timedelta(seconds=settings.email_retry_seconds),
+        initial_delay=policies.EMAIL_INITIAL_RETRY,
+        max_delay=policies.EMAIL_MAX_RETRY,
+    )
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class _Decided:
+    """An outcome reached without sending (skipped, failed), to record."""
+
+    enrollment_id: int
+    result: StepResult
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    enrollment_id: int
     sender: str
     recipient: str
-    rendered: RenderedEmail
-
-
-def message_id(input: SendEmailInput) -> str:
-    """Stable across retries of this step of this enrollment, so receivers can de-duplicate."""
-    ref = input.enrollment
-    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
-    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@flowline>"
+    message: EmailMessage
 
 
 class EmailActivities:
-    def __init__(self, engine: Engine, smtp: SmtpConfig) -> None:
+    def __init__(self, engine: Engine, smtp: SmtpConfig, retry: RetryWindow) -> None:
         self._engine = engine
         self._smtp = smtp
+        self._retry = retry
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, input: SendEmailInput) -> StepResult:
-        context = await asyncio.to_thread(
-            load_step_context,
-            self._engine,
-            input.enrollment,
-            input.path,
-            input.consent_property,
+        attempts = activity.info().attempt
+        try:
+            prepared = await in_thread(policies.STEP_PREPARE_BUDGET, self._prepare, input)
+        except Exception as error:  # our database is busy or down; nothing was sent
+            return self._retry.database_unavailable(error, _DEFERRED)
+        if isinstance(prepared, StepResult):
+            return prepared
+        if isinstance(prepared, _Decided):
+            return await self._record(input, prepared.enrollment_id, prepared.result, attempts)
+        try:
+            await deliver(self._smtp, prepared.message, prepared.sender, prepared.recipient)
+        except SmtpRejected as error:
+            failed = StepResult(outcome="failed", detail=str(error))
+            return await self._record(input, prepared.enrollment_id, failed, attempts)
+        except SmtpUnavailable as error:
+            failed = StepResult(
+                outcome="failed", detail=self._retry.give_up_or_retry(str(error), _DEFERRED)
+            )
+            return await self._record(input, prepared.enrollment_id, failed, attempts)
+        # The address stays out of the detail: deliveries outlive an erased profile.
+        sent = StepResult(outcome="sent", detail="accepted by the SMTP server")
+        return await self._record(input, prepared.enrollment_id, sent, attempts)
+
+    def _prepare(self, input: SendEmailInput) -> StepResult | _Decided | _Outgoing:
+        """In a thread: what this attempt does, decided from the database and the templates."""
+        context = load_step_context(
+            self._engine, input.enrollment, input.path, input.consent_property
         )
         if isinstance(context, StepResult):
-            return context
+            return context  # the enrollment ends here; there is no delivery to record
         if context.done is not None:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
-        attempt = activity.info().attempt
-        prepared = await asyncio.to_thread(self._prepare, input, context)
-        if isinstance(prepared, StepResult):
-            return await self._record(input, context, prepared, attempt)
-        message = self._message(input, prepared)
-        try:
-            await aiosmtplib.send(
-                message,
-                hostname=self._smtp.host,
-                port=self._smtp.port,
-                username=self._smtp.username,
-                password=self._smtp.password,
-                start_tls=self._smtp.starttls,
-                timeout=30,
-            )
-        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as error:
-            if _permanent(error):
-                failed = StepResult(outcome="failed", detail=f"rejected by SMTP server: {error}")
-                return await self._record(input, context, failed, attempt)
-            raise  # a 4xx or a dropped connection: Temporal retries with backoff
-        sent = StepResult(outcome="sent", detail=f"to {prepared.recipient}")
-        return await self._record(input, context, sent, attempt)
+        outcome = self._message(input, context)
+        if isinstance(outcome, StepResult):
+            return _Decided(context.enrollment_id, outcome)
+        return outcome
 
-    def _prepare(self, input: SendEmailInput, context: StepContext) -> _Prepared | StepResult:
+    def _message(self, input: SendEmailInput, context: StepContext) -> StepResult | _Outgoing:
         step = input.step
-        with session_scope(self._engine) as session:
+        with read_scope(self._engine) as session:
             campaign = session.get(Campaign, step.campaign_id)
         if campaign is None:
             return StepResult(outcome="failed", detail=f"campaign {step.campaign_id} was deleted")
         if campaign.status != "active":
             return StepResult(outcome="skipped", detail=f"campaign {campaign.id} is not active")
-        address = context.properties.get(step.email_property)
-        if not isinstance(address, str) or "@" not in address or "\n" in address:
+        raw = context.properties.get(step.email_property)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             return StepResult(
                 outcome="skipped", detail=f"no email address in '{step.email_property}'"
             )
+        recipient = single_mailbox(raw)
+        if recipient is None:
+            return StepResult(outcome="skipped", detail="invalid address")
         values = merge_values(step.merge_tags, context.properties)
         try:
             rendered = render_email(campaign.subject, campaign.html, campaign.text, values)
-        except jinja2.TemplateError as error:
-            return StepResult(outcome="failed", detail=f"campaign template error: {error}")
+        except Exception as error:  # any failure of the template: retrying renders it the same
+            return StepResult(outcome="failed", detail=f"campaign template error: {error!r}")
         sender = campaign.from_email or self._smtp.default_from
-        return _Prepared(sender=sender, recipient=address.strip(), rendered=rendered)
-
-    def _message(self, input: SendEmailInput, prepared: _Prepared) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = prepared.sender
-        message["To"] = prepared.recipient
-        message["Subject"] = prepared.rendered.subject
-        message["Message-ID"] = message_id(input)
-        message["Date"] = formatdate(usegmt=True)
-        message.set_content(prepared.rendered.text or "This message is best viewed as HTML.")
-        message.add_alternative(prepared.rendered.html, subtype="html")
-        return message
+        try:
+            message = build_message(
+                sender=sender, recipient=recipient, rendered=rendered, message_id=message_id(input)
+            )
+            envelope_sender = sender_address(sender)
+        except (InvalidSender, ValueError) as error:
+            return StepResult(outcome="failed", detail=f"cannot build the message: {error}")
+        return _Outgoing(context.enrollment_id, envelope_sender, recipient, message)
 
     async def _record(
-        self, input: SendEmailInput, context: StepContext, result: StepResult, attempt: int
+        self, input: SendEmailInput, enrollment_id: int, result: StepResult, attempts: int
     ) -> StepResult:
         return await record(
             self._engine,
-            context.enrollment_id,
+            enrollment_id,
             input.path,
             type="email",
-            status=result.outcome,
-            detail=result.detail,
-            attempts=attempt,
+            result=result.model_copy(update={"attempts": attempts}),
             passed=input.passed,
         )
-
-
-def _permanent(error: aiosmtplib.SMTPException) -> bool:
-    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        return all(500 <= r.code < 600 for r in error.recipients)
-    return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600

@@ -1,45 +1,42 @@
-"""The `http_call` activity: render the request for the live profile and send it once."""
+"""The `http_call` activity: render the request for the live profile and send it once.
+
+One attempt = prepare (database), request (bounded by the step's `timeout`, answer read up to
+64 KiB), record (database), each phase under its own budget (see worker/policies.py).
+"""
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
-import jinja2
 from sqlalchemy import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from flowline.core.settings import Settings
-from flowline.definitions.templates import render_headers, render_json, render_url
+from flowline.worker import policies
+from flowline.worker.activities.attempts import RetryWindow, in_thread
+from flowline.worker.activities.http_request import (
+    RequestInvalid,
+    read_capped,
+    render_request,
+)
 from flowline.worker.activities.network_guard import TargetRefused, resolve_target
 from flowline.worker.activities.step_context import StepContext, load_step_context, record
 from flowline.worker.contracts import HTTP_CALL, HttpCallInput, StepResult
 
 _DETAIL_BODY_CHARS = 300
+# Raised for Temporal to retry; never in `non_retryable_error_types`.
+_RETRYABLE = "HttpRetryable"
 
 
-@dataclass(frozen=True)
-class HttpRetryConfig:
+def http_retry_window(settings: Settings) -> RetryWindow:
     """Network errors, 429 and 5xx are retried with exponential backoff, up to a bound."""
-
-    max_attempts: int = 5
-    initial_delay: float = 1.0
-    max_delay: float = 60.0
-    allow_private_networks: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "HttpRetryConfig":
-        return cls(
-            max_attempts=settings.http_max_attempts,
-            initial_delay=settings.http_initial_retry_seconds,
-            max_delay=settings.http_max_retry_seconds,
-            allow_private_networks=settings.http_allow_private_networks,
-        )
-
-    def delay(self, attempt: int) -> timedelta:
-        return timedelta(seconds=min(self.initial_delay * 2 ** (attempt - 1), self.max_delay))
+    return RetryWindow(
+        within=timedelta(seconds=settings.http_retry_seconds),
+        initial_delay=timedelta(seconds=settings.http_initial_retry_seconds),
+        max_delay=timedelta(seconds=settings.http_max_retry_seconds),
+        max_attempts=settings.http_max_attempts,
+    )
 
 
 def idempotency_key(input: HttpCallInput) -> str:
@@ -49,97 +46,101 @@ def idempotency_key(input: HttpCallInput) -> str:
 
 
 class HttpActivities:
-    def __init__(self, engine: Engine, client: httpx.AsyncClient, config: HttpRetryConfig) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: httpx.AsyncClient,
+        retry: RetryWindow,
+        allow_private_networks: bool = False,
+    ) -> None:
         self._engine = engine
         self._client = client
-        self._config = config
+        self._retry = retry
+        self._allow_private = allow_private_networks
 
     @activity.defn(name=HTTP_CALL)
     async def http_call(self, input: HttpCallInput) -> StepResult:
-        context = await asyncio.to_thread(
-            load_step_context,
-            self._engine,
-            input.enrollment,
-            input.path,
-            input.consent_property,
-        )
+        attempts = activity.info().attempt
+        try:
+            context = await in_thread(
+                policies.STEP_PREPARE_BUDGET,
+                load_step_context,
+                self._engine,
+                input.enrollment,
+                input.path,
+                input.consent_property,
+            )
+        except Exception as error:  # our database is busy or down; nothing was sent
+            return self._retry.database_unavailable(error, _RETRYABLE)
         if isinstance(context, StepResult):
             return context
         if context.done is not None:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
-        attempt = activity.info().attempt
         try:
-            response = await self._send(input, context)
-        except (TargetRefused, jinja2.TemplateError) as error:
-            await self._fail(input, context, str(error), attempt)
-            raise ApplicationError(
-                str(error), type="HttpTargetRefused", non_retryable=True
-            ) from None
+            status, body = await self._send(input, context)
+        except (RequestInvalid, TargetRefused) as error:
+            return await self._record(input, context, "failed", str(error), attempts)
+        except httpx.LocalProtocolError as error:  # h11 refused what we would send
+            detail = f"the request cannot be sent: {error}"
+            return await self._record(input, context, "failed", detail, attempts)
+        except TimeoutError:
+            problem = f"no answer within the step's timeout ({input.step.timeout})"
+            detail = self._retry.give_up_or_retry(problem, _RETRYABLE)
+            return await self._record(input, context, "failed", detail, attempts)
         except (httpx.TransportError, OSError) as error:
-            await self._retry_or_give_up(input, context, f"network error: {error!r}", attempt)
-        detail = f"HTTP {response.status_code}: {response.text[:_DETAIL_BODY_CHARS]}"
-        if response.is_success:
-            return await self._record(input, context, "sent", detail, attempt)
-        if response.status_code == 429 or response.status_code >= 500:
-            await self._retry_or_give_up(input, context, detail, attempt)
-        await self._fail(input, context, detail, attempt)
-        raise ApplicationError(
-            f"target rejected request ({response.status_code})",
-            type="HttpClientError",
-            non_retryable=True,
-        )
+            detail = self._retry.give_up_or_retry(f"network error: {error!r}", _RETRYABLE)
+            return await self._record(input, context, "failed", detail, attempts)
+        detail = f"HTTP {status}: {body.decode(errors='replace')[:_DETAIL_BODY_CHARS]}"
+        if 200 <= status < 300:
+            return await self._record(input, context, "sent", detail, attempts)
+        if status == 429 or status >= 500:
+            detail = self._retry.give_up_or_retry(detail, _RETRYABLE)
+        # Other answers (3xx, 4xx) say the request itself is wrong: not worth retrying.
+        return await self._record(input, context, "failed", detail, attempts)
 
-    async def _send(self, input: HttpCallInput, context: StepContext) -> httpx.Response:
+    async def _send(self, input: HttpCallInput, context: StepContext) -> tuple[int, bytes]:
+        """Status and the first 64 KiB of the answer, all within the step's `timeout`."""
         step = input.step
         values: dict[str, Any] = {**context.properties, "profile_id": input.enrollment.profile_id}
-        url = httpx.URL(render_url(step.url, values))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise TargetRefused(f"rendered URL is not an absolute http(s) URL: {url}")
-        address = await resolve_target(
-            url.host,
-            url.port or (443 if url.scheme == "https" else 80),
-            self._config.allow_private_networks,
-        )
-        headers = render_headers(step.headers, values)
-        headers["Idempotency-Key"] = idempotency_key(input)
-        headers["Host"] = url.netloc.decode("ascii")
-        body = render_json(step.body, values)
-        request = self._client.build_request(
-            step.method,
-            url.copy_with(host=address),
-            headers=headers,
-            json=body if body is not None else None,
-            timeout=step.timeout.total_seconds(),
-            # TLS still checks the certificate against the name, not the address.
-            extensions={"sni_hostname": url.host},
-        )
-        return await self._client.send(request)
-
-    async def _retry_or_give_up(
-        self, input: HttpCallInput, context: StepContext, detail: str, attempt: int
-    ) -> NoReturn:
-        if attempt >= self._config.max_attempts:
-            await self._fail(input, context, f"gave up after {attempt} attempts: {detail}", attempt)
-            raise ApplicationError(detail, type="HttpRetriesExhausted", non_retryable=True)
-        raise ApplicationError(
-            detail, type="HttpRetryable", next_retry_delay=self._config.delay(attempt)
-        )
-
-    async def _fail(
-        self, input: HttpCallInput, context: StepContext, detail: str, attempt: int
-    ) -> None:
-        await self._record(input, context, "failed", detail, attempt)
+        rendered = render_request(step, values)
+        url = rendered.url
+        timeout = step.timeout.total_seconds()
+        async with asyncio.timeout(timeout):
+            address = await resolve_target(
+                url.host, url.port or (443 if url.scheme == "https" else 80), self._allow_private
+            )
+            # Case-insensitive: a step's own Accept-Encoding replaces ours (read_capped keeps
+            # raw bytes, so ours asks for none).
+            headers = httpx.Headers({"Accept-Encoding": "identity"})
+            headers.update(rendered.headers)
+            headers["Idempotency-Key"] = idempotency_key(input)
+            headers["Host"] = url.netloc.decode("ascii")
+            try:
+                request = self._client.build_request(
+                    step.method,
+                    url.copy_with(host=address),
+                    headers=headers,
+                    json=rendered.body if rendered.body is not None else None,
+                    timeout=timeout,
+                    # TLS still checks the certificate against the name, not the address.
+                    extensions={"sni_hostname": url.host},
+                )
+            except (httpx.InvalidURL, ValueError) as error:
+                raise RequestInvalid(f"the request cannot be built: {error}") from None
+            response = await self._client.send(request, stream=True)
+            try:
+                return response.status_code, await read_capped(response)
+            finally:
+                await response.aclose()
 
     async def _record(
-        self, input: HttpCallInput, context: StepContext, status: str, detail: str, attempt: int
+        self, input: HttpCallInput, context: StepContext, status: str, detail: str, attempts: int
     ) -> StepResult:
         return await record(
             self._engine,
             context.enrollment_id,
             input.path,
             type="http",
-            status=status,
-            detail=detail,
-            attempts=attempt,
+            result=StepResult(outcome=status, detail=detail, attempts=attempts),
             passed=input.passed,
         )

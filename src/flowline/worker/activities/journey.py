@@ -1,7 +1,5 @@
 """Activities of the journey steps: evaluate a branch, update the profile, find the send window."""
 
-import asyncio
-
 from sqlalchemy import Engine
 from temporalio import activity
 
@@ -14,6 +12,8 @@ from flowline.core.services.enrollment_records import (
 )
 from flowline.core.services.journey_steps import profile_meets, update_profile
 from flowline.definitions.segments import SegmentRule
+from flowline.worker import policies
+from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.step_context import enrollment_key
 from flowline.worker.journey_contracts import (
     EVALUATE_BRANCH,
@@ -35,7 +35,7 @@ class JourneyActivities:
     @activity.defn(name=EVALUATE_BRANCH)
     async def evaluate_branch(self, input: BranchInput) -> BranchResult:
         """Which arm the profile takes, from its live properties and events; recorded once."""
-        return await asyncio.to_thread(self._evaluate_branch, input)
+        return await in_thread(policies.RECORD_BUDGET, self._evaluate_branch, input)
 
     def _evaluate_branch(self, input: BranchInput) -> BranchResult:
         enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
@@ -65,7 +65,7 @@ class JourneyActivities:
     @activity.defn(name=UPDATE_PROFILE)
     async def update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
         """Merge the step's properties into the profile, once (recorded in the same unit)."""
-        return await asyncio.to_thread(self._update_profile, input)
+        return await in_thread(policies.RECORD_BUDGET, self._update_profile, input)
 
     def _update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
         enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
@@ -97,7 +97,7 @@ class JourneyActivities:
     @activity.defn(name=SEND_WINDOW)
     async def send_window_opening(self, input: WindowInput) -> WindowCheck:
         """When the profile's send window next opens (None: it is open now)."""
-        return await asyncio.to_thread(self._send_window_opening, input)
+        return await in_thread(policies.RECORD_BUDGET, self._send_window_opening, input)
 
     def _send_window_opening(self, input: WindowInput) -> WindowCheck:
         with read_scope(self._engine) as session:

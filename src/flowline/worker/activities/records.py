@@ -1,16 +1,21 @@
-"""Bookkeeping activities: a conversion, and how the enrollment ended."""
+"""Bookkeeping activities: a delivery its step could not write, a conversion, the ending.
 
-import asyncio
+Each attempt runs within RECORD_BUDGET (shorter than RECORD_TIMEOUT); every write is idempotent.
+"""
 
 from sqlalchemy import Engine
 from temporalio import activity
 
 from flowline.core.services import enrollment_records
+from flowline.worker import policies
+from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.step_context import enrollment_key
 from flowline.worker.contracts import (
     FINISH_ENROLLMENT,
     RECORD_CONVERSION,
+    RECORD_DELIVERY,
     ConversionInput,
+    DeliveryRecordInput,
     FinishInput,
 )
 
@@ -19,9 +24,26 @@ class RecordActivities:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @activity.defn(name=RECORD_DELIVERY)
+    async def record_delivery(self, input: DeliveryRecordInput) -> None:
+        await in_thread(
+            policies.RECORD_BUDGET,
+            lambda: enrollment_records.record_missing_delivery(
+                self._engine,
+                enrollment_key(input.enrollment),
+                input.step_path,
+                type=input.type,
+                status=input.outcome,
+                detail=input.detail,
+                attempts=input.attempts,
+                passages=[p.model_dump() for p in input.passed],
+            ),
+        )
+
     @activity.defn(name=RECORD_CONVERSION)
     async def record_conversion(self, input: ConversionInput) -> None:
-        await asyncio.to_thread(
+        await in_thread(
+            policies.RECORD_BUDGET,
             enrollment_records.record_conversion,
             self._engine,
             enrollment_key(input.enrollment),
@@ -30,7 +52,8 @@ class RecordActivities:
 
     @activity.defn(name=FINISH_ENROLLMENT)
     async def finish_enrollment(self, input: FinishInput) -> None:
-        await asyncio.to_thread(
+        await in_thread(
+            policies.RECORD_BUDGET,
             lambda: enrollment_records.finish_enrollment(
                 self._engine,
                 enrollment_key(input.enrollment),
@@ -39,5 +62,5 @@ class RecordActivities:
                 steps_completed=input.steps_completed,
                 converted_at=input.converted_at,
                 passages=[p.model_dump() for p in input.passed],
-            )
+            ),
         )

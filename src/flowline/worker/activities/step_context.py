@@ -1,11 +1,11 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from temporalio import activity
 
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery
@@ -20,6 +20,8 @@ from flowline.core.services.enrollment_records import (
 )
 from flowline.definitions.enrollment import has_consent
 from flowline.definitions.step_tree import top_index
+from flowline.worker import policies
+from flowline.worker.activities.attempts import in_thread
 from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 
 
@@ -27,7 +29,7 @@ from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 class StepContext:
     enrollment_id: int
     properties: dict[str, Any]
-    done: Delivery | None  # a delivery an earlier attempt already completed
+    done: Delivery | None  # the outcome an earlier attempt already recorded
 
 
 def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
@@ -42,7 +44,8 @@ def load_step_context(
     assert enrollment.id is not None
     with session_scope(engine) as session:
         done = delivery_of(session, enrollment.id, step_path)
-        if done is not None and done.status in ("sent", "skipped"):
+        # Any recorded outcome is final: acting again could send twice.
+        if done is not None:
             return StepContext(enrollment.id, {}, done)
         profile = session.get(Profile, ref.profile_id)
         if profile is None:
@@ -62,11 +65,15 @@ async def record(
     step_path: str,
     *,
     type: str,
-    status: str,
-    detail: str,
-    attempts: int,
+    result: StepResult,
     passed: Sequence[StepPassage] = (),
 ) -> StepResult:
+    """Write the step's delivery; on failure report the outcome anyway, marked unrecorded.
+
+    An email the SMTP server accepted must be reported as sent even when our own database is
+    down: failing here would make Temporal retry, and the retry would send it again.
+    """
+
     def write() -> None:
         with session_scope(engine) as session:
             record_passages(session, enrollment_id, [p.model_dump() for p in passed])
@@ -75,11 +82,17 @@ async def record(
                 enrollment_id,
                 step_path,
                 type=type,
-                status=status,
-                detail=detail,
-                attempts=attempts,
+                status=result.outcome,
+                detail=result.detail,
+                attempts=result.attempts or 1,
             )
             step_reached(session, enrollment_id, top_index(step_path) + 1)
 
-    await asyncio.to_thread(write)
-    return StepResult(outcome=status, detail=detail)
+    try:
+        await in_thread(policies.STEP_RECORD_BUDGET, write)
+    except Exception:
+        activity.logger.warning(
+            "could not record the %s delivery; the workflow records it", type, exc_info=True
+        )
+        return result.model_copy(update={"recorded": False})
+    return result

@@ -1,0 +1,70 @@
+"""What goes out: the one recipient, the MIME message, and its stable Message-ID."""
+
+import hashlib
+import re
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+
+from flowline.definitions.plain_text import text_from_html
+from flowline.definitions.templates import RenderedEmail
+from flowline.worker.contracts import SendEmailInput
+
+# The "valid e-mail address" of the HTML standard (what a browser's email field accepts): one
+# dot-atom mailbox. No display name, no list, no comment, no quotes, no whitespace anywhere.
+_MAILBOX = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_MAX_ADDRESS = 254  # RFC 5321's limit on a forward path
+
+
+class InvalidSender(ValueError):
+    """The campaign's From cannot be sent (not one address, or a line break in it)."""
+
+
+def single_mailbox(value: Any) -> str | None:
+    """The address if `value` is exactly one mailbox, else None.
+
+    Surrounding spaces are forgiven; a line break anywhere is not (it would start a header).
+    """
+    if not isinstance(value, str) or "\r" in value or "\n" in value:
+        return None
+    address = value.strip(" \t")
+    if len(address) > _MAX_ADDRESS or not _MAILBOX.fullmatch(address):
+        return None
+    return address
+
+
+def sender_address(from_header: str) -> str:
+    """The envelope sender of a From header: `hello@x.test` or `Flowline <hello@x.test>`."""
+    if "\r" in from_header or "\n" in from_header:
+        raise InvalidSender("line break in the sender")
+    display_form = re.fullmatch(r"[^<>]*<([^<>]+)>\s*", from_header.strip())
+    address = single_mailbox(display_form.group(1) if display_form else from_header)
+    if address is None:
+        raise InvalidSender("the sender is not one address")
+    return address
+
+
+def message_id(input: SendEmailInput) -> str:
+    """Stable across retries of this step of this enrollment, so receivers can de-duplicate."""
+    ref = input.enrollment
+    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
+    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@flowline>"
+
+
+def build_message(
+    *, sender: str, recipient: str, rendered: RenderedEmail, message_id: str
+) -> EmailMessage:
+    """A multipart/alternative message; a campaign without a text body gets one from its HTML."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = rendered.subject
+    message["Message-ID"] = message_id
+    message["Date"] = formatdate(usegmt=True)
+    message.set_content(rendered.text or text_from_html(rendered.html))
+    message.add_alternative(rendered.html, subtype="html")
+    return message

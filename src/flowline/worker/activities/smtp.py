@@ -1,0 +1,105 @@
+"""One SMTP conversation, bounded in time, with its failures sorted into "retry" and "give up"."""
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from flowline.core.settings import Settings
+from flowline.worker import policies
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    default_from: str = "flowline@localhost"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SmtpConfig":
+        return cls(
+            host=settings.smtp_host or "127.0.0.1",
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            default_from=settings.email_from,
+        )
+
+
+class SmtpRejected(Exception):
+    """The server refused this message for good (a 5xx reply to MAIL, RCPT or DATA)."""
+
+
+class SmtpUnavailable(Exception):
+    """Worth another try: no connection, a 4xx reply, a timeout, login or STARTTLS failing."""
+
+
+async def deliver(config: SmtpConfig, message: EmailMessage, sender: str, recipient: str) -> None:
+    """Hand the message to the server; returns once the server has accepted it (250).
+
+    The envelope names exactly one recipient, whatever the headers say. The whole conversation
+    has SMTP_SEND_BUDGET: past it the connection is dropped, so a slow server can never still be
+    receiving this message when Temporal starts the next attempt.
+    """
+    client = aiosmtplib.SMTP(
+        hostname=config.host,
+        port=config.port,
+        username=config.username,
+        password=config.password,
+        start_tls=config.starttls,
+        timeout=policies.SMTP_COMMAND_TIMEOUT.total_seconds(),
+    )
+    accepted = False
+    try:
+        async with asyncio.timeout(policies.SMTP_SEND_BUDGET.total_seconds()):
+            await _connect(client)
+            await _send(client, message, sender, recipient)
+            accepted = True
+            # Politeness only: the message is the server's now, whatever QUIT answers.
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+    except TimeoutError:
+        if not accepted:
+            raise SmtpUnavailable("the SMTP server did not answer in time") from None
+    finally:
+        client.close()
+
+
+async def _connect(client: aiosmtplib.SMTP) -> None:
+    # Failing to connect, greet, start TLS or log in is the operator's to fix (or an outage),
+    # not a property of this message: retried, even for 5xx replies such as 535.
+    try:
+        await client.connect()
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise SmtpUnavailable(f"cannot connect to the SMTP server: {_describe(error)}") from None
+
+
+async def _send(
+    client: aiosmtplib.SMTP, message: EmailMessage, sender: str, recipient: str
+) -> None:
+    try:
+        await client.send_message(message, sender=sender, recipients=[recipient])
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        codes = [refused.code for refused in error.recipients]
+        if codes and all(500 <= code < 600 for code in codes):
+            raise SmtpRejected(f"rejected by the SMTP server ({codes[0]})") from None
+        raise SmtpUnavailable(f"recipient deferred by the SMTP server ({codes})") from None
+    except aiosmtplib.SMTPResponseException as error:
+        if 500 <= error.code < 600:
+            raise SmtpRejected(f"rejected by the SMTP server ({error.code})") from None
+        raise SmtpUnavailable(f"deferred by the SMTP server ({error.code})") from None
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise SmtpUnavailable(f"SMTP connection failed: {_describe(error)}") from None
+
+
+def _describe(error: BaseException) -> str:
+    # The class and the server's short text; never the message or the recipient.
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"{type(error).__name__} ({error.code})"
+    return type(error).__name__

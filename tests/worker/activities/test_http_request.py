@@ -1,0 +1,54 @@
+"""Rendering an HTTP step's request: what cannot be sent fails, our headers always win."""
+
+from typing import Any
+
+import pytest
+
+from flowline.definitions.steps import HttpCallStep
+from flowline.worker.activities.http_request import RequestInvalid, render_request
+
+
+def step(**fields: Any) -> HttpCallStep:
+    return HttpCallStep.model_validate(
+        {"type": "http_call", "url": "https://crm.example/api/tasks", **fields}
+    )
+
+
+def test_reserved_headers_of_a_definition_saved_before_the_rule_are_dropped() -> None:
+    # Saved before the 422 existed: the snapshot still holds them, validation is bypassed.
+    old = step().model_copy(
+        update={"headers": {"idempotency-key": "mine", "HOST": "x", "X-Ok": "{{ v }}"}}
+    )
+
+    rendered = render_request(old, {"v": "1"})
+
+    assert rendered.headers == {b"X-Ok": b"1"}
+
+
+def test_header_value_beyond_ascii_is_sent_as_utf8() -> None:
+    rendered = render_request(step(headers={"X-Name": "{{ name }}"}), {"name": "Zoë"})
+    assert rendered.headers == {b"X-Name": "Zoë".encode()}
+
+
+def test_header_value_with_a_control_character_cannot_be_sent() -> None:
+    with pytest.raises(RequestInvalid, match="header X-Name cannot be sent"):
+        render_request(step(headers={"X-Name": "{{ name }}"}), {"name": "a\x00b"})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"url": "https://crm.example/{{ 1/0 }}"},
+        {"headers": {"X-A": "{{ 1/0 }}"}},
+        {"body": {"a": "{{ 1/0 }}"}},
+        {"body": {"a": "{{ x.y.z() }}"}},
+    ],
+)
+def test_template_failing_at_render_time_is_invalid_not_retryable(fields: Any) -> None:
+    with pytest.raises(RequestInvalid, match="template error"):
+        render_request(step(**fields), {"x": "v"})
+
+
+def test_url_that_httpx_cannot_parse_is_invalid() -> None:
+    with pytest.raises(RequestInvalid, match="invalid URL"):
+        render_request(step(url="https://" + "é" * 64 + ".example/x"), {})
