@@ -1,47 +1,27 @@
 """The outbox dispatcher: nothing lost while Temporal is down, nothing started twice."""
 
 import asyncio
-import socket
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
-from temporalio.client import Client
 
 from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
 from flowline.core.services.dispatch import dispatch_once
-from flowline.core.settings import Settings
+from flowline.core.services.dispatcher_lease import Lease
 from flowline.core.timestamps import utcnow
 from flowline.definitions.enrollment import enrollment_workflow_id
-from flowline.devserver import temporal_process
-from flowline.devserver.temporal_process import TemporalDevServer
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline, running_flowline
 from tests.support.http_target import HttpTarget
 from tests.support.mailbox import Mailbox
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.1)
+from tests.support.private_temporal import eventually, private_dev_server, runs_per_id
 
 
 def pending_intents(engine: Engine) -> int:
@@ -52,36 +32,6 @@ def pending_intents(engine: Engine) -> int:
 def intents(engine: Engine) -> list[OutboxIntent]:
     with session_scope(engine) as session:
         return list(session.exec(select(OutboxIntent).order_by(col(OutboxIntent.id))))
-
-
-async def runs_per_id(client: Client, query: str) -> Counter[str]:
-    """How many Temporal runs (open or closed) each workflow id has, as visibility sees them."""
-    return Counter([execution.id async for execution in client.list_workflows(query)])
-
-
-@asynccontextmanager
-async def private_dev_server(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TemporalDevServer]:
-    """A persistent dev server of our own (SQLite file in `data_dir`), as `flowline dev` runs it."""
-    build = temporal_process.dev_server_command
-    monkeypatch.setattr(
-        temporal_process,
-        "dev_server_command",
-        lambda binary, settings: [*build(binary, settings), "--headless"],
-    )
-    settings = Settings(
-        data_dir=data_dir,
-        temporal_address=f"127.0.0.1:{free_port()}",
-        temporal_ui_url=f"http://127.0.0.1:{free_port()}",  # unused: --headless
-    )
-    server = TemporalDevServer(settings)
-    server.start()
-    try:
-        await server.wait_until_ready()
-        yield server
-    finally:
-        await server.stop()
 
 
 async def test_events_posted_while_temporal_is_down_all_enroll_once_it_is_back(
@@ -232,7 +182,8 @@ class TestWithoutARunningDispatcher:
         await flowline.event("p-late-goal", "registered")
         await flowline.event("p-late-goal", "purchase")
 
-        while await dispatch_once(flowline.engine, flowline.temporal, flowline.settings):
+        lease = Lease(flowline.engine)
+        while await dispatch_once(flowline.engine, flowline.temporal, flowline.settings, lease):
             pass
 
         [enrollment] = await flowline.enrollments_of(workflow["id"])

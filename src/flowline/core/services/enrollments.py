@@ -1,6 +1,8 @@
 """Starting enrollments on Temporal, and reading them back."""
 
 import asyncio
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -11,7 +13,6 @@ from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -34,9 +35,14 @@ from flowline.core.models.enrollments import (
 )
 from flowline.core.models.profiles import Profile
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.enrollment_records import EnrollmentKey, ensure_enrollment
+from flowline.core.services.enrollment_records import (
+    DuplicateStart,
+    EnrollmentKey,
+    ensure_enrollment,
+)
 from flowline.core.services.workflows import current_definition, get_workflow
 from flowline.core.settings import Settings
+from flowline.core.temporal_executions import StartOptions, delete_execution, start_execution
 from flowline.definitions.enrollment import (
     SA_PROFILE_ID,
     SA_STATUS,
@@ -51,6 +57,7 @@ from flowline.definitions.steps import step_in_words
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
 
+log = logging.getLogger(__name__)
 # Fail fast while Temporal is away: the outbox retries, the API answers 503.
 START_TIMEOUT = timedelta(seconds=5)
 
@@ -151,56 +158,68 @@ async def start_enrollment(
     test: bool = False,
     trigger_id: str | None = None,
     triggered_at: datetime | None = None,
+    request_id: str | None = None,
 ) -> StartResult:
-    """Enroll a profile; a duplicate while one runs is a no-op returning the running one."""
+    """Enroll a profile; a duplicate while one runs is a no-op returning the running one.
+
+    The same `request_id` (an outbox intent's) never starts a second run, see temporal_executions.
+    """
     input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
+    options = StartOptions(
+        workflow_id=temporal_id,
+        workflow_type=WORKFLOW_TYPE,
+        task_queue=settings.task_queue,
+        request_id=request_id or str(uuid.uuid4()),
+        reuse_policy=(
+            WorkflowIDReusePolicy.REJECT_DUPLICATE
+            if never
+            else WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        ),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
+                SearchAttributePair(SA_PROFILE_ID, profile_id),
+                SearchAttributePair(SA_VERSION, input.version),
+                SearchAttributePair(SA_STATUS, "active"),
+            ]
+        ),
+        summary=f"{input.definition.name} → profile {profile_id}",
+        details=describe(input),
+        timeout=START_TIMEOUT,
+    )
     try:
-        handle = await client.start_workflow(
-            WORKFLOW_TYPE,
-            input,
-            id=temporal_id,
-            task_queue=settings.task_queue,
-            # USE_EXISTING: a duplicate trigger must not restart a running enrollment.
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=(
-                WorkflowIDReusePolicy.REJECT_DUPLICATE
-                if never
-                else WorkflowIDReusePolicy.ALLOW_DUPLICATE
-            ),
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
-                    SearchAttributePair(SA_PROFILE_ID, profile_id),
-                    SearchAttributePair(SA_VERSION, input.version),
-                    SearchAttributePair(SA_STATUS, "active"),
-                ]
-            ),
-            static_summary=f"{input.definition.name} → profile {profile_id}",
-            static_details=describe(input),
-            rpc_timeout=START_TIMEOUT,
-        )
+        run = await start_execution(client, input, options)
     except WorkflowAlreadyStartedError:
         raise ReentryNotAllowed(
             f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
         ) from None
     except RPCError as error:
         raise TemporalUnavailable(f"Temporal did not accept the enrollment: {error}") from None
-    assert handle.result_run_id is not None
     key = EnrollmentKey(
         workflow_id=workflow_id,
         version=input.version,
         profile_id=profile_id,
         temporal_workflow_id=temporal_id,
-        run_id=handle.result_run_id,
+        run_id=run.run_id,
         test=test,
         trigger_id=trigger_id,
         triggered_at=triggered_at,
     )
-    enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    try:
+        enrollment, created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    except DuplicateStart as duplicate:
+        # A start sent again after a later run of this workflow id (so the request id no longer
+        # matched the current run): the trigger has its enrollment; undo the run we just made.
+        if run.started:
+            try:
+                await delete_execution(client, temporal_id, run.run_id, START_TIMEOUT)
+            except RPCError as error:  # it can do nothing anyway: its activities fail at once
+                log.warning("duplicate run %s not deleted: %s", run.run_id, error)
+        return StartResult(duplicate.enrollment, False)
     return StartResult(enrollment, created)
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from flowline.core.services import enrollment_records
-from flowline.worker.activities.step_context import enrollment_key
+from flowline.core.services.enrollment_records import DuplicateStart
+from flowline.worker.activities.step_context import duplicate_start_fails, enrollment_key
 from flowline.worker.contracts import (
     FINISH_ENROLLMENT,
     RECORD_CONVERSION,
@@ -21,22 +22,28 @@ class RecordActivities:
 
     @activity.defn(name=RECORD_CONVERSION)
     async def record_conversion(self, input: ConversionInput) -> None:
-        await asyncio.to_thread(
-            enrollment_records.record_conversion,
-            self._engine,
-            enrollment_key(input.enrollment),
-            input.converted_at,
-        )
+        try:
+            await asyncio.to_thread(
+                enrollment_records.record_conversion,
+                self._engine,
+                enrollment_key(input.enrollment),
+                input.converted_at,
+            )
+        except DuplicateStart as error:
+            raise duplicate_start_fails(error) from None
 
     @activity.defn(name=FINISH_ENROLLMENT)
     async def finish_enrollment(self, input: FinishInput) -> None:
-        await asyncio.to_thread(
-            lambda: enrollment_records.finish_enrollment(
-                self._engine,
-                enrollment_key(input.enrollment),
-                status=input.status,
-                reason=input.reason,
-                steps_completed=input.steps_completed,
-                converted_at=input.converted_at,
+        try:
+            await asyncio.to_thread(
+                lambda: enrollment_records.finish_enrollment(
+                    self._engine,
+                    enrollment_key(input.enrollment),
+                    status=input.status,
+                    reason=input.reason,
+                    steps_completed=input.steps_completed,
+                    converted_at=input.converted_at,
+                )
             )
-        )
+        except DuplicateStart as error:
+            raise duplicate_start_fails(error) from None
