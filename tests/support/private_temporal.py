@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,15 @@ from temporalio.client import Client
 from flowline.core.settings import Settings
 from flowline.devserver import temporal_process
 from flowline.devserver.temporal_process import TemporalDevServer
+from tests.support.flowline_harness import Flowline
+
+
+@dataclass
+class Outage:
+    """Flowline on a server of the test's own (fixture `outage`), to stop and start again."""
+
+    server: TemporalDevServer
+    flowline: Flowline
 
 
 def free_port() -> int:

@@ -24,6 +24,7 @@ from flowline.core.temporal_executions import StartOptions, start_execution
 from flowline.definitions.enrollment import WORKFLOW_TYPE, enrollment_workflow_id
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
+from tests.support.manual_dispatch import WithoutARunningDispatcher
 from tests.support.private_temporal import eventually, runs_per_id
 
 PROFILES = 12
@@ -74,11 +75,7 @@ class PauseGate:
         return gated
 
 
-class TestTwoDispatchers:
-    @pytest.fixture
-    def flowline_settings(self) -> dict[str, object]:
-        return {"dispatcher": False}  # the test runs its own two
-
+class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own two
     async def test_a_dispatcher_paused_past_its_lease_neither_reorders_nor_starts_twice(
         self, flowline: Flowline, monkeypatch: pytest.MonkeyPatch, duplicate_runs: list[str]
     ) -> None:

@@ -149,7 +149,8 @@ class Lease:
                 )
             except Exception as error:  # the database is away: we cannot prove we hold it
                 log.warning("outbox lease: %s", error)
-                token = None
+                self._valid_until = 0.0  # keep the token: renew it once the database is back
+                return False
             if token is not None and token != self.token:
                 log.info("outbox lease taken by %s (token %s)", self.holder, token)
             elif token is None and self.token is not None:
