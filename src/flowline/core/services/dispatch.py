@@ -201,7 +201,7 @@ async def run_dispatcher(
     lease: Lease | None = None,
 ) -> None:
     """Dispatch until cancelled, while holding the lease; otherwise wait to take it over."""
-    lease = lease or Lease(engine)
+    lease = lease or Lease(engine, ttl=timedelta(seconds=settings.dispatcher_lease_seconds))
     try:
         while True:
             try:
