@@ -1,6 +1,9 @@
 """The dispatcher lease: one holder at a time, taken over only once expired, fenced by a token."""
 
 import asyncio
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -13,7 +16,7 @@ from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
 from flowline.core.services.dispatch import _claim, _finish
-from flowline.core.services.dispatcher_lease import Lease, LeaseLost, acquire
+from flowline.core.services.dispatcher_lease import Lease, LeaseLost, acquire, release
 
 SHORT = timedelta(seconds=1)
 
@@ -101,3 +104,19 @@ async def test_a_dispatcher_paused_past_its_lease_marks_nothing(engine: Engine) 
         assert (stored.done_at, stored.attempts) == (None, 0)
     # The successor sees the intent as pending and runs it.
     assert [i.id for i in _claim(engine, successor, 10)] == [intent.id]
+
+
+async def test_a_killed_holder_on_this_machine_is_taken_over_without_waiting(
+    engine: Engine,
+) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    pid, long = int(gone.stdout), timedelta(minutes=10)
+    restarted = Lease(engine)
+    elsewhere = f"other-host:{pid}:0"
+    assert acquire(engine, elsewhere, None, long) is not None
+
+    assert not await restarted.hold()  # a holder on another machine: wait for its lease
+    release(engine, elsewhere, 1)
+    assert acquire(engine, f"{socket.gethostname()}:{pid}:0", None, long) is not None
+    assert await restarted.hold()  # the killed process on this machine: at once

@@ -8,7 +8,8 @@ after another took over. What it may still send to Temporal before it notices is
 (see dispatch.py).
 
 Expiry is judged on the database's clock (PostgreSQL `now()`; SQLite is one machine), so the
-hosts' clocks need not agree. The holder itself stops dispatching `MARGIN` before the lease ends
+hosts' clocks need not agree. A holder on the same machine whose process is gone (kill -9, then
+a restart) is taken over at once. The holder itself stops dispatching `MARGIN` before the lease ends
 by its own monotonic clock, measured from before the renewal was sent.
 """
 
@@ -78,25 +79,52 @@ def fence(session: Session, holder: str, token: int, ttl: timedelta) -> None:
         raise LeaseLost(f"the outbox lease (token {token}) was taken over")
 
 
-def _taken_by_another(engine: Engine, holder: str) -> bool:
-    """A read first, so that waiting dispatchers do not take SQLite's write lock every poll."""
+def died_here(holder: str) -> bool:
+    """A holder on this machine whose process is gone (killed): no need to wait for its lease.
+
+    A live or unknown process, or another machine's, counts as alive (its lease just expires).
+    """
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _current(engine: Engine, holder: str) -> tuple[bool, str | None]:
+    """(held by another, that holder if it died here). A read first, so that waiting dispatchers
+    do not take SQLite's write lock every poll."""
     with read_scope(engine) as session:
         row = session.get(DispatcherLease, NAME)
-        return row is not None and row.holder != holder and row.expires_at > _database_now(session)
+        if row is None or row.holder == holder or row.expires_at <= _database_now(session):
+            return False, None
+        return True, row.holder if died_here(row.holder) else None
 
 
 def acquire(engine: Engine, holder: str, token: int | None, ttl: timedelta) -> int | None:
     """Renew our lease or take over an expired one; the token held afterwards, or None."""
-    if token is None and _taken_by_another(engine, holder):
-        return None
+    dead: str | None = None
+    if token is None:
+        held, dead = _current(engine, holder)
+        if held and dead is None:
+            return None
     with session_scope(engine) as session:
         _ensure_row(session)
         if token is not None and _renew(session, holder, token, ttl):
             return token
         now = _database_now(session)
+        free = col(DispatcherLease.expires_at) < now
+        if dead is not None:
+            free = free | (col(DispatcherLease.holder) == dead)
         taken = session.execute(
             update(DispatcherLease)
-            .where(col(DispatcherLease.name) == NAME, col(DispatcherLease.expires_at) < now)
+            .where(col(DispatcherLease.name) == NAME, free)
             .values(holder=holder, token=col(DispatcherLease.token) + 1, expires_at=now + ttl)
         )
         if not taken.rowcount:  # type: ignore[attr-defined]
