@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     segment_refresh_seconds: float = 60.0
     # The worker process hands outbox intents to Temporal unless this is switched off.
     dispatcher: bool = True
+    # Of several worker processes, one dispatches at a time: it holds a lease this long (renewed
+    # while it works); when it dies or hangs, another takes over after at most this long.
+    dispatcher_lease_seconds: float = Field(default=15.0, gt=0)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -14,7 +14,7 @@ from flowline.core.database import make_engine
 from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
-from flowline.worker.activities.email import EmailActivities, email_retry_window
+from flowline.worker.activities.email import EmailActivities, UnsubscribeLinks, email_retry_window
 from flowline.worker.activities.http import HttpActivities, http_retry_window
 from flowline.worker.activities.journey import JourneyActivities
 from flowline.worker.activities.records import RecordActivities
@@ -53,7 +53,12 @@ def build_activities(
 
 
 def _email_activities(settings: Settings, engine: Engine) -> EmailActivities:
-    return EmailActivities(engine, SmtpConfig.from_settings(settings), email_retry_window(settings))
+    return EmailActivities(
+        engine,
+        SmtpConfig.from_settings(settings),
+        email_retry_window(settings),
+        UnsubscribeLinks.from_settings(settings),
+    )
 
 
 def build_worker(

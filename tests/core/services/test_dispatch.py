@@ -1,47 +1,22 @@
 """The outbox dispatcher: nothing lost while Temporal is down, nothing started twice."""
 
 import asyncio
-import socket
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
-from temporalio.client import Client
 
 from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
-from flowline.core.services.dispatch import dispatch_once
-from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
 from flowline.definitions.enrollment import enrollment_workflow_id
-from flowline.devserver import temporal_process
-from flowline.devserver.temporal_process import TemporalDevServer
 from tests.api.steps import http_step, wait_step
-from tests.support.flowline_harness import Flowline, running_flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.1)
+from tests.support.flowline_harness import Flowline
+from tests.support.manual_dispatch import WithoutARunningDispatcher, dispatch_all
+from tests.support.private_temporal import Outage, eventually, runs_per_id
 
 
 def pending_intents(engine: Engine) -> int:
@@ -54,110 +29,67 @@ def intents(engine: Engine) -> list[OutboxIntent]:
         return list(session.exec(select(OutboxIntent).order_by(col(OutboxIntent.id))))
 
 
-async def runs_per_id(client: Client, query: str) -> Counter[str]:
-    """How many Temporal runs (open or closed) each workflow id has, as visibility sees them."""
-    return Counter([execution.id async for execution in client.list_workflows(query)])
-
-
-@asynccontextmanager
-async def private_dev_server(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TemporalDevServer]:
-    """A persistent dev server of our own (SQLite file in `data_dir`), as `flowline dev` runs it."""
-    build = temporal_process.dev_server_command
-    monkeypatch.setattr(
-        temporal_process,
-        "dev_server_command",
-        lambda binary, settings: [*build(binary, settings), "--headless"],
-    )
-    settings = Settings(
-        data_dir=data_dir,
-        temporal_address=f"127.0.0.1:{free_port()}",
-        temporal_ui_url=f"http://127.0.0.1:{free_port()}",  # unused: --headless
-    )
-    server = TemporalDevServer(settings)
-    server.start()
-    try:
-        await server.wait_until_ready()
-        yield server
-    finally:
-        await server.stop()
-
-
 async def test_events_posted_while_temporal_is_down_all_enroll_once_it_is_back(
-    engine: Engine,
-    mailbox: Mailbox,
-    http_target: HttpTarget,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    outage: Outage,
 ) -> None:
+    server, flowline, engine = outage.server, outage.flowline, outage.flowline.engine
+    http_target = flowline.http_target
     profiles = [f"p-down-{i}" for i in range(5)]
-    async with (
-        private_dev_server(tmp_path / "temporal", monkeypatch) as server,
-        running_flowline(
-            engine=engine,
-            temporal_address=f"{server.host}:{server.port}",
-            mailbox=mailbox,
-            http_target=http_target,
-            data_dir=tmp_path / "flowline",
-            task_queue=f"test-{uuid.uuid4().hex[:12]}",
-        ) as flowline,
-    ):
-        workflow = await flowline.workflow(
-            steps=[http_step(http_target.url("/hello")), wait_step("PT1H")]
-        )
-        await server.stop()
+    workflow = await flowline.workflow(
+        steps=[http_step(http_target.url("/hello")), wait_step("PT1H")]
+    )
+    await server.stop()
 
-        async def event(profile_id: str, message_id: str) -> dict[str, int]:
-            body = {"profile_id": profile_id, "name": "registered", "message_id": message_id}
-            response = await flowline.post("/v1/events", body)
-            assert response.status_code == 202, response.text
-            return dict(response.json())
+    async def event(profile_id: str, message_id: str) -> dict[str, int]:
+        body = {"profile_id": profile_id, "name": "registered", "message_id": message_id}
+        response = await flowline.post("/v1/events", body)
+        assert response.status_code == 202, response.text
+        return dict(response.json())
 
-        for profile_id in profiles:
-            assert await event(profile_id, f"m-{profile_id}") == {"accepted": 1, "duplicates": 0}
-        # The same message again is a duplicate; a new "registered" is a second trigger.
-        assert await event(profiles[0], f"m-{profiles[0]}") == {"accepted": 0, "duplicates": 1}
-        assert await event(profiles[0], "m-again") == {"accepted": 1, "duplicates": 0}
-        assert pending_intents(engine) == len(profiles) + 1
+    for profile_id in profiles:
+        assert await event(profile_id, f"m-{profile_id}") == {"accepted": 1, "duplicates": 0}
+    # The same message again is a duplicate; a new "registered" is a second trigger.
+    assert await event(profiles[0], f"m-{profiles[0]}") == {"accepted": 0, "duplicates": 1}
+    assert await event(profiles[0], "m-again") == {"accepted": 1, "duplicates": 0}
+    assert pending_intents(engine) == len(profiles) + 1
 
-        async def failed_once() -> bool:
-            return any(i.last_error for i in intents(engine))
+    async def failed_once() -> bool:
+        return any(i.last_error for i in intents(engine))
 
-        # Down long enough for the dispatcher to give up on an attempt and schedule a retry.
-        await eventually(failed_once, 30, "a dispatch attempt failing while Temporal is down")
-        assert pending_intents(engine) == len(profiles) + 1
+    # Down long enough for the dispatcher to give up on an attempt and schedule a retry.
+    await eventually(failed_once, 30, "a dispatch attempt failing while Temporal is down")
+    assert pending_intents(engine) == len(profiles) + 1
 
-        server.start()
-        await server.wait_until_ready()
+    server.start()
+    await server.wait_until_ready()
 
-        async def all_enrolled() -> bool:
-            listing = await flowline.api.get(f"/v1/workflows/{workflow['id']}/enrollments")
-            return listing.json()["total"] >= len(profiles) and pending_intents(engine) == 0
-
-        await eventually(all_enrolled, 60, "every profile enrolled and the outbox drained")
-        await http_target.wait_for("/hello", len(profiles))
-        handled = intents(engine)
-        assert all(i.done_at is not None and i.last_error is None for i in handled), handled
-        assert max(i.attempts for i in handled) >= 2  # retried after the failure
-
+    async def all_enrolled() -> bool:
         listing = await flowline.api.get(f"/v1/workflows/{workflow['id']}/enrollments")
-        enrolled = listing.json()["items"]
-        assert sorted(e["profile_id"] for e in enrolled) == profiles
-        assert {e["status"] for e in enrolled} == {"active"}
-        calls = Counter(r.json()["p"] for r in http_target.to("/hello"))
-        assert calls == dict.fromkeys(profiles, 1)
+        return listing.json()["total"] >= len(profiles) and pending_intents(engine) == 0
 
-        query = f"FlowlineWorkflowId = {workflow['id']}"
-        runs: Counter[str] = Counter()
+    await eventually(all_enrolled, 60, "every profile enrolled and the outbox drained")
+    await http_target.wait_for("/hello", len(profiles))
+    handled = intents(engine)
+    assert all(i.done_at is not None and i.last_error is None for i in handled), handled
+    assert max(i.attempts for i in handled) >= 2  # retried after the failure
 
-        async def all_visible() -> bool:
-            nonlocal runs
-            runs = await runs_per_id(flowline.temporal, query)
-            return len(runs) >= len(profiles)
+    listing = await flowline.api.get(f"/v1/workflows/{workflow['id']}/enrollments")
+    enrolled = listing.json()["items"]
+    assert sorted(e["profile_id"] for e in enrolled) == profiles
+    assert {e["status"] for e in enrolled} == {"active"}
+    calls = Counter(r.json()["p"] for r in http_target.to("/hello"))
+    assert calls == dict.fromkeys(profiles, 1)
 
-        await eventually(all_visible, 10, "every run visible in Temporal")
-        assert runs == {enrollment_workflow_id(workflow["id"], p): 1 for p in profiles}
+    query = f"FlowlineWorkflowId = {workflow['id']}"
+    runs: Counter[str] = Counter()
+
+    async def all_visible() -> bool:
+        nonlocal runs
+        runs = await runs_per_id(flowline.temporal, query)
+        return len(runs) >= len(profiles)
+
+    await eventually(all_visible, 10, "every run visible in Temporal")
+    assert runs == {enrollment_workflow_id(workflow["id"], p): 1 for p in profiles}
 
 
 async def test_redispatching_a_start_intent_starts_nothing_twice(flowline: Flowline) -> None:
@@ -217,11 +149,7 @@ async def test_redispatching_a_start_intent_starts_nothing_twice(flowline: Flowl
     assert runs == {temporal_id: 1}
 
 
-class TestWithoutARunningDispatcher:
-    @pytest.fixture
-    def flowline_settings(self) -> dict[str, object]:
-        return {"dispatcher": False}
-
+class TestWithoutARunningDispatcher(WithoutARunningDispatcher):
     async def test_goal_reached_before_the_enrollment_was_dispatched_still_converts(
         self, flowline: Flowline
     ) -> None:
@@ -232,8 +160,7 @@ class TestWithoutARunningDispatcher:
         await flowline.event("p-late-goal", "registered")
         await flowline.event("p-late-goal", "purchase")
 
-        while await dispatch_once(flowline.engine, flowline.temporal, flowline.settings):
-            pass
+        await dispatch_all(flowline)
 
         [enrollment] = await flowline.enrollments_of(workflow["id"])
         ended = await flowline.ended(enrollment["id"])

@@ -5,12 +5,8 @@ from flowline.api.deps import AdminKey, IngestKey, SessionDep, SettingsDep
 from flowline.core.models.profile_schemas import EventPublic, ProfilePublic, ProfileUpsert
 from flowline.core.models.profiles import Profile
 from flowline.core.services import enrollments
-from flowline.core.services.profiles import (
-    erase_profile,
-    get_profile,
-    recent_events,
-    upsert_profile,
-)
+from flowline.core.services.erasure import erase_profile
+from flowline.core.services.profiles import get_profile, recent_events, upsert_profile
 from flowline.core.services.segments import segments_of
 from flowline.core.settings import Settings
 
@@ -50,6 +46,6 @@ def read_profile(
 
 @router.delete("/{profile_id}", status_code=204)
 def delete_profile(profile_id: str, session: SessionDep, _: AdminKey) -> Response:
-    """Erase a profile (GDPR): properties and events removed, running enrollments exited."""
+    """Erase a profile (GDPR), also from Temporal's histories; idempotent, 204 for any id."""
     erase_profile(session, profile_id)
     return Response(status_code=204)

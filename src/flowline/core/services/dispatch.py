@@ -1,12 +1,21 @@
-"""Hand outbox intents to Temporal. Idempotent: running an intent twice does no harm.
+"""Hand outbox intents to Temporal. One dispatcher at a time; running an intent twice is harmless.
 
-- a start carries the intent id (`trigger_id`): a re-dispatched start finds its enrollment;
-  and while it runs, the workflow id's "use existing" policy makes a second start a no-op;
-- goals and exits are signals: a repeated goal counts once, a repeated exit changes nothing.
+Several worker processes may each run a dispatcher: only the holder of the lease claims and
+marks intents (dispatcher_lease.py), so every profile's intents run in the order they were
+written — a goal after the start it follows. A dispatcher that lost its lease (paused past it)
+stops before its next intent and its results are not written; what it may still have sent is
+idempotent:
+- a start carries the intent id (`trigger_id`) and a request id derived from the intent: sent
+  again, Temporal answers with the run the first request made (running or closed), and a
+  re-dispatched start finds its enrollment. A start sent so late that a later run of the same
+  workflow id exists is recognised (`DuplicateStart`), deleted, and can do nothing meanwhile;
+- goals and exits are signals: a repeated goal counts once, a repeated exit changes nothing;
+- an erasure deletes executions, which may already be gone.
 """
 
 import asyncio
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -18,7 +27,9 @@ from flowline.core.errors import Conflict, NotFound
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
+from flowline.core.services.dispatcher_lease import Lease, LeaseLost
 from flowline.core.services.enrollments import start_enrollment
+from flowline.core.services.erasure import erase_from_temporal
 from flowline.core.services.event_signals import deliver_event
 from flowline.core.services.signals import deliver_goal, deliver_segment_goal, exit_enrollments
 from flowline.core.settings import Settings
@@ -27,6 +38,7 @@ from flowline.core.timestamps import utcnow
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(seconds=30)
 CONCURRENCY = 16  # profiles dispatched side by side
+REQUEST_IDS = uuid.UUID("6f0e7a52-2b8c-4d0b-9a43-5d1f3c0e8b71")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -37,10 +49,24 @@ def trigger_id(intent: OutboxIntent) -> str:
     return f"outbox:{intent.id}"
 
 
-def _already_started(engine: Engine, trigger: str) -> bool:
+def request_id(intent: OutboxIntent) -> str:
+    """The same for every dispatch of this intent; the creation time keeps it unique even if the
+    database is reset while Temporal keeps its history (intent ids start again at 1)."""
+    return str(uuid.uuid5(REQUEST_IDS, f"{intent.id}:{intent.created_at.isoformat()}"))
+
+
+def _start_note(engine: Engine, intent: OutboxIntent) -> str | None:
+    """Why a start intent must not be sent (again), if it must not."""
+    assert intent.id is not None
     with read_scope(engine) as session:
-        found = session.exec(select(Enrollment.id).where(col(Enrollment.trigger_id) == trigger))
-        return found.first() is not None
+        found = session.exec(
+            select(Enrollment.id).where(col(Enrollment.trigger_id) == trigger_id(intent))
+        )
+        if found.first() is not None:
+            return "already started"
+        if not outbox.is_pending(session, intent.id):
+            return "withdrawn"  # erased with its profile, or done by the lease's next holder
+        return None
 
 
 async def run_intent(
@@ -49,9 +75,9 @@ async def run_intent(
     """Carry out one intent; returns a note for intents that ended without effect."""
     payload = intent.payload
     if intent.kind == outbox.START:
-        trigger = trigger_id(intent)
-        if await asyncio.to_thread(_already_started, engine, trigger):
-            return "already started"
+        note = await asyncio.to_thread(_start_note, engine, intent)
+        if note is not None:
+            return note
         try:
             await start_enrollment(
                 engine,
@@ -59,8 +85,9 @@ async def run_intent(
                 settings,
                 payload["workflow_id"],
                 payload["profile_id"],
-                trigger_id=trigger,
+                trigger_id=trigger_id(intent),
                 triggered_at=intent.created_at,
+                request_id=request_id(intent),
             )
         except (Conflict, NotFound) as error:  # disabled, no consent, no re-entry, deleted
             return f"{error.error}: {error.detail}"
@@ -87,34 +114,52 @@ async def run_intent(
     elif intent.kind == outbox.EXIT:
         filters = {k: payload[k] for k in ("workflow_id", "profile_id") if k in payload}
         await exit_enrollments(engine, client, payload["reason"], **filters)
+    elif intent.kind == outbox.ERASE:
+        erased_at = datetime.fromisoformat(payload["erased_at"])
+        await erase_from_temporal(engine, client, payload["profile_id"], erased_at)
     else:
         return f"unknown intent kind {intent.kind!r}"
     return None
 
 
 def _claim(engine: Engine, limit: int) -> list[OutboxIntent]:
-    with session_scope(engine) as session:
+    # Only reads (no write lock on SQLite while idle): the lease was checked just before, and
+    # what is done with the intents is fenced when it is written.
+    with read_scope(engine) as session:
         return outbox.claim(session, limit)
 
 
 def _finish(
-    engine: Engine, done: dict[int, str | None], failed: dict[int, tuple[str, int]]
+    engine: Engine,
+    lease: Lease,
+    intents: list[OutboxIntent],
+    done: dict[int, str | None],
+    failed: dict[int, tuple[str, int]],
 ) -> None:
+    # Fenced: results of a dispatcher whose lease was taken over are not written.
     with session_scope(engine) as session:
-        outbox.mark_done(session, list(done), {k: v for k, v in done.items() if v})
+        lease.fence(session)
+        # A finished erasure leaves no trace of the profile in the outbox.
+        erased = [i.id for i in intents if i.kind == outbox.ERASE and i.id in done]
+        outbox.forget(session, [i for i in erased if i is not None])
+        kept = {k: v for k, v in done.items() if k not in erased}
+        outbox.mark_done(session, list(kept), {k: v for k, v in kept.items() if v})
         now = utcnow()
         for intent_id, (error, attempts) in failed.items():
             outbox.retry_later(session, intent_id, error, now + backoff(attempts))
 
 
 async def dispatch_once(
-    engine: Engine, client: Client, settings: Settings, limit: int = 200
+    engine: Engine, client: Client, settings: Settings, lease: Lease, limit: int = 200
 ) -> int:
-    """Run the pending intents once; failures are retried later with backoff.
+    """Run the pending intents once if this dispatcher holds the lease; failures are retried
+    later with backoff.
 
     Intents of one profile run one after the other, in the order they were written; different
     profiles run side by side (at most CONCURRENCY at a time).
     """
+    if not await lease.hold():
+        return 0
     intents = await asyncio.to_thread(_claim, engine, limit)
     done: dict[int, str | None] = {}
     failed: dict[int, tuple[str, int]] = {}
@@ -127,6 +172,8 @@ async def dispatch_once(
         async with gate:
             for position, intent in enumerate(lane):
                 assert intent.id is not None
+                if not await lease.hold():
+                    return  # lost (or about to lose) the lease: the next holder runs the rest
                 try:
                     done[intent.id] = await run_intent(engine, client, settings, intent)
                 except Exception as error:  # Temporal unreachable, database busy...: retry
@@ -138,20 +185,37 @@ async def dispatch_once(
                     return
 
     await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
-    if intents:
-        await asyncio.to_thread(_finish, engine, done, failed)
+    if done or failed:
+        try:
+            await asyncio.to_thread(_finish, engine, lease, intents, done, failed)
+        except LeaseLost:
+            log.info("outbox lease lost mid-dispatch: the next holder runs these intents again")
+            return 0
     return len(intents)
 
 
 async def run_dispatcher(
-    engine: Engine, client: Client, settings: Settings, idle: float = 0.2
+    engine: Engine,
+    client: Client,
+    settings: Settings,
+    idle: float = 0.2,
+    lease: Lease | None = None,
 ) -> None:
-    """Dispatch until cancelled."""
-    while True:
+    """Dispatch until cancelled, while holding the lease; otherwise wait to take it over."""
+    lease = lease or Lease(engine, ttl=timedelta(seconds=settings.dispatcher_lease_seconds))
+    try:
+        while True:
+            try:
+                handled = await dispatch_once(engine, client, settings, lease)
+            except Exception as error:  # the database itself is away: wait and try again
+                log.warning("outbox dispatcher: %s", error)
+                handled = 0
+            if not handled:
+                # A waiting dispatcher polls less often: the lease lasts a while anyway.
+                pause = idle if lease.valid() else max(idle, lease.ttl.total_seconds() / 5)
+                await asyncio.sleep(pause)
+    finally:
         try:
-            handled = await dispatch_once(engine, client, settings)
-        except Exception as error:  # the database itself is away: wait and try again
-            log.warning("outbox dispatcher: %s", error)
-            handled = 0
-        if not handled:
-            await asyncio.sleep(idle)
+            lease.release()  # the next dispatcher need not wait for the lease to expire
+        except Exception as error:
+            log.warning("outbox lease not released: %s", error)

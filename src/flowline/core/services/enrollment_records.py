@@ -16,6 +16,24 @@ from flowline.core.models.enrollments import ENDED_STATUSES, Delivery, Enrollmen
 from flowline.core.timestamps import utcnow
 from flowline.definitions.step_tree import top_index
 
+# What an erased profile's deliveries say instead of the address or response they recorded.
+ERASED_DETAIL = "erased with the profile"
+ERASED_REASON = "profile_deleted"
+
+
+class DuplicateStart(Exception):
+    """A run started for a trigger that already has its enrollment (a stale, fenced-out start).
+
+    The run must do nothing: every activity of it meets this error, and its starter deletes it.
+    """
+
+    def __init__(self, enrollment: Enrollment, run_id: str) -> None:
+        super().__init__(
+            f"trigger {enrollment.trigger_id} already started run "
+            f"{enrollment.temporal_run_id}; run {run_id} is a duplicate"
+        )
+        self.enrollment = enrollment
+
 
 @dataclass(frozen=True)
 class EnrollmentKey:
@@ -33,6 +51,7 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
     """The enrollment row of a Temporal run, created if missing; True when this call created it.
 
     Both the starter and the workflow's first activity may get here first, so both may create it.
+    Raises `DuplicateStart` for a second run of a trigger that already has its enrollment.
     """
     with read_scope(engine) as session:
         existing = _by_run(session, key.run_id)
@@ -56,11 +75,20 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
             session.flush()
             return row, True
     except IntegrityError:
-        with session_scope(engine) as session:
+        with read_scope(engine) as session:
             existing = _by_run(session, key.run_id)
-            if existing is None:
-                raise
+            first = _by_trigger(session, key.trigger_id) if existing is None else None
+        if existing is not None:
             return existing, False
+        if first is not None:
+            raise DuplicateStart(first, key.run_id) from None
+        raise
+
+
+def _by_trigger(session: Session, trigger_id: str | None) -> Enrollment | None:
+    if trigger_id is None:
+        return None
+    return session.exec(select(Enrollment).where(Enrollment.trigger_id == trigger_id)).first()
 
 
 def _by_run(session: Session, run_id: str) -> Enrollment | None:
@@ -94,6 +122,12 @@ def record_delivery(
     detail: str,
     attempts: int,
 ) -> Delivery:
+    # Locked, so an erasure running now is either seen here or sees this delivery to scrub it.
+    enrollment = session.exec(
+        select(Enrollment).where(col(Enrollment.id) == enrollment_id).with_for_update()
+    ).first()
+    if enrollment is not None and enrollment.exit_reason == ERASED_REASON:
+        detail = ERASED_DETAIL  # a step that was under way when its profile was erased
     delivery = delivery_of(session, enrollment_id, step_path)
     if delivery is None:
         delivery = Delivery(

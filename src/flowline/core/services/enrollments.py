@@ -1,9 +1,10 @@
 """Starting enrollments on Temporal, and reading them back."""
 
 import asyncio
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -12,7 +13,6 @@ from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -28,6 +28,7 @@ from flowline.core.errors import (
 )
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import (
+    ENDED_STATUSES,
     Delivery,
     Enrollment,
     EnrollmentDetail,
@@ -35,9 +36,14 @@ from flowline.core.models.enrollments import (
 )
 from flowline.core.models.profiles import Profile
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.enrollment_records import EnrollmentKey, ensure_enrollment
+from flowline.core.services.enrollment_records import (
+    DuplicateStart,
+    EnrollmentKey,
+    ensure_enrollment,
+)
 from flowline.core.services.workflows import current_definition, get_workflow
 from flowline.core.settings import Settings
+from flowline.core.temporal_executions import StartOptions, delete_execution, start_execution
 from flowline.definitions.enrollment import (
     SA_PROFILE_ID,
     SA_STATUS,
@@ -52,6 +58,7 @@ from flowline.definitions.step_tree import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
 
+log = logging.getLogger(__name__)
 # Fail fast while Temporal is away: the outbox retries, the API answers 503.
 START_TIMEOUT = timedelta(seconds=5)
 
@@ -155,69 +162,104 @@ async def start_enrollment(
     test: bool = False,
     trigger_id: str | None = None,
     triggered_at: datetime | None = None,
+    request_id: str | None = None,
 ) -> StartResult:
-    """Enroll a profile; a duplicate while one runs is a no-op returning the running one."""
+    """Enroll a profile; a duplicate while one runs is a no-op returning the running one.
+
+    The same `request_id` (an outbox intent's) never starts a second run, see temporal_executions.
+    """
     input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
     input.email_task_queue = settings.email_task_queue
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
+    options = StartOptions(
+        workflow_id=temporal_id,
+        workflow_type=WORKFLOW_TYPE,
+        task_queue=settings.task_queue,
+        request_id=request_id or str(uuid.uuid4()),
+        reuse_policy=(
+            WorkflowIDReusePolicy.REJECT_DUPLICATE
+            if never
+            else WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        ),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
+                SearchAttributePair(SA_PROFILE_ID, profile_id),
+                SearchAttributePair(SA_VERSION, input.version),
+                SearchAttributePair(SA_STATUS, "active"),
+            ]
+        ),
+        summary=f"{input.definition.name} → profile {profile_id}",
+        details=describe(input),
+        timeout=START_TIMEOUT,
+    )
     try:
-        handle = await client.start_workflow(
-            WORKFLOW_TYPE,
-            input,
-            id=temporal_id,
-            task_queue=settings.task_queue,
-            # USE_EXISTING: a duplicate trigger must not restart a running enrollment.
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=(
-                WorkflowIDReusePolicy.REJECT_DUPLICATE
-                if never
-                else WorkflowIDReusePolicy.ALLOW_DUPLICATE
-            ),
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
-                    SearchAttributePair(SA_PROFILE_ID, profile_id),
-                    SearchAttributePair(SA_VERSION, input.version),
-                    SearchAttributePair(SA_STATUS, "active"),
-                ]
-            ),
-            static_summary=f"{input.definition.name} → profile {profile_id}",
-            static_details=describe(input),
-            rpc_timeout=START_TIMEOUT,
-        )
+        run = await start_execution(client, input, options)
+        if not run.started and await _finishing(engine, client, temporal_id, run.run_id):
+            # The running one had already ended for the database: it was closing. Now it is
+            # closed, and re-entry starts a new run.
+            run = await start_execution(client, input, options)
     except WorkflowAlreadyStartedError:
         raise ReentryNotAllowed(
             f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
         ) from None
     except RPCError as error:
         raise TemporalUnavailable(f"Temporal did not accept the enrollment: {error}") from None
-    assert handle.result_run_id is not None
     key = EnrollmentKey(
         workflow_id=workflow_id,
         version=input.version,
         profile_id=profile_id,
         temporal_workflow_id=temporal_id,
-        run_id=handle.result_run_id,
+        run_id=run.run_id,
         test=test,
         trigger_id=trigger_id,
         triggered_at=triggered_at,
     )
-    enrollment, row_created = await asyncio.to_thread(ensure_enrollment, engine, key)
-    return StartResult(enrollment, _started_new_run(handle, row_created))
+    try:
+        enrollment, row_created = await asyncio.to_thread(ensure_enrollment, engine, key)
+    except DuplicateStart as duplicate:
+        # A start sent again after a later run of this workflow id (so the request id no longer
+        # matched the current run): the trigger has its enrollment; undo the run we just made.
+        if run.started:
+            try:
+                await delete_execution(client, temporal_id, run.run_id, START_TIMEOUT)
+            except RPCError as error:  # it can do nothing anyway: its activities fail at once
+                log.warning("duplicate run %s not deleted: %s", run.run_id, error)
+        return StartResult(duplicate.enrollment, False)
+    # Temporal says whether a start made the run (the workflow's first activity may have
+    # written the enrollment row before the starter did); a repeated request id (an outbox
+    # intent sent again) is answered "started" too, and there the row tells.
+    created = run.started if request_id is None else run.started and row_created
+    return StartResult(enrollment, created)
 
 
-def _started_new_run(handle: Any, row_created: bool) -> bool:
-    """Whether this start made a new run (not "use existing").
+FINISHING_GRACE = timedelta(seconds=10)
 
-    The workflow's first activity may write the enrollment row before the starter does, so the
-    row tells nothing; Temporal's answer does (`started`, kept by the SDK on the handle).
-    """
-    response = getattr(handle, "_start_workflow_response", None)
-    started = getattr(response, "started", None)
-    return bool(started) if isinstance(started, bool) else row_created
+
+async def _finishing(engine: Engine, client: Client, workflow_id: str, run_id: str) -> bool:
+    """Whether the run "use existing" answered with has recorded its end and is only closing;
+    then wait (briefly) until Temporal has closed it."""
+
+    def ended() -> bool:
+        with read_scope(engine) as session:
+            row = session.exec(
+                select(Enrollment.status).where(col(Enrollment.temporal_run_id) == run_id)
+            ).first()
+            return row is not None and row in ENDED_STATUSES
+
+    if not await asyncio.to_thread(ended):
+        return False
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    deadline = asyncio.get_running_loop().time() + FINISHING_GRACE.total_seconds()
+    while asyncio.get_running_loop().time() < deadline:
+        description = await handle.describe(rpc_timeout=START_TIMEOUT)
+        if description.close_time is not None:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def temporal_ui_url(settings: Settings, enrollment: Enrollment) -> str:

@@ -7,12 +7,15 @@ Kinds and payloads:
 - `deliver_event`: {profile_id, event, event_id, at, enrollments: {enrollment id: [step paths]}}
   (an event that `wait_for_event` steps wait for; no event properties)
 - `exit_enrollments`: {reason, workflow_id? , profile_id?}
+- `erase_profile`: {profile_id, erased_at} (the Temporal half of an erasure, see erasure.py)
+
+Only the holder of the dispatcher lease claims and marks intents (dispatcher_lease.py).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from flowline.core.models.outbox import OutboxIntent
@@ -23,7 +26,7 @@ GOAL = "deliver_goal"
 SEGMENT_GOAL = "deliver_segment_goal"
 EVENT = "deliver_event"
 EXIT = "exit_enrollments"
-LEASE = timedelta(seconds=60)
+ERASE = "erase_profile"
 
 
 def add_intents(session: Session, intents: list[tuple[str, dict[str, Any]]]) -> None:
@@ -34,6 +37,7 @@ def add_intents(session: Session, intents: list[tuple[str, dict[str, Any]]]) -> 
             [
                 {
                     "kind": kind,
+                    "profile_id": payload.get("profile_id"),
                     "payload": payload,
                     "created_at": now,
                     "available_at": now,
@@ -53,9 +57,11 @@ def order_key(intent: OutboxIntent) -> str:
 
 
 def claim(session: Session, limit: int) -> list[OutboxIntent]:
-    """Pending intents, oldest first, leased for a minute so no other dispatcher takes them.
+    """Pending intents, oldest first (the caller holds the dispatcher lease).
 
-    An intent waiting for a retry holds back the later intents of the same profile.
+    An intent waiting for a retry holds back the later intents of the same profile. No row is
+    locked or skipped: with one dispatcher at a time, every earlier intent is seen, so a goal
+    is never taken before the start it follows.
     """
     now = utcnow()
     query = (
@@ -64,8 +70,6 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
         .order_by(col(OutboxIntent.id))
         .limit(limit * 5)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     held: set[str] = set()
     claimed: list[OutboxIntent] = []
     for intent in session.exec(query):
@@ -74,12 +78,6 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
             held.add(key)
         elif len(claimed) < limit:
             claimed.append(intent)
-    if claimed:
-        session.execute(
-            update(OutboxIntent)
-            .where(col(OutboxIntent.id).in_([i.id for i in claimed]))
-            .values(available_at=now + LEASE, attempts=col(OutboxIntent.attempts) + 1)
-        )
     return claimed
 
 
@@ -92,13 +90,13 @@ def mark_done(session: Session, ids: list[int], note: dict[int, str] | None = No
         session.execute(
             update(OutboxIntent)
             .where(col(OutboxIntent.id).in_(plain))
-            .values(done_at=now, last_error=None)
+            .values(done_at=now, last_error=None, attempts=col(OutboxIntent.attempts) + 1)
         )
     for intent_id, text in notes.items():
         session.execute(
             update(OutboxIntent)
             .where(col(OutboxIntent.id) == intent_id)
-            .values(done_at=now, last_error=text)
+            .values(done_at=now, last_error=text, attempts=col(OutboxIntent.attempts) + 1)
         )
 
 
@@ -106,8 +104,29 @@ def retry_later(session: Session, intent_id: int, error: str, at: datetime) -> N
     session.execute(
         update(OutboxIntent)
         .where(col(OutboxIntent.id) == intent_id)
-        .values(available_at=at, last_error=error[:2000])
+        .values(available_at=at, last_error=error[:2000], attempts=col(OutboxIntent.attempts) + 1)
     )
+
+
+def forget(session: Session, ids: list[int]) -> None:
+    """Delete handled intents that must leave no trace (a finished erasure)."""
+    if ids:
+        session.execute(delete(OutboxIntent).where(col(OutboxIntent.id).in_(ids)))
+
+
+def delete_profile_intents(session: Session, profile_id: str) -> None:
+    """Erasure: the profile's pending and done intents (goal payloads hold event properties)."""
+    session.execute(delete(OutboxIntent).where(col(OutboxIntent.profile_id) == profile_id))
+
+
+def is_pending(session: Session, intent_id: int) -> bool:
+    """Neither done (by another dispatcher) nor deleted (by an erasure) meanwhile."""
+    found = session.exec(
+        select(OutboxIntent.id).where(
+            col(OutboxIntent.id) == intent_id, col(OutboxIntent.done_at).is_(None)
+        )
+    ).first()
+    return found is not None
 
 
 def pending_count(session: Session) -> int:

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from flowline.core.database import read_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import TemporalUnavailable
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import WorkflowVersion
@@ -60,6 +60,36 @@ async def _signal(client: Client, enrollment: Enrollment, name: str, payload: An
     return True
 
 
+def _convert_late(engine: Engine, profile_id: str, at: datetime, goal_matches: Any) -> int:
+    """Enrollments that were running when the goal was reached but ended before its signal
+    arrived (the outbox was behind): their conversion is recorded directly."""
+    with session_scope(engine) as session:
+        query = (
+            select(Enrollment, WorkflowVersion)
+            .join(
+                WorkflowVersion,
+                (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
+                & (col(WorkflowVersion.version) == col(Enrollment.version)),
+            )
+            .where(
+                col(Enrollment.profile_id) == profile_id,
+                col(Enrollment.status) != "active",
+                col(Enrollment.converted_at).is_(None),
+                col(Enrollment.started_at) <= at,
+                col(Enrollment.ended_at) >= at,
+            )
+        )
+        late = [
+            enrollment
+            for enrollment, version in session.exec(query)
+            if goal_matches(WorkflowDefinition.model_validate(version.definition).goal)
+        ]
+        for enrollment in late:
+            enrollment.converted_at = at
+            session.add(enrollment)
+        return len(late)
+
+
 async def deliver_goal(
     engine: Engine,
     client: Client,
@@ -73,12 +103,16 @@ async def deliver_goal(
     """Signal the profile's running enrollments whose event goal this event meets."""
     running = await asyncio.to_thread(_running, engine, at, profile_id=profile_id)
     goal = GoalReached(event_id=event_id, event=event, at=at)
+
+    def matches(target: object) -> bool:
+        return isinstance(target, EventGoal) and target.matches(event, properties or {})
+
     delivered = 0
     for enrollment, definition in running:
-        if isinstance(definition.goal, EventGoal) and definition.goal.matches(
-            event, properties or {}
-        ):
+        if matches(definition.goal):
             delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
+    if at is not None:
+        delivered += await asyncio.to_thread(_convert_late, engine, profile_id, at, matches)
     return delivered
 
 
@@ -88,11 +122,16 @@ async def deliver_segment_goal(
     """Signal the profile's running enrollments whose goal is entering this segment."""
     running = await asyncio.to_thread(_running, engine, at, profile_id=profile_id)
     goal = GoalReached(event=f"segment_entered:{segment_id}", at=at)
+
+    def matches(target: object) -> bool:
+        return getattr(target, "segment_entered", None) == segment_id
+
     delivered = 0
     for enrollment, definition in running:
-        target = getattr(definition.goal, "segment_entered", None)
-        if target == segment_id:
+        if matches(definition.goal):
             delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
+    if at is not None:
+        delivered += await asyncio.to_thread(_convert_late, engine, profile_id, at, matches)
     return delivered
 
 

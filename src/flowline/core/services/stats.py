@@ -53,21 +53,26 @@ def workflow_stats(
 def _step_stats(
     session: Session, workflow: Workflow, definition: WorkflowDefinition
 ) -> list[StepStats]:
-    """The funnel of the current version: how many enrollments each step acted for."""
+    """The funnel of the current version: how many enrollments each step acted for, by path.
+
+    Every step leaves a record when it ran (a delivery for email and HTTP; `done` or `skipped`
+    for the others). Top-level waits of enrollments from before step records also count by
+    progress: everyone who got past them.
+    """
     current = (
         (col(Enrollment.workflow_id) == workflow.id)
         & (col(Enrollment.version) == workflow.version)
         & (col(Enrollment.test).is_(False))
     )
     deliveries = session.exec(
-        select(Delivery.step_index, Delivery.status, func.count())
+        select(Delivery.step_path, Delivery.status, func.count())
         .join(Enrollment, col(Enrollment.id) == col(Delivery.enrollment_id))
         .where(current)
-        .group_by(col(Delivery.step_index), col(Delivery.status))
+        .group_by(col(Delivery.step_path), col(Delivery.status))
     ).all()
-    counts: dict[int, dict[str, int]] = {}
-    for index, status, count in deliveries:
-        counts.setdefault(index, {})[status] = count
+    counts: dict[str, dict[str, int]] = {}
+    for path, status, count in deliveries:
+        counts.setdefault(path, {})[status] = count
     progress = session.exec(
         select(Enrollment.steps_completed, func.count())
         .where(current)
@@ -75,44 +80,19 @@ def _step_stats(
     ).all()
     steps = []
     for path, step in definition.all_steps():
-        if "." in path:
-            # Nested steps (inside branches) are counted from their own records (step paths).
-            steps.append(
-                StepStats(
-                    index=int(path.rsplit(".", 1)[1]),
-                    path=path,
-                    type=step.type,
-                    executed=0,
-                    succeeded=0,
-                    failed=0,
-                    skipped=0,
-                )
-            )
-            continue
-        index = int(path)
-        if isinstance(step, WaitStep):
-            # A wait has no delivery: it was executed by everyone who got past it.
-            passed = sum(n for done, n in progress if done > index)
-            steps.append(
-                StepStats(
-                    index=index,
-                    path=path,
-                    type=step.type,
-                    executed=passed,
-                    succeeded=passed,
-                    failed=0,
-                    skipped=0,
-                )
-            )
-            continue
-        found = counts.get(index, {})
+        found = counts.get(path, {})
+        executed = sum(found.values())
+        succeeded = found.get("sent", 0) + found.get("done", 0)
+        if isinstance(step, WaitStep) and "." not in path:
+            passed = sum(n for done, n in progress if done > int(path))
+            executed = succeeded = max(executed, passed)
         steps.append(
             StepStats(
-                index=index,
+                index=int(path.rsplit(".", 1)[-1]),
                 path=path,
                 type=step.type,
-                executed=sum(found.values()),
-                succeeded=found.get("sent", 0),
+                executed=executed,
+                succeeded=succeeded,
                 failed=found.get("failed", 0),
                 skipped=found.get("skipped", 0),
             )

@@ -12,10 +12,13 @@ from email.message import EmailMessage
 from sqlalchemy import Engine
 from temporalio import activity
 
-from flowline.core.database import read_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.models.campaigns import Campaign
+from flowline.core.services.frequency_cap import current_cap, give_back_slot, take_slot
+from flowline.core.services.unsubscribe import Unsubscription, unsubscribe_url
 from flowline.core.settings import Settings
-from flowline.definitions.templates import merge_values, render_email
+from flowline.core.timestamps import utcnow
+from flowline.definitions.templates import UNSUBSCRIBE_TAG, merge_values, render_email
 from flowline.worker import policies
 from flowline.worker.activities.attempts import RetryWindow, in_thread
 from flowline.worker.activities.email_message import (
@@ -42,6 +45,29 @@ def email_retry_window(settings: Settings) -> RetryWindow:
 
 
 @dataclass(frozen=True)
+class UnsubscribeLinks:
+    """Where one-click unsubscribe links point, and the key that signs them."""
+
+    public_url: str
+    secret: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "UnsubscribeLinks":
+        return cls(settings.resolved_public_url, settings.require_secret_key())
+
+    def url_for(self, input: SendEmailInput) -> str | None:
+        """Only mail of workflows that take consent into account can be unsubscribed from."""
+        if input.consent_property is None:
+            return None
+        what = Unsubscription(
+            profile_id=input.enrollment.profile_id,
+            workflow_id=input.enrollment.workflow_id,
+            consent_property=input.consent_property,
+        )
+        return unsubscribe_url(self.public_url, self.secret, what)
+
+
+@dataclass(frozen=True)
 class _Decided:
     """An outcome reached without sending (skipped, failed), to record."""
 
@@ -58,10 +84,13 @@ class _Outgoing:
 
 
 class EmailActivities:
-    def __init__(self, engine: Engine, smtp: SmtpConfig, retry: RetryWindow) -> None:
+    def __init__(
+        self, engine: Engine, smtp: SmtpConfig, retry: RetryWindow, links: UnsubscribeLinks
+    ) -> None:
         self._engine = engine
         self._smtp = smtp
         self._retry = retry
+        self._links = links
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, input: SendEmailInput) -> StepResult:
@@ -78,11 +107,13 @@ class EmailActivities:
             await deliver(self._smtp, prepared.message, prepared.sender, prepared.recipient)
         except SmtpRejected as error:
             failed = StepResult(outcome="failed", detail=str(error))
+            await self._give_back_slot(input, prepared.enrollment_id)
             return await self._record(input, prepared.enrollment_id, failed, attempts)
         except SmtpUnavailable as error:
-            failed = StepResult(
-                outcome="failed", detail=self._retry.give_up_or_retry(str(error), _DEFERRED)
-            )
+            # Raises to retry while the window lasts; past it, the step fails for good.
+            detail = self._retry.give_up_or_retry(str(error), _DEFERRED)
+            await self._give_back_slot(input, prepared.enrollment_id)
+            failed = StepResult(outcome="failed", detail=detail)
             return await self._record(input, prepared.enrollment_id, failed, attempts)
         # The address stays out of the detail: deliveries outlive an erased profile.
         sent = StepResult(outcome="sent", detail="accepted by the SMTP server")
@@ -100,7 +131,38 @@ class EmailActivities:
         outcome = self._message(input, context)
         if isinstance(outcome, StepResult):
             return _Decided(context.enrollment_id, outcome)
+        if not input.ignore_frequency_cap and not self._slot_taken(input, context):
+            return _Decided(
+                context.enrollment_id, StepResult(outcome="skipped", detail="frequency_cap")
+            )
         return outcome
+
+    def _slot_taken(self, input: SendEmailInput, context: StepContext) -> bool:
+        """The frequency cap's slot for this step (race-free; a retry keeps its slot)."""
+        with session_scope(self._engine) as session:
+            cap = current_cap(session)
+            if cap is None:
+                return True
+            return take_slot(
+                session,
+                profile_id=input.enrollment.profile_id,
+                enrollment_id=context.enrollment_id,
+                step_path=input.path,
+                cap=cap,
+                now=utcnow(),
+            )
+
+    async def _give_back_slot(self, input: SendEmailInput, enrollment_id: int) -> None:
+        """Nothing was sent after all: the slot is free for the profile's next email."""
+
+        def give_back() -> None:
+            with session_scope(self._engine) as session:
+                give_back_slot(session, enrollment_id=enrollment_id, step_path=input.path)
+
+        try:
+            await in_thread(policies.RECORD_BUDGET, give_back)
+        except Exception:  # the cap errs on the side of sending less; never fail the step
+            activity.logger.warning("frequency-cap slot of step %s not given back", input.path)
 
     def _message(self, input: SendEmailInput, context: StepContext) -> StepResult | _Outgoing:
         step = input.step
@@ -119,6 +181,9 @@ class EmailActivities:
         if recipient is None:
             return StepResult(outcome="skipped", detail="invalid address")
         values = merge_values(step.merge_tags, context.properties)
+        unsubscribe = self._links.url_for(input)
+        if unsubscribe is not None and UNSUBSCRIBE_TAG not in step.merge_tags:
+            values[UNSUBSCRIBE_TAG] = unsubscribe
         try:
             rendered = render_email(campaign.subject, campaign.html, campaign.text, values)
         except Exception as error:  # any failure of the template: retrying renders it the same
@@ -126,7 +191,11 @@ class EmailActivities:
         sender = campaign.from_email or self._smtp.default_from
         try:
             message = build_message(
-                sender=sender, recipient=recipient, rendered=rendered, message_id=message_id(input)
+                sender=sender,
+                recipient=recipient,
+                rendered=rendered,
+                message_id=message_id(input),
+                unsubscribe_url=unsubscribe,
             )
             envelope_sender = sender_address(sender)
         except (InvalidSender, ValueError) as error:

@@ -56,15 +56,26 @@ def message_id(input: SendEmailInput) -> str:
 
 
 def build_message(
-    *, sender: str, recipient: str, rendered: RenderedEmail, message_id: str
+    *,
+    sender: str,
+    recipient: str,
+    rendered: RenderedEmail,
+    message_id: str,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
-    """A multipart/alternative message; a campaign without a text body gets one from its HTML."""
+    """A multipart/alternative message; a campaign without a text body gets one from its HTML.
+
+    With an unsubscribe link, the RFC 8058 headers: mail clients offer one-click unsubscribe.
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = rendered.subject
     message["Message-ID"] = message_id
     message["Date"] = formatdate(usegmt=True)
+    if unsubscribe_url is not None:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text or text_from_html(rendered.html))
     message.add_alternative(rendered.html, subtype="html")
     return message

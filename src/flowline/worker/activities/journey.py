@@ -4,8 +4,11 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from flowline.core.database import read_scope, session_scope
+from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
+    ERASED_REASON,
+    DuplicateStart,
     delivery_of,
     ensure_enrollment,
     record_delivery,
@@ -14,7 +17,8 @@ from flowline.core.services.journey_steps import profile_meets, update_profile
 from flowline.definitions.segments import SegmentRule
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
-from flowline.worker.activities.step_context import enrollment_key
+from flowline.worker.activities.step_context import duplicate_start_fails, enrollment_key
+from flowline.worker.contracts import EnrollmentRef
 from flowline.worker.journey_contracts import (
     EVALUATE_BRANCH,
     SEND_WINDOW,
@@ -37,9 +41,20 @@ class JourneyActivities:
         """Which arm the profile takes, from its live properties and events; recorded once."""
         return await in_thread(policies.RECORD_BUDGET, self._evaluate_branch, input)
 
-    def _evaluate_branch(self, input: BranchInput) -> BranchResult:
-        enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
+    def _enrollment(self, ref: EnrollmentRef) -> Enrollment | None:
+        """The step's enrollment; None when its profile was erased while the run waited."""
+        try:
+            enrollment, _ = ensure_enrollment(self._engine, enrollment_key(ref))
+        except DuplicateStart as error:
+            raise duplicate_start_fails(error) from None
         assert enrollment.id is not None
+        # A profile re-created under the same id after an erasure is someone else.
+        return None if enrollment.exit_reason == ERASED_REASON else enrollment
+
+    def _evaluate_branch(self, input: BranchInput) -> BranchResult:
+        enrollment = self._enrollment(input.enrollment)
+        if enrollment is None or enrollment.id is None:
+            return BranchResult(arm=None, ended="profile_deleted")
         with session_scope(self._engine) as session:
             done = delivery_of(session, enrollment.id, input.step_path)
             if done is not None and done.detail in ("then", "else"):
@@ -68,8 +83,9 @@ class JourneyActivities:
         return await in_thread(policies.RECORD_BUDGET, self._update_profile, input)
 
     def _update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:
-        enrollment, _ = ensure_enrollment(self._engine, enrollment_key(input.enrollment))
-        assert enrollment.id is not None
+        enrollment = self._enrollment(input.enrollment)
+        if enrollment is None or enrollment.id is None:
+            return UpdateProfileResult(outcome="profile_deleted")
         with session_scope(self._engine) as session:
             if delivery_of(session, enrollment.id, input.step_path) is not None:
                 return UpdateProfileResult(outcome="done")  # a retry after the commit

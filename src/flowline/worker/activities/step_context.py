@@ -6,11 +6,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
+    ERASED_REASON,
+    DuplicateStart,
     EnrollmentKey,
     delivery_of,
     ensure_enrollment,
@@ -36,12 +39,23 @@ def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
     return EnrollmentKey(**ref.model_dump())
 
 
+def duplicate_start_fails(error: DuplicateStart) -> ApplicationError:
+    """A duplicate run (see `DuplicateStart`) fails at once instead of retrying for ever."""
+    return ApplicationError(str(error), type="DuplicateStart", non_retryable=True)
+
+
 def load_step_context(
     engine: Engine, ref: EnrollmentRef, step_path: str, consent_property: str | None
 ) -> StepContext | StepResult:
     """The live profile for a step, or the result that ends the enrollment before it acts."""
-    enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
+    try:
+        enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
+    except DuplicateStart as error:
+        raise duplicate_start_fails(error) from None
     assert enrollment.id is not None
+    if enrollment.exit_reason == ERASED_REASON:
+        # Erased while this run waited: a profile re-created under the same id is someone else.
+        return StepResult(outcome="profile_deleted", detail="the profile was deleted")
     with session_scope(engine) as session:
         done = delivery_of(session, enrollment.id, step_path)
         # Any recorded outcome is final: acting again could send twice.
