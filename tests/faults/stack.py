@@ -99,15 +99,19 @@ class FaultStack:
     ) -> list[dict[str, Any]]:
         """Wait until the workflow has `count` enrollments, all ended; each with its deliveries."""
 
-        async def ended() -> list[dict[str, Any]] | None:
-            listed = await self.flowline.enrollments_of(workflow_id)
-            if len(listed) < count or any(e["status"] not in ENDED for e in listed):
-                return None
-            return [await self.flowline.enrollment(e["id"]) for e in listed]
+        seen: list[dict[str, Any]] = []
 
-        return await until(
-            ended, timeout, lambda: f"enrollments of workflow {workflow_id}", interval=0.25
-        )
+        async def ended() -> list[dict[str, Any]] | None:
+            seen[:] = await self.flowline.enrollments_of(workflow_id)
+            if len(seen) < count or any(e["status"] not in ENDED for e in seen):
+                return None
+            return [await self.flowline.enrollment(e["id"]) for e in seen]
+
+        def what() -> str:
+            statuses = sorted((e["profile_id"], e["status"]) for e in seen)
+            return f"{count} ended enrollments of workflow {workflow_id}, have {statuses}"
+
+        return await until(ended, timeout, what, interval=0.25)
 
     async def all_waiting(self, workflow_id: int, profiles: list[str]) -> None:
         """Wait until each profile's enrollment waits on a timer (Temporal's history says so)."""
