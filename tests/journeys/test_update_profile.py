@@ -44,5 +44,5 @@ async def test_a_written_property_enrolls_the_profile_in_another_workflow_not_it
     assert len(await flowline.enrollments_of(qualifier["id"])) == 1
     assert len(target.to("/qualified")) == 1
     detail = await flowline.enrollment(started.json()["id"])
-    [update] = [d for d in detail["deliveries"] if d["step_path"] == "0"]
+    [update] = [d for d in detail["steps"] if d["step_path"] == "0"]
     assert (update["type"], update["status"]) == ("update_profile", "done")

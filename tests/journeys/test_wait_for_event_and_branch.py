@@ -60,7 +60,7 @@ async def test_the_awaited_event_arrives_and_the_next_step_runs_at_once(
     await target.wait_for("/after", 1)
     ended = await flowline.ended(enrollment["id"])
     assert ended["status"] == "completed"
-    waited = next(d for d in ended["deliveries"] if d["step_path"] == "0")
+    waited = next(d for d in ended["steps"] if d["step_path"] == "0")
     assert (waited["type"], waited["status"]) == ("wait_for_event", "done")
     stats = (await flowline.api.get(f"/v1/workflows/{workflow['id']}/stats")).json()
     assert stats["steps"][0] | {"executed": 1, "succeeded": 1, "skipped": 0} == stats["steps"][0]

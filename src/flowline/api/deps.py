@@ -37,7 +37,9 @@ def _session(engine: EngineDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+# scope="function": commit before the response is sent, not after. With the default scope the
+# client could hold a 202 for an event that a crash right after the answer never committed.
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 async def _temporal(request: Request) -> Client:

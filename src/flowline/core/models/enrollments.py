@@ -11,6 +11,7 @@ from flowline.core.timestamps import UTCDateTime, utcnow
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
 DeliveryStatus = Literal["sent", "failed", "skipped"]
 ENDED_STATUSES = ("completed", "converted", "exited", "failed")
+DELIVERY_TYPES = ("email", "http")
 
 
 class Enrollment(SQLModel, table=True):
@@ -81,4 +82,5 @@ class EnrollmentPublic(SQLModel):
 
 
 class EnrollmentDetail(EnrollmentPublic):
-    deliveries: list[DeliveryPublic]
+    deliveries: list[DeliveryPublic]  # the action steps (email, HTTP)
+    steps: list[DeliveryPublic]  # every step that ran, by path: waits, branches, updates too

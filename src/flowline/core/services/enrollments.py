@@ -28,6 +28,7 @@ from flowline.core.errors import (
 )
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import (
+    DELIVERY_TYPES,
     ENDED_STATUSES,
     Delivery,
     Enrollment,
@@ -294,10 +295,14 @@ def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> E
         .where(Delivery.enrollment_id == enrollment.id)
         .order_by(col(Delivery.step_index), col(Delivery.id))
     )
+    records = [d.model_dump() for d in deliveries]
     return EnrollmentDetail.model_validate(
         {
             **to_public(settings, enrollment).model_dump(),
-            "deliveries": [d.model_dump() for d in deliveries],
+            # A delivery is the record of an action step (email, HTTP); `steps` has every step
+            # that ran, waits and branches included.
+            "deliveries": [r for r in records if r["type"] in DELIVERY_TYPES],
+            "steps": records,
         }
     )
 
