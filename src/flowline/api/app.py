@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from temporalio.client import Client
 
@@ -25,6 +24,7 @@ from flowline.api.routes import (
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import make_engine
 from flowline.core.settings import Settings
+from flowline.web import install_web_ui
 
 
 def create_app(
@@ -64,11 +64,5 @@ def create_app(
     ):
         app.include_router(module.router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return (
-            "<!doctype html><title>Flowline</title><h1>Flowline</h1>"
-            '<p>The API is documented at <a href="/docs">/docs</a>.</p>'
-        )
-
+    install_web_ui(app, settings)
     return app
