@@ -6,10 +6,11 @@ an error about the whole workflow (branches nested too deep) stays at the top of
 error is also listed in the form's summary, so none can go unseen.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowline.core.errors import ValidationFailed
 from flowline.web.form_tree import dotted, step_label
 
 _TOP_FIELDS = {"name", "enabled", "consent_property", "exit_on_goal", "reentry"}
@@ -32,10 +33,18 @@ class FormErrors:
         return any(key.startswith(prefix) for key in self.fields)
 
 
-def place_errors(errors: Iterable[Mapping[str, Any]]) -> FormErrors:
+def errors_of(failed: ValidationFailed) -> list[tuple[list[str | int], str]]:
+    return [(list(e["loc"]), str(e["msg"])) for e in failed.errors]
+
+
+def place_errors(
+    errors: Iterable[Mapping[str, Any]],
+    key_of: Callable[[Sequence[str | int]], str | None] | None = None,
+) -> FormErrors:
+    """Each error next to its field (`key_of` its path; the workflow form's by default)."""
     placed = FormErrors()
     for error in errors:
-        key = field_for(error["loc"])
+        key = (key_of or field_for)(error["loc"])
         message = str(error["msg"])
         if key is not None:
             placed.fields.setdefault(key, []).append(message)

@@ -1,6 +1,6 @@
 """Rendering pages: templates, the security headers every page carries, errors as pages."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -70,7 +70,7 @@ class PageRoute(APIRoute):
     """UI routes: no session → the sign-in page; a FlowlineError → an error page (or JSON for
     the page's own fetches); every answer with the page headers."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:

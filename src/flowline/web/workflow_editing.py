@@ -20,6 +20,7 @@ from flowline.core.models.workflows import Workflow
 from flowline.core.services.campaigns import campaign_merge_tags
 from flowline.core.services.workflows import check_references, create_workflow, update_workflow
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
+from flowline.web.form_errors import errors_of
 from flowline.web.form_tree import FormTree
 from flowline.web.workflow_form import payload_from_form
 
@@ -57,12 +58,12 @@ def save_from_form(session: Session, form: FormTree, workflow: Workflow | None) 
     try:
         data = WorkflowCreate.model_validate(body)
     except ValidationError as error:
-        errors += [(e["loc"], e["msg"]) for e in pydantic_errors(error.errors()).errors]
+        errors += errors_of(pydantic_errors(error.errors()))
     if data is not None and errors:
         try:
             check_references(session, data)
         except ValidationFailed as failed:
-            errors += [(e["loc"], e["msg"]) for e in failed.errors]
+            errors += errors_of(failed)
     if errors or data is None:
         raise ValidationFailed(errors)
     if workflow is None:

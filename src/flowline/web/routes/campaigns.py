@@ -1,5 +1,6 @@
 """Campaigns: list, add and edit (merge tags detected as you type), preview for a profile."""
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -14,7 +15,7 @@ from flowline.core.models.profiles import Profile
 from flowline.core.services import campaigns as service
 from flowline.definitions.steps import MergeTagMapping
 from flowline.definitions.templates import TemplateError, merge_tags_in, merge_values, render_email
-from flowline.web.form_errors import FormErrors
+from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked
@@ -38,10 +39,8 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     tags: list[str] = []
-    try:
+    with contextlib.suppress(TemplateError):  # the errors are shown next to the fields
         tags = merge_tags_in(form.get("subject"), form.get("html"), form.get("text"))
-    except TemplateError:
-        pass
     context = {"form": form, "campaign": campaign, "errors": errors or FormErrors(), "tags": tags}
     return render(request, "campaign_form.html", context, status)
 
@@ -83,7 +82,9 @@ def edit_campaign(
 def _save(
     request: Request, session: Session, form: dict[str, Any], campaign: Campaign | None
 ) -> Response:
-    body = {k: (v if v != "" or k in ("name", "subject", "html") else None) for k, v in form.items()}
+    body = {
+        k: (v if v != "" or k in ("name", "subject", "html") else None) for k, v in form.items()
+    }
     try:
         data = CampaignCreate.model_validate(body)
         saved = (
@@ -106,12 +107,7 @@ def _invalid(
     failed: ValidationFailed,
 ) -> Response:
     session.rollback()
-    errors = FormErrors()
-    for error in failed.errors:
-        key = str(error["loc"][0]) if error["loc"] else None
-        if key:
-            errors.fields.setdefault(key, []).append(error["msg"])
-        errors.summary.append((key, error["msg"]))
+    errors = place_errors(failed.errors, lambda loc: str(loc[0]) if loc else None)
     return _form_page(request, form, campaign, errors, 422)
 
 

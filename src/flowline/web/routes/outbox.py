@@ -28,9 +28,7 @@ def _message(settings: SettingsDep, message_id: str) -> OutboxMessage:
 @router.get("/outbox")
 def outbox_page(_: AdminSession, request: Request, settings: SettingsDep) -> Response:
     messages = read_outbox(settings.outbox_dir, limit=LISTED)
-    return render(
-        request, "outbox.html", {"messages": messages, "outbox_dir": settings.outbox_dir}
-    )
+    return render(request, "outbox.html", {"messages": messages, "outbox_dir": settings.outbox_dir})
 
 
 @router.get("/outbox/{message_id}")

@@ -28,7 +28,7 @@ def profiles_page(
     if profile is not None:
         segment_ids = segments_of(session, profile.id)
         segments = session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
-        rows, _ = enrollments.page_enrollments(session, profile_id=profile.id, limit=100)
+        rows, _total = enrollments.page_enrollments(session, profile_id=profile.id, limit=100)
         workflow_ids = {e.workflow_id for e in rows}
         names = {
             w.id: w.name

@@ -12,7 +12,7 @@ from flowline.core.errors import ValidationFailed
 from flowline.core.models.segments import Segment
 from flowline.core.services import segments as service
 from flowline.definitions.segments import SegmentRule, describe_rule
-from flowline.web.form_errors import FormErrors
+from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked
 
@@ -90,9 +90,10 @@ def _rule_json(text: str) -> Any:
 
 
 def _messages(failed: ValidationFailed) -> list[str]:
+    """`all.0.op: ...`: the place inside the rule, then what is wrong there."""
     return [
-        f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" if len(e["loc"]) > 1 else e["msg"]
-        for e in failed.errors
+        f"{'.'.join(str(p) for p in loc[1:])}: {msg}" if len(loc) > 1 else msg
+        for loc, msg in errors_of(failed)
     ]
 
 

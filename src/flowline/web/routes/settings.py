@@ -1,5 +1,6 @@
-"""Settings: API keys (created with the secret shown once, listed, revoked) and the frequency cap."""
+"""Settings: API keys (created with the secret shown once, listed, revoked); the frequency cap."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -14,7 +15,7 @@ from flowline.core.models.installation_settings import InstallationSettings
 from flowline.core.services.api_keys import create_api_key
 from flowline.core.services.installation_settings import read_settings, replace_settings
 from flowline.definitions.durations import duration_in_words, parse_duration_words
-from flowline.web.form_errors import FormErrors
+from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked
 
@@ -70,12 +71,8 @@ def create_key(
     try:
         data = ApiKeyCreate.model_validate({"name": name.strip(), "scope": scope})
     except ValidationError as error:
-        errors = FormErrors()
-        for e in pydantic_errors(error.errors()).errors:
-            key = f"key.{e['loc'][0]}" if e["loc"] else None
-            if key:
-                errors.fields.setdefault(key, []).append(e["msg"])
-            errors.summary.append((key, e["msg"]))
+        failed = pydantic_errors(error.errors())
+        errors = place_errors(failed.errors, lambda loc: f"key.{loc[0]}" if loc else None)
         key_form = {"name": name, "scope": scope}
         return _page(request, session, errors=errors, key_form=key_form, status=422)
     created = create_api_key(session, data.name, data.scope)
@@ -84,9 +81,7 @@ def create_key(
 
 
 @router.post("/settings/keys/{key_id}/revoke")
-def revoke_key(
-    _: AdminSession, __: CsrfChecked, key_id: int, session: SessionDep
-) -> Response:
+def revoke_key(_: AdminSession, __: CsrfChecked, key_id: int, session: SessionDep) -> Response:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")
@@ -113,11 +108,14 @@ def save_frequency_cap(
             {"email_frequency_cap": cap if enabled else None}
         )
     except ValidationError as error:
-        errors = FormErrors()
-        for e in pydantic_errors(error.errors()).errors:
-            key = f"cap.{e['loc'][-1]}" if len(e["loc"]) > 1 else "cap.max"
-            errors.fields.setdefault(key, []).append(e["msg"])
-            errors.summary.append((key, e["msg"]))
+        failed = pydantic_errors(error.errors())
+        errors = place_errors(
+            failed.errors, lambda loc: f"cap.{loc[-1]}" if len(loc) > 1 else "cap.max"
+        )
         return _page(request, session, cap_form=cap_form, errors=errors, status=422)
     replace_settings(session, data)
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+def _cap_field(loc: Sequence[str | int]) -> str:
+    return f"cap.{loc[-1]}" if len(loc) > 1 else "cap.max"

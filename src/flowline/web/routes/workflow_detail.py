@@ -30,7 +30,7 @@ RECENT = 20
 def _figures(session: Session, settings: Settings, workflow: Workflow) -> dict[str, Any]:
     assert workflow.id is not None
     definition = current_definition(session, workflow)
-    rows, _ = enrollments.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
+    rows, _total = enrollments.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
     return {
         "workflow": workflow,
         "trigger": trigger_words(definition.trigger, segment_names(session)),
