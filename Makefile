@@ -18,7 +18,9 @@ install: $(INSTALLED)
 dev: $(INSTALLED)
 	$(BIN)/flowline dev
 
+# The browser tests need Debian's chromium; it is installed (apt-get) only when missing.
 test: $(INSTALLED)
+	bash .ci/ensure-chromium
 	$(BIN)/pytest -q
 
 lint: $(INSTALLED)

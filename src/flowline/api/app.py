@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from temporalio.client import Client
 
@@ -31,6 +30,7 @@ from flowline.core.database import make_engine
 from flowline.core.metrics import metrics_registry
 from flowline.core.settings import Settings
 from flowline.core.temporal import data_converter
+from flowline.web import install_web_ui
 
 
 def create_app(
@@ -76,11 +76,5 @@ def create_app(
     for module in (metrics, codec):  # operator endpoints, outside the REST API's schema
         app.include_router(module.router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return (
-            "<!doctype html><title>Flowline</title><h1>Flowline</h1>"
-            '<p>The API is documented at <a href="/docs">/docs</a>.</p>'
-        )
-
+    install_web_ui(app, settings)
     return app

@@ -54,6 +54,14 @@ def read_outbox(outbox_dir: Path, limit: int | None = None) -> list[OutboxMessag
     return [_read_message(path) for path in paths[:limit]]
 
 
+def read_message(outbox_dir: Path, message_id: str) -> OutboxMessage | None:
+    """One captured message by its id (the file's stem), or None."""
+    path = outbox_dir / f"{message_id}.eml"
+    if "/" in message_id or message_id.startswith(".") or not path.is_file():
+        return None
+    return _read_message(path)
+
+
 def _read_message(path: Path) -> OutboxMessage:
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     assert isinstance(message, EmailMessage)

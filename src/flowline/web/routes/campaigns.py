@@ -1,0 +1,190 @@
+"""Campaigns: list, add and edit (merge tags detected as you type), preview for a profile."""
+
+import contextlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from flowline.api.deps import SessionDep
+from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
+from flowline.core.models.campaigns import Campaign, CampaignCreate
+from flowline.core.models.profiles import Profile
+from flowline.core.services import campaigns as service
+from flowline.definitions.steps import MergeTagMapping
+from flowline.definitions.templates import TemplateError, merge_tags_in, merge_values, render_email
+from flowline.web.form_errors import FormErrors, place_errors
+from flowline.web.mail_frames import FRAME_HEADERS
+from flowline.web.pages import PageRoute, render
+from flowline.web.signin import AdminSession, CsrfChecked
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+FIELDS = ("name", "subject", "html", "text", "from_email", "status", "type")
+Text = Annotated[str, Form(max_length=500_000)]
+
+
+@router.get("/campaigns")
+def campaigns_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
+    rows = [service.to_public(c) for c in service.list_campaigns(session, limit=500)]
+    return render(request, "campaigns.html", {"rows": rows})
+
+
+def _form_page(
+    request: Request,
+    form: dict[str, Any],
+    campaign: Campaign | None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    tags: list[str] = []
+    with contextlib.suppress(TemplateError):  # the errors are shown next to the fields
+        tags = merge_tags_in(form.get("subject"), form.get("html"), form.get("text"))
+    context = {"form": form, "campaign": campaign, "errors": errors or FormErrors(), "tags": tags}
+    return render(request, "campaign_form.html", context, status)
+
+
+@router.get("/campaigns/new")
+def new_campaign(_: AdminSession, request: Request) -> Response:
+    form = {"status": "active", "type": "triggered", "html": "", "subject": ""}
+    return _form_page(request, form, None)
+
+
+@router.post("/campaigns/merge-tags")
+def detect_merge_tags(
+    _: AdminSession,
+    __: CsrfChecked,
+    subject: Text = "",
+    html: Text = "",
+    text: Text = "",
+) -> Response:
+    """The merge tags of the templates as typed so far: the server's parser, one truth."""
+    tags: list[str] = []
+    errors: dict[str, str] = {}
+    for field, source in (("subject", subject), ("html", html), ("text", text)):
+        try:
+            tags += merge_tags_in(source)
+        except TemplateError as error:
+            errors[field] = f"template error, {error}"
+    return JSONResponse({"merge_tags": sorted(set(tags)), "errors": errors})
+
+
+@router.get("/campaigns/{campaign_id}")
+def edit_campaign(
+    _: AdminSession, request: Request, campaign_id: int, session: SessionDep
+) -> Response:
+    campaign = service.get_campaign(session, campaign_id)
+    form = {name: getattr(campaign, name) or "" for name in FIELDS}
+    return _form_page(request, form, campaign)
+
+
+def _save(
+    request: Request, session: Session, form: dict[str, Any], campaign: Campaign | None
+) -> Response:
+    body = {
+        k: (v if v != "" or k in ("name", "subject", "html") else None) for k, v in form.items()
+    }
+    try:
+        data = CampaignCreate.model_validate(body)
+        saved = (
+            service.update_campaign(session, campaign, data)
+            if campaign
+            else service.create_campaign(session, data)
+        )
+    except ValidationError as error:
+        return _invalid(request, session, form, campaign, pydantic_errors(error.errors()))
+    except ValidationFailed as failed:
+        return _invalid(request, session, form, campaign, failed)
+    return RedirectResponse(f"/campaigns/{saved.id}?saved=1", status_code=303)
+
+
+def _invalid(
+    request: Request,
+    session: Session,
+    form: dict[str, Any],
+    campaign: Campaign | None,
+    failed: ValidationFailed,
+) -> Response:
+    session.rollback()
+    errors = place_errors(failed.errors, lambda loc: str(loc[0]) if loc else None)
+    return _form_page(request, form, campaign, errors, 422)
+
+
+@router.post("/campaigns/new")
+def create_campaign(
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    session: SessionDep,
+    name: Text = "",
+    subject: Text = "",
+    html: Text = "",
+    text: Text = "",
+    from_email: Text = "",
+    status: Text = "draft",
+    type: Text = "triggered",
+) -> Response:
+    form = dict(
+        name=name, subject=subject, html=html, text=text, from_email=from_email, status=status
+    )
+    return _save(request, session, {**form, "type": type}, None)
+
+
+@router.post("/campaigns/{campaign_id}")
+def update_campaign(
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    campaign_id: int,
+    session: SessionDep,
+    name: Text = "",
+    subject: Text = "",
+    html: Text = "",
+    text: Text = "",
+    from_email: Text = "",
+    status: Text = "draft",
+    type: Text = "triggered",
+) -> Response:
+    campaign = service.get_campaign(session, campaign_id)
+    form = dict(
+        name=name, subject=subject, html=html, text=text, from_email=from_email, status=status
+    )
+    return _save(request, session, {**form, "type": type}, campaign)
+
+
+def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple[str, str]:
+    """Subject and HTML as this profile would get them, each tag read from the property of the
+    same name (a workflow may map tags differently)."""
+    profile = session.get(Profile, profile_id)
+    if profile is None:
+        raise NotFound(f"profile {profile_id!r} does not exist")
+    tags = service.campaign_merge_tags(campaign)
+    values = merge_values({t: MergeTagMapping(property=t) for t in tags}, profile.properties)
+    values.setdefault("profile_id", profile_id)
+    email = render_email(campaign.subject, campaign.html, campaign.text, values)
+    return email.subject, email.html
+
+
+@router.get("/campaigns/{campaign_id}/preview")
+def preview_page(
+    _: AdminSession, request: Request, campaign_id: int, session: SessionDep, profile_id: str = ""
+) -> Response:
+    campaign = service.get_campaign(session, campaign_id)
+    context: dict[str, Any] = {"campaign": campaign, "profile_id": profile_id, "error": None}
+    if profile_id:
+        try:
+            context["subject"], _html = rendered_for(session, campaign, profile_id)
+        except NotFound as error:
+            context["error"] = error.detail
+    return render(request, "campaign_preview.html", context, 404 if context["error"] else 200)
+
+
+@router.get("/campaigns/{campaign_id}/preview.html")
+def preview_frame(
+    _: AdminSession, campaign_id: int, session: SessionDep, profile_id: str = ""
+) -> Response:
+    """The rendered HTML alone, for a sandboxed frame: it never runs in the app's origin."""
+    campaign = service.get_campaign(session, campaign_id)
+    _subject, html = rendered_for(session, campaign, profile_id)
+    return HTMLResponse(html, headers=FRAME_HEADERS)

@@ -1,0 +1,104 @@
+"""A workflow's figures, its recent enrollments, and enrolling a profile by hand."""
+
+import asyncio
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowline.api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.core.database import read_scope
+from flowline.core.errors import FlowlineError
+from flowline.core.models.workflows import Workflow
+from flowline.core.services import enrollments
+from flowline.core.services.stats import workflow_stats
+from flowline.core.services.workflow_overview import conversion_by_day
+from flowline.core.services.workflows import current_definition, get_workflow
+from flowline.core.settings import Settings
+from flowline.web.pages import PageRoute, render
+from flowline.web.routes.workflows import segment_names
+from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.words import trigger_words
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+RECENT = 20
+
+
+def _figures(session: Session, settings: Settings, workflow: Workflow) -> dict[str, Any]:
+    assert workflow.id is not None
+    definition = current_definition(session, workflow)
+    rows, _total = enrollments.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
+    return {
+        "workflow": workflow,
+        "trigger": trigger_words(definition.trigger, segment_names(session)),
+        "stats": workflow_stats(session, workflow, definition),
+        "days": conversion_by_day(session, workflow.id),
+        "enrollments": [enrollments.to_public(settings, e) for e in rows],
+    }
+
+
+@router.get("/workflows/{workflow_id}")
+def workflow_page(
+    _: AdminSession,
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    enrolled: str | None = None,
+) -> Response:
+    context = _figures(session, settings, workflow)
+    context["notice"] = f"Enrolled profile {enrolled}." if enrolled else None
+    return render(request, "workflow_detail.html", context)
+
+
+@router.get("/workflows/{workflow_id}/figures")
+def workflow_figures(
+    _: AdminSession,
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The figures alone: the page refreshes them in place."""
+    return render(request, "_workflow_figures.html", _figures(session, settings, workflow))
+
+
+@router.post("/workflows/{workflow_id}/enroll")
+async def enroll_profile(
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    workflow_id: int,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    profile_id: Annotated[str, Form(max_length=255)] = "",
+) -> Response:
+    """Enroll by hand; a disabled workflow enrolls in test mode."""
+    enabled = await _enabled(engine, workflow_id)
+    try:
+        await enrollments.start_enrollment(
+            engine, temporal, settings, workflow_id, profile_id.strip(), test=not enabled
+        )
+    except FlowlineError as error:
+        context = await asyncio.to_thread(_read_figures, engine, settings, workflow_id)
+        context.update(notice=None, enroll_profile=profile_id, enroll_error=error.detail)
+        return render(request, "workflow_detail.html", context, error.status_code)
+    target = f"/workflows/{workflow_id}?enrolled={quote(profile_id.strip(), safe='')}"
+    return RedirectResponse(target, status_code=303)
+
+
+async def _enabled(engine: Engine, workflow_id: int) -> bool:
+    def read() -> bool:
+        with read_scope(engine) as session:
+            return get_workflow(session, workflow_id).enabled
+
+    return await asyncio.to_thread(read)
+
+
+def _read_figures(engine: Engine, settings: Settings, workflow_id: int) -> dict[str, Any]:
+    with read_scope(engine) as session:
+        return _figures(session, settings, get_workflow(session, workflow_id))

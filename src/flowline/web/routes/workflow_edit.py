@@ -1,0 +1,102 @@
+"""Add and edit a workflow through the form; saved by the API's own services."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlmodel import Session
+
+from flowline.api.deps import SessionDep, WorkflowDep
+from flowline.core.errors import ValidationFailed
+from flowline.core.models.workflows import Workflow
+from flowline.core.services.workflows import current_definition
+from flowline.web.form_errors import FormErrors, place_errors
+from flowline.web.form_tree import FormTree, parse_form
+from flowline.web.pages import PageRoute, render, wants_json
+from flowline.web.signin import MAX_FORM_FIELDS, AdminSession, CsrfChecked
+from flowline.web.workflow_editing import load_choices, save_from_form
+from flowline.web.workflow_form import form_from_definition
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+NEW_WORKFLOW: FormTree = {
+    "trigger": {"type": "event"},
+    "enabled": "on",
+    "reentry": "after_completion",
+    "steps": [],
+}
+
+
+def _page(
+    request: Request,
+    session: Session,
+    form: FormTree,
+    workflow: Workflow | None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "form": form,
+        "workflow": workflow,
+        "errors": errors or FormErrors(),
+        "no_errors": FormErrors(),
+        "choices": load_choices(session, form),
+        "action": f"/workflows/{workflow.id}/edit" if workflow else "/workflows/new",
+    }
+    # The page's script asked: only the form's inside, to swap in without a reload.
+    template = "_workflow_form_body.html" if wants_json(request) else "workflow_form.html"
+    return render(request, template, context, status)
+
+
+async def _submitted_form(request: Request) -> FormTree:
+    # Read here, in the event loop; the handlers then run in a thread (they use the database).
+    submitted = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+    return parse_form((k, v) for k, v in submitted.multi_items() if isinstance(v, str))
+
+
+SubmittedForm = Annotated[FormTree, Depends(_submitted_form)]
+
+
+def _save(
+    request: Request, session: Session, form: FormTree, workflow: Workflow | None
+) -> Response:
+    try:
+        saved = save_from_form(session, form, workflow)
+    except ValidationFailed as failed:
+        session.rollback()
+        return _page(request, session, form, workflow, place_errors(failed.errors), 422)
+    location = f"/workflows/{saved.id}"
+    if wants_json(request):
+        return JSONResponse({"location": location})
+    return RedirectResponse(location, status_code=303)
+
+
+@router.get("/workflows/new")
+def new_workflow(_: AdminSession, request: Request, session: SessionDep) -> Response:
+    return _page(request, session, NEW_WORKFLOW, None)
+
+
+@router.post("/workflows/new")
+def create_from_form(
+    _: AdminSession, __: CsrfChecked, request: Request, session: SessionDep, form: SubmittedForm
+) -> Response:
+    return _save(request, session, form, None)
+
+
+@router.get("/workflows/{workflow_id}/edit")
+def edit_workflow(
+    _: AdminSession, request: Request, workflow: WorkflowDep, session: SessionDep
+) -> Response:
+    form = form_from_definition(current_definition(session, workflow), workflow.enabled)
+    return _page(request, session, form, workflow)
+
+
+@router.post("/workflows/{workflow_id}/edit")
+def update_from_form(
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    form: SubmittedForm,
+) -> Response:
+    return _save(request, session, form, workflow)

@@ -1,0 +1,67 @@
+"""The workflows table and its in-place enabled switch."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlmodel import Session, col, select
+
+from flowline.api.deps import SessionDep, WorkflowDep
+from flowline.core.models.segments import Segment
+from flowline.core.services.workflow_overview import WorkflowCounts, counts_by_workflow
+from flowline.core.services.workflows import (
+    current_definition,
+    disable_workflow,
+    enable_workflow,
+    list_workflows,
+)
+from flowline.web.pages import PageRoute, render, wants_json
+from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.words import trigger_words
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+MAX_LISTED = 500
+
+
+def segment_names(session: Session) -> dict[int, str]:
+    return {s.id: s.name for s in session.exec(select(Segment).order_by(col(Segment.id))) if s.id}
+
+
+@router.get("/workflows")
+def workflows_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
+    counts = counts_by_workflow(session)
+    names = segment_names(session)
+    rows: list[dict[str, Any]] = []
+    for workflow in list_workflows(session, limit=MAX_LISTED):
+        assert workflow.id is not None
+        definition = current_definition(session, workflow)
+        rows.append(
+            {
+                "id": workflow.id,
+                "name": workflow.name,
+                "enabled": workflow.enabled,
+                "trigger": trigger_words(definition.trigger, names),
+                "counts": counts.get(workflow.id, WorkflowCounts()),
+            }
+        )
+    return render(request, "workflows.html", {"rows": rows})
+
+
+@router.post("/workflows/{workflow_id}/enabled")
+def switch_workflow(
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    enabled: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Switch on or off; running enrollments finish (like `disable` with `in_flight: finish`)."""
+    if enabled == "on":
+        enable_workflow(session, workflow)
+    else:
+        disable_workflow(session, workflow)
+    if wants_json(request):
+        state = "on" if workflow.enabled else "off"
+        return JSONResponse({"enabled": workflow.enabled, "message": f"{workflow.name} is {state}"})
+    return RedirectResponse("/workflows", status_code=303)

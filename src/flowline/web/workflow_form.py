@@ -1,0 +1,334 @@
+"""The workflow form ↔ the API's workflow body.
+
+`payload_from_form` turns what the form posted into the same body `POST /v1/workflows` takes
+(words become durations, JSON text becomes values); the API's own models and services then
+validate it, so the form has no rule set of its own. `form_from_definition` goes the other way
+for the edit page. Only what a form cannot express as a value (JSON that does not parse, a header
+line without a colon) is reported here.
+"""
+
+import json
+from typing import Any
+
+from flowline.definitions.durations import duration_in_words, parse_duration_words
+from flowline.definitions.step_tree import BranchStep
+from flowline.definitions.workflows import WorkflowDefinition
+from flowline.web.form_tree import FormTree
+
+Loc = tuple[str | int, ...]
+Problems = list[tuple[Loc, str]]
+STEP_ACTIONS = (
+    ("wait", "Wait"),
+    ("wait_for_event", "Wait for event"),
+    ("http_call", "HTTP call"),
+    ("send_email", "Send email"),
+    ("update_profile", "Update profile"),
+    ("branch", "Branch"),
+)
+
+
+def _text(node: Any, key: str) -> str:
+    value = node.get(key, "") if isinstance(node, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+def _checked(node: Any, key: str) -> bool:
+    return _text(node, key) not in ("", "off", "false")
+
+
+def _dict(node: Any, key: str) -> dict[str, Any]:
+    value = node.get(key) if isinstance(node, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _list(node: Any, key: str) -> list[Any]:
+    value = node.get(key) if isinstance(node, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def scalar_from_text(text: str) -> Any:
+    """`42` → 42, `true` → True, `"42"` → "42", anything else stays text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, bool | int | float | str) else text
+
+
+def text_from_scalar(value: Any) -> str:
+    """The inverse of `scalar_from_text`: text that reads back as the same value."""
+    if isinstance(value, str):
+        return value if scalar_from_text(value) == value else json.dumps(value)
+    return json.dumps(value)
+
+
+def _duration(text: str) -> Any:
+    # Words become a timedelta; anything else (ISO-8601, garbage) goes to the API's own type.
+    parsed = parse_duration_words(text)
+    return parsed if parsed is not None else text.strip()
+
+
+def _json(text: str, loc: Loc, problems: Problems) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        problems.append((loc, f"not valid JSON ({error})"))
+        return None
+
+
+def _filter(node: Any) -> dict[str, Any] | None:
+    if not _checked(node, "enabled"):
+        return None
+    return {"property": _text(node, "property"), "value": scalar_from_text(_text(node, "value"))}
+
+
+def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
+    """The API body for this form, and the fields whose text could not be read as values."""
+    problems: Problems = []
+    trigger = _dict(form, "trigger")
+    kind = _text(trigger, "type")
+    body: dict[str, Any] = {
+        "name": _text(form, "name"),
+        "enabled": _checked(form, "enabled"),
+        "trigger": _trigger(kind, trigger),
+        "consent_property": _text(form, "consent_property") or None,
+        "goal": _goal(_dict(form, "goal")),
+        "exit_on_goal": _checked(form, "exit_on_goal"),
+        "reentry": _text(form, "reentry") or "after_completion",
+        "ignore_frequency_cap": _checked(form, "ignore_frequency_cap"),
+        "send_window": _send_window(_dict(form, "send_window")),
+        "steps": _steps(_list(form, "steps"), ("steps",), problems),
+    }
+    return body, problems
+
+
+def _trigger(kind: str, node: dict[str, Any]) -> dict[str, Any]:
+    if kind in ("segment_entered", "segment_left"):
+        return {"type": kind, "segment_id": _id(_text(node, "segment_id"))}
+    if kind == "event":
+        return {"type": kind, "event": _text(node, "event"), "filter": _filter(node.get("filter"))}
+    return {"type": kind}
+
+
+def _id(text: str) -> Any:
+    return int(text) if text.isdigit() else (text or None)
+
+
+def _goal(node: dict[str, Any]) -> dict[str, Any] | None:
+    kind = _text(node, "kind")
+    if kind == "event":
+        return {"event": _text(node, "event"), "filter": _filter(node.get("filter"))}
+    if kind == "segment":
+        return {"segment_entered": _id(_text(node, "segment"))}
+    return None
+
+
+def _send_window(node: dict[str, Any]) -> dict[str, Any] | None:
+    if not _checked(node, "enabled"):
+        return None
+    return {
+        "days": [d for d in node.get("days", []) if isinstance(d, str)],
+        "start": _text(node, "start"),
+        "end": _text(node, "end"),
+        "timezone_property": _text(node, "timezone_property") or None,
+        "default_timezone": _text(node, "default_timezone") or "UTC",
+    }
+
+
+def _steps(nodes: list[Any], loc: Loc, problems: Problems) -> list[dict[str, Any]]:
+    return [_step(node, (*loc, index), problems) for index, node in enumerate(nodes)]
+
+
+def _step(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
+    kind = _text(node, "type")
+    if kind == "wait":
+        return {"type": kind, "duration": _duration(_text(node, "duration"))}
+    if kind == "wait_for_event":
+        return {
+            "type": kind,
+            "event": _text(node, "event"),
+            "filter": _filter(node.get("filter")),
+            "timeout": _duration(_text(node, "timeout")),
+            "on_timeout": _text(node, "on_timeout") or "continue",
+        }
+    if kind == "http_call":
+        return _http_call(node, loc, problems)
+    if kind == "send_email":
+        tags = _dict(node, "merge_tags")
+        return {
+            "type": kind,
+            "campaign_id": _id(_text(node, "campaign_id")),
+            "email_property": _text(node, "email_property"),
+            "merge_tags": {
+                tag: {"property": _text(row, "property"), "default": _text(row, "default")}
+                for tag, row in tags.items()
+                if isinstance(row, dict)
+            },
+        }
+    if kind == "update_profile":
+        return {"type": kind, "properties": _properties(node, loc, problems)}
+    if kind == "branch":
+        condition = _text(node, "condition")
+        return {
+            "type": kind,
+            "condition": _json(condition, (*loc, "condition"), problems) if condition else {},
+            "then": _steps(_list(node, "then"), (*loc, "then"), problems),
+            "else": _steps(_list(node, "else"), (*loc, "else"), problems),
+        }
+    return {"type": kind}
+
+
+def _http_call(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
+    headers: dict[str, str] = {}
+    for number, line in enumerate(_text(node, "headers").splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            problems.append(((*loc, "headers"), f"line {number}: write 'Name: value'"))
+            continue
+        headers[name.strip()] = value.strip()
+    body_text = _text(node, "body")
+    step: dict[str, Any] = {
+        "type": "http_call",
+        "method": _text(node, "method") or "POST",
+        "url": _text(node, "url"),
+        "headers": headers,
+        "body": _json(body_text, (*loc, "body"), problems) if body_text.strip() else None,
+        "on_failure": _text(node, "on_failure") or "continue",
+    }
+    if _text(node, "timeout").strip():
+        step["timeout"] = _duration(_text(node, "timeout"))
+    return step
+
+
+def _properties(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for row in _list(node, "properties"):
+        name, value = _text(row, "name").strip(), _text(row, "value")
+        if not name and not value:
+            continue
+        if name in properties:
+            problems.append(((*loc, "properties"), f"property '{name}' is set twice"))
+        properties[name] = _profile_value(value)
+    return properties
+
+
+def _profile_value(text: str) -> Any:
+    """JSON when it reads as JSON (`42`, `true`, `null`, `[1, 2]`), text otherwise."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _profile_value_text(value: Any) -> str:
+    if isinstance(value, str) and _profile_value(value) == value:
+        return value
+    return json.dumps(value)
+
+
+# The edit page: a saved definition as the strings a form shows.
+
+
+def form_from_definition(definition: WorkflowDefinition, enabled: bool) -> FormTree:
+    data = definition.model_dump(mode="python", by_alias=True)
+    trigger = data["trigger"]
+    goal = data["goal"]
+    window = data["send_window"]
+    return {
+        "name": definition.name,
+        "enabled": "on" if enabled else "",
+        "trigger": {
+            "type": trigger["type"],
+            "segment_id": str(trigger.get("segment_id") or ""),
+            "event": trigger.get("event") or "",
+            "filter": _filter_form(trigger.get("filter")),
+        },
+        "consent_property": definition.consent_property or "",
+        "goal": _goal_form(goal),
+        "exit_on_goal": "on" if definition.exit_on_goal else "",
+        "reentry": definition.reentry,
+        "ignore_frequency_cap": "on" if definition.ignore_frequency_cap else "",
+        "send_window": (
+            {
+                "enabled": "on",
+                "days": list(window["days"]),
+                "start": window["start"],
+                "end": window["end"],
+                "timezone_property": window["timezone_property"] or "",
+                "default_timezone": window["default_timezone"],
+            }
+            if window
+            else {}
+        ),
+        "steps": [_step_form(step) for step in definition.steps],
+    }
+
+
+def _filter_form(value: dict[str, Any] | None) -> dict[str, str]:
+    if not value:
+        return {}
+    return {
+        "enabled": "on",
+        "property": value["property"],
+        "value": text_from_scalar(value["value"]),
+    }
+
+
+def _goal_form(goal: dict[str, Any] | None) -> dict[str, Any]:
+    if goal is None:
+        return {"kind": ""}
+    if "segment_entered" in goal:
+        return {"kind": "segment", "segment": str(goal["segment_entered"])}
+    return {"kind": "event", "event": goal["event"], "filter": _filter_form(goal.get("filter"))}
+
+
+def _step_form(step: Any) -> dict[str, Any]:
+    data = step.model_dump(mode="python", by_alias=True)
+    kind = data["type"]
+    if kind == "wait":
+        return {"type": kind, "duration": duration_in_words(step.duration)}
+    if kind == "wait_for_event":
+        return {
+            "type": kind,
+            "event": step.event,
+            "filter": _filter_form(data.get("filter")),
+            "timeout": duration_in_words(step.timeout),
+            "on_timeout": step.on_timeout,
+        }
+    if kind == "http_call":
+        return {
+            "type": kind,
+            "method": step.method,
+            "url": step.url,
+            "headers": "\n".join(f"{k}: {v}" for k, v in step.headers.items()),
+            "body": "" if step.body is None else json.dumps(step.body, indent=2),
+            "timeout": duration_in_words(step.timeout),
+            "on_failure": step.on_failure,
+        }
+    if kind == "send_email":
+        return {
+            "type": kind,
+            "campaign_id": str(step.campaign_id),
+            "email_property": step.email_property,
+            "merge_tags": {
+                tag: {"property": m.property, "default": m.default}
+                for tag, m in step.merge_tags.items()
+            },
+        }
+    if kind == "update_profile":
+        return {
+            "type": kind,
+            "properties": [
+                {"name": name, "value": _profile_value_text(value)}
+                for name, value in step.properties.items()
+            ],
+        }
+    assert isinstance(step, BranchStep)
+    return {
+        "type": kind,
+        "condition": json.dumps(step.condition, indent=2),
+        "then": [_step_form(s) for s in step.then],
+        "else": [_step_form(s) for s in step.else_],
+    }

@@ -1,0 +1,42 @@
+"""A web-UI client over ASGI: the app as `flowline api` builds it, a cookie jar, the CSRF token."""
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+
+from flowline.api.app import create_app
+from flowline.core.settings import Settings
+
+ADMIN_KEY = "ui-admin-key"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = _TOKEN.search(page.text)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+@asynccontextmanager
+async def web_client(engine: Engine, data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=engine.url.render_as_string(hide_password=False),
+        bootstrap_admin_key=ADMIN_KEY,
+        secret_key="ui-test-secret",
+    )
+    app = create_app(settings, engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://flowline.test") as client:
+        yield client
+
+
+async def signed_in(client: httpx.AsyncClient, key: str = ADMIN_KEY) -> httpx.Response:
+    form = await client.get("/sign-in")
+    return await client.post(
+        "/sign-in", data={"api_key": key, "csrf_token": csrf_of(form)}, follow_redirects=False
+    )
