@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
 
 def _positive(value: timedelta) -> timedelta:
@@ -21,7 +21,19 @@ def _iso8601(value: timedelta) -> str:
 
 # pydantic parses both forms; serialising to ISO keeps the API output readable.
 PositiveDuration = Annotated[
-    timedelta, AfterValidator(_positive), PlainSerializer(_iso8601, return_type=str)
+    timedelta,
+    AfterValidator(_positive),
+    PlainSerializer(_iso8601, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "duration"},
+                {"type": "number", "exclusiveMinimum": 0},
+            ],
+            "description": "ISO-8601 (`P1D`, `PT30M`) or a number of seconds; above zero.",
+        },
+        mode="validation",
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, JsonValue, field_validator
 
 from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.identifiers import Id
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -32,7 +33,7 @@ class MergeTagMapping(StrictModel):
 
 class SendEmailStep(StrictModel):
     type: Literal["send_email"]
-    campaign_id: int
+    campaign_id: Id
     email_property: NonEmptyStr = "email"
     merge_tags: dict[str, MergeTagMapping] = Field(default_factory=dict)
 

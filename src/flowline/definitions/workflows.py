@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema
 
 from flowline.definitions.steps import SendEmailStep, Step
 from flowline.definitions.triggers import Goal, NonEmptyStr, StrictModel, Trigger
@@ -15,7 +15,19 @@ def _dash_means_none(value: object) -> object:
     return value
 
 
-ConsentProperty = Annotated[NonEmptyStr | None, BeforeValidator(_dash_means_none)]
+ConsentProperty = Annotated[
+    NonEmptyStr | None,
+    BeforeValidator(_dash_means_none),
+    # What is accepted: blank and "-" are read as null.
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}],
+            "description": "The boolean profile property that holds consent; null, blank or "
+            '"-": consent is not taken into account.',
+        },
+        mode="validation",
+    ),
+]
 
 
 class WorkflowDefinition(StrictModel):
@@ -25,7 +37,7 @@ class WorkflowDefinition(StrictModel):
     trigger: Trigger
     consent_property: ConsentProperty = None
     goal: Goal | None = None
-    exit_on_goal: bool = False
+    exit_on_goal: StrictBool = False
     reentry: Literal["after_completion", "never"] = "after_completion"
     steps: list[Step] = Field(default_factory=list, max_length=500)
 

@@ -11,10 +11,20 @@ and readable error paths — is `SegmentRule`'s.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
 
 from flowline.definitions.durations import PositiveDuration
-from flowline.definitions.triggers import NonEmptyStr, StrictModel
+from flowline.definitions.identifiers import MAX_ID
+from flowline.definitions.triggers import EventName, NonEmptyStr, StrictModel
 
 PropertyOp = Literal[
     "eq", "neq", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists"
@@ -60,9 +70,9 @@ class EventCondition(StrictModel):
     properties. Either one needs the profile's individual events, not just its counter.
     """
 
-    event: NonEmptyStr
-    performed: bool = True
-    min_count: int = Field(default=1, ge=1)
+    event: EventName
+    performed: StrictBool = True
+    min_count: StrictInt = Field(default=1, ge=1, le=MAX_ID)
     within: PositiveDuration | None = None
     where: PropertyCondition | None = None
 
