@@ -65,6 +65,7 @@ class Flowline:
         return dict(response.json())
 
     async def profile(self, profile_id: str, **properties: Any) -> dict[str, Any]:
+        """Upsert a profile; the answer is `{id, updated_at}` (GET it for the rest)."""
         response = await self.api.put(f"/v1/profiles/{profile_id}", json={"properties": properties})
         assert response.status_code == 200, response.text
         return dict(response.json())

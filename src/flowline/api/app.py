@@ -8,7 +8,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from flowline.api.body_limit import BodyLimit
 from flowline.api.errors import install_error_handlers
+from flowline.api.openapi import install_openapi
 from flowline.api.routes import (
     api_keys,
     campaigns,
@@ -20,6 +22,7 @@ from flowline.api.routes import (
     workflows,
 )
 from flowline.api.temporal_connection import TemporalConnection
+from flowline.api.unexpected_errors import UnexpectedErrors
 from flowline.core.database import make_engine
 from flowline.core.settings import Settings
 
@@ -48,6 +51,9 @@ def create_app(
     app.state.engine = engine
     app.state.temporal = TemporalConnection(settings, temporal_client)
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(BodyLimit)
     for module in (health, api_keys, events, profiles, segments, campaigns, workflows, enrollments):
         app.include_router(module.router)
 

@@ -1,12 +1,15 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 from sqlmodel import col, select
 
 from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import IdInPath
+from flowline.api.routing import api_router
 from flowline.core.errors import NotFound
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from flowline.core.services.api_keys import create_api_key
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+router = api_router("/v1/api-keys", tags=["api keys"])
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
@@ -22,8 +25,8 @@ def list_keys(session: SessionDep, _: AdminKey) -> list[ApiKey]:
     return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
 
 
-@router.delete("/{key_id}", status_code=204)
-def delete_key(key_id: int, session: SessionDep, _: AdminKey) -> Response:
+@router.delete("/{key_id}", status_code=204, responses=error_responses(404))
+def delete_key(key_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Revoke a key."""
     key = session.get(ApiKey, key_id)
     if key is None:
