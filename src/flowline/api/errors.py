@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unexpected
 from flowline.core.errors import FlowlineError, ValidationFailed, pydantic_errors
@@ -42,10 +42,11 @@ def _request_errors(errors: list[Any]) -> ValidationFailed:
 def _allowed_methods(request: Request) -> str:
     """Every method of every route at this path (the matching route alone may list fewer)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+    path = request.scope["path"]
+    for route in iter_route_contexts(request.app.routes):
+        pattern, route_methods = getattr(route, "path_regex", None), route.methods
+        if pattern is not None and route_methods and pattern.match(path):
+            methods |= route_methods
     return ", ".join(sorted(methods))
 
 

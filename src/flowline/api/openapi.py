@@ -14,6 +14,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from flowline.api.body_limit import MAX_BODY_BYTES
 from flowline.api.strict_json import MAX_JSON_DEPTH
+from flowline.definitions.identifiers import MAX_ID
 
 ERROR_SCHEMA = "Error"
 SECURITY_SCHEME = "ApiKey"
@@ -92,6 +93,23 @@ of a double, no lone surrogate `\\ud800`-`\\udfff` nor `\\u0000` in any string, 
 """.strip()
 
 
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _exact_bounds(node: Any) -> None:
+    """Integer bounds back to integers: FastAPI's document model holds them as floats, and
+    `float(2**63 - 1)` is 2**63, one more than any id may be."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BOUNDS and isinstance(value, float) and value.is_integer():
+                node[key] = MAX_ID if value == float(MAX_ID) else int(value)
+            else:
+                _exact_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _exact_bounds(value)
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -111,6 +129,7 @@ def install_openapi(app: FastAPI) -> None:
                 "scheme": "bearer",
                 "description": "An API key (`flowline create-key`, or `POST /v1/api-keys`).",
             }
+            _exact_bounds(document)
             app.openapi_schema = document
         return app.openapi_schema
 
