@@ -14,6 +14,7 @@ import pytest
 from tests.api.error_shape import assert_error
 
 HUGE = 10_000_000_000_000_000_000  # above 2**63 - 1: no database column can bind it
+BEYOND_INTEGER = 2**63 - 2  # binds, but no PostgreSQL INTEGER column holds it
 
 
 @pytest.mark.parametrize(
@@ -22,6 +23,8 @@ HUGE = 10_000_000_000_000_000_000  # above 2**63 - 1: no database column can bin
         ("POST", f"/v1/workflows/{HUGE}/enable"),
         ("GET", f"/v1/workflows/{HUGE}"),
         ("PUT", f"/v1/workflows/{2**63}"),
+        ("DELETE", f"/v1/api-keys/{BEYOND_INTEGER}"),
+        ("GET", f"/v1/segments/{2**31}"),
         ("GET", f"/v1/campaigns/{HUGE}"),
         ("DELETE", f"/v1/segments/{HUGE}"),
         ("GET", f"/v1/segments/{HUGE}/members"),
@@ -31,7 +34,7 @@ HUGE = 10_000_000_000_000_000_000  # above 2**63 - 1: no database column can bin
         ("GET", "/v1/campaigns/-1"),
     ],
 )
-async def test_ids_in_paths_beyond_positive_64_bit_are_422(
+async def test_ids_in_paths_beyond_what_the_id_columns_hold_are_422(
     api: httpx.AsyncClient, method: str, path: str
 ) -> None:
     id_in_path = path.split("/")[3]
@@ -54,12 +57,17 @@ async def test_page_offset_of_ten_million_is_served(api: httpx.AsyncClient) -> N
     assert response.status_code == 200 and response.json() == []
 
 
-async def test_ids_in_bodies_beyond_positive_64_bit_are_422(api: httpx.AsyncClient) -> None:
+async def test_ids_in_bodies_beyond_what_the_id_columns_hold_are_422(
+    api: httpx.AsyncClient,
+) -> None:
     workflow = {
         "name": "Huge",
         "trigger": {"type": "segment_entered", "segment_id": 3 * 10**37},
         "goal": {"segment_entered": 2**64},
-        "steps": [{"type": "send_email", "campaign_id": 2**63}],
+        "steps": [
+            {"type": "send_email", "campaign_id": 2**63},
+            {"type": "send_email", "campaign_id": BEYOND_INTEGER},
+        ],
     }
     response = await api.post("/v1/workflows", json=workflow)
     assert_error(
@@ -68,6 +76,7 @@ async def test_ids_in_bodies_beyond_positive_64_bit_are_422(api: httpx.AsyncClie
         ["trigger", "segment_id"],
         ["goal", "segment_entered"],
         ["steps", 0, "campaign_id"],
+        ["steps", 1, "campaign_id"],
     )
 
     rule = {"event": "purchase", "min_count": HUGE}

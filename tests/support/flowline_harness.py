@@ -170,12 +170,12 @@ async def running_flowline(
             yield Flowline(settings, engine, temporal, api, mailbox, http_target)
         finally:
             dispatcher.cancel()
-            await _terminate_leftovers(temporal, task_queue)
+            await terminate_leftovers(temporal, task_queue)
             await worker.shutdown()
             await asyncio.gather(task, dispatcher, return_exceptions=True)
 
 
-async def _terminate_leftovers(temporal: Client, task_queue: str) -> None:
+async def terminate_leftovers(temporal: Client, task_queue: str) -> None:
     """End this test's open executions: the next test reuses database ids, hence workflow ids
     (`enroll:1:p-1`), and must not attach to a run left on this test's queue."""
     query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"

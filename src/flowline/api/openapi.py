@@ -14,7 +14,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from flowline.api.body_limit import MAX_BODY_BYTES
 from flowline.api.strict_json import MAX_JSON_DEPTH
-from flowline.definitions.identifiers import MAX_ID
+from flowline.definitions.identifiers import MAX_COUNT
 
 ERROR_SCHEMA = "Error"
 SECURITY_SCHEME = "ApiKey"
@@ -94,15 +94,17 @@ of a double, no lone surrogate `\\ud800`-`\\udfff` nor `\\u0000` in any string, 
 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+# Integers a float cannot hold exactly, by the float they became.
+_INEXACT = {float(MAX_COUNT): MAX_COUNT}
 
 
 def _exact_bounds(node: Any) -> None:
     """Integer bounds back to integers: FastAPI's document model holds them as floats, and
-    `float(2**63 - 1)` is 2**63, one more than any id may be."""
+    `float(2**63 - 1)` is 2**63, one more than the bound."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in _BOUNDS and isinstance(value, float) and value.is_integer():
-                node[key] = MAX_ID if value == float(MAX_ID) else int(value)
+                node[key] = _INEXACT.get(value, int(value))
             else:
                 _exact_bounds(value)
     elif isinstance(node, list):

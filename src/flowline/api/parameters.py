@@ -14,7 +14,9 @@ from flowline.definitions.identifiers import (
 MAX_OFFSET = 10_000_000
 """Deeper pages are not served: a client walking that far should filter instead."""
 
-IdInPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A positive 64-bit integer id.")]
+IdInPath = Annotated[
+    int, Path(ge=1, le=MAX_ID, description=f"A positive integer id, at most {MAX_ID}.")
+]
 ProfileIdInPath = Annotated[
     str,
     Path(

@@ -5,10 +5,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
+MAX_DURATION = timedelta(days=36_500)
+"""100 years: far past any wait, and well inside what a Temporal timer can hold."""
+
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
         raise ValueError("duration must be greater than zero")
+    if value > MAX_DURATION:
+        raise ValueError(f"duration must be at most {MAX_DURATION.days} days")
     return value
 
 
@@ -19,22 +24,19 @@ def _iso8601(value: timedelta) -> str:
     return f"PT{text}S"
 
 
-# pydantic parses both forms; serialising to ISO keeps the API output readable.
-PositiveDuration = Annotated[
-    timedelta,
-    AfterValidator(_positive),
-    PlainSerializer(_iso8601, return_type=str),
-    WithJsonSchema(
+def duration_schema(most: timedelta) -> WithJsonSchema:
+    """What a request may send: both forms, with their bounds (responses hold ISO strings)."""
+    return WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "format": "duration"},
-                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": most.total_seconds()},
             ],
-            "description": "ISO-8601 (`P1D`, `PT30M`) or a number of seconds; above zero.",
+            "description": "ISO-8601 (`P1D`, `PT30M`) or a number of seconds; above zero, "
+            f"at most {humanize(most)}.",
         },
         mode="validation",
-    ),
-]
+    )
 
 
 def humanize(value: timedelta) -> str:
@@ -46,3 +48,12 @@ def humanize(value: timedelta) -> str:
         if count:
             parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
     return " ".join(parts) or "0 seconds"
+
+
+# pydantic parses both forms; serialising to ISO keeps the API output readable.
+PositiveDuration = Annotated[
+    timedelta,
+    AfterValidator(_positive),
+    PlainSerializer(_iso8601, return_type=str),
+    duration_schema(MAX_DURATION),
+]

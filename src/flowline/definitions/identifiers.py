@@ -1,18 +1,29 @@
-"""Ids as the API accepts them: database ids are positive 64-bit integers, profile ids are text.
+"""Ids as the API accepts them: database ids are positive integers, profile ids are text.
 
 The limits are stated in the types, so the OpenAPI document says exactly what is refused (422):
-an id above 2**63 - 1 never reaches the database, which could not bind it.
+an id the id columns cannot hold never reaches the database, which would fail to bind it.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, Strict
+from pydantic import BeforeValidator, Field
 
-MAX_ID = 2**63 - 1
-"""The largest value of a BIGINT column: no database id is above it."""
+MAX_ID = 2**31 - 1
+"""The largest id the tables hold: their id columns are INTEGER, 32 bits on PostgreSQL."""
+MAX_COUNT = 2**63 - 1
+"""The largest count a definition may name (a 64-bit integer)."""
 
-# Strict: `"5"` or `5.0` is not an id (the document says integer).
-Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+
+def _json_integer(value: Any) -> Any:
+    # A JSON Schema integer: `5` or `5.0`, never `"5"` or `true` (which pydantic would take).
+    if isinstance(value, str | bool):
+        raise ValueError("must be an integer")
+    return value
+
+
+# The bounds before the validator: pydantic then writes them into the JSON Schema.
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT), BeforeValidator(_json_integer)]
 
 MAX_PROFILE_ID = 255
 # No control characters (C0, DEL, C1) and at least one character that is not white space.

@@ -5,15 +5,24 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, JsonValue, field_validator
+from pydantic import Field, JsonValue, WithJsonSchema, field_validator
 
-from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.durations import PositiveDuration, duration_schema
 from flowline.definitions.identifiers import Id
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # \Z: $ would allow a trailing \n
+# The same rule for the OpenAPI document (ECMA-262 has no \Z; its $ allows no trailing \n).
+_HEADERS_SCHEMA = WithJsonSchema(
+    {
+        "type": "object",
+        "propertyNames": {"pattern": _HEADER_NAME.pattern.removesuffix("\\Z") + "$"},
+        "additionalProperties": {"type": "string"},
+    }
+)
+MAX_HTTP_TIMEOUT = timedelta(minutes=5)
 
 
 class WaitStep(StrictModel):
@@ -41,10 +50,13 @@ class SendEmailStep(StrictModel):
 class HttpCallStep(StrictModel):
     type: Literal["http_call"]
     method: str = "POST"
-    url: str
-    headers: dict[str, str] = Field(default_factory=dict)
+    url: str = Field(
+        # Implied by the check below: an absolute http(s) URL, merge tags allowed.
+        json_schema_extra={"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://"}
+    )
+    headers: Annotated[dict[str, str], _HEADERS_SCHEMA] = Field(default_factory=dict)
     body: JsonValue = None
-    timeout: PositiveDuration = timedelta(seconds=10)
+    timeout: Annotated[PositiveDuration, duration_schema(MAX_HTTP_TIMEOUT)] = timedelta(seconds=10)
     on_failure: Literal["continue", "exit"] = "continue"
 
     @field_validator("method")
@@ -83,7 +95,7 @@ class HttpCallStep(StrictModel):
     @field_validator("timeout")
     @classmethod
     def _bounded_timeout(cls, value: timedelta) -> timedelta:
-        if value > timedelta(minutes=5):
+        if value > MAX_HTTP_TIMEOUT:
             raise ValueError("timeout must be at most 5 minutes")
         return value
 
