@@ -40,11 +40,20 @@ class MergeTagMapping(StrictModel):
     default: str = ""
 
 
+# Written in place rather than as a `$ref`: schemathesis 4.32 cannot generate negative cases
+# for a `$ref` under `additionalProperties` inside the step union. The same schema either way.
+_MERGE_TAGS_SCHEMA = WithJsonSchema(
+    {"type": "object", "additionalProperties": MergeTagMapping.model_json_schema()}
+)
+
+
 class SendEmailStep(StrictModel):
     type: Literal["send_email"]
     campaign_id: Id
     email_property: NonEmptyStr = "email"
-    merge_tags: dict[str, MergeTagMapping] = Field(default_factory=dict)
+    merge_tags: Annotated[dict[str, MergeTagMapping], _MERGE_TAGS_SCHEMA] = Field(
+        default_factory=dict
+    )
 
 
 class HttpCallStep(StrictModel):
