@@ -84,10 +84,19 @@ async def test_ids_in_bodies_beyond_what_the_id_columns_hold_are_422(
     assert_error(response, 422)
 
 
-async def test_ids_in_bodies_are_integers_not_text(api: httpx.AsyncClient) -> None:
-    workflow = {"name": "Text id", "trigger": {"type": "segment_left", "segment_id": "1"}}
-    response = await api.post("/v1/workflows", json=workflow)
-    assert_error(response, 422, ["trigger", "segment_id"])
+async def test_ids_in_bodies_are_json_integers_not_text(api: httpx.AsyncClient) -> None:
+    rule = {"property": "plan", "op": "exists"}
+    segment_id = (await api.post("/v1/segments", json={"name": "S", "rule": rule})).json()["id"]
+    for text_id in (str(segment_id), True):
+        workflow = {"name": "Text id", "trigger": {"type": "segment_left", "segment_id": text_id}}
+        response = await api.post("/v1/workflows", json=workflow)
+        assert_error(response, 422, ["trigger", "segment_id"])
+    # 1.0 is an integer to JSON Schema, hence to the API.
+    workflow = {
+        "name": "Float id",
+        "trigger": {"type": "segment_left", "segment_id": 1.0 * segment_id},
+    }
+    assert (await api.post("/v1/workflows", json=workflow)).status_code == 201
 
 
 @pytest.mark.parametrize(
