@@ -100,6 +100,14 @@ async def test_ids_in_bodies_are_json_integers_not_text(api: httpx.AsyncClient) 
 
 
 @pytest.mark.parametrize(
+    ("field", "value"), [("enabled", 0), ("enabled", "false"), ("exit_on_goal", 1)]
+)
+async def test_booleans_are_json_booleans(api: httpx.AsyncClient, field: str, value: Any) -> None:
+    workflow = {"name": "Flags", "trigger": {"type": "event", "event": "e"}, field: value}
+    assert_error(await api.post("/v1/workflows", json=workflow), 422, [field])
+
+
+@pytest.mark.parametrize(
     "timestamp",
     [
         "9999-12-31T23:59:59-14:00",
