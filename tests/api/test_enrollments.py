@@ -2,6 +2,7 @@
 
 import asyncio
 
+from tests.api.error_shape import assert_error
 from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.mailbox import body_of
@@ -171,3 +172,13 @@ async def test_disable_with_exit_ends_running_enrollments(flowline: Flowline) ->
     assert (ended["status"], ended["exit_reason"]) == ("exited", "disabled")
     deleted = await flowline.api.delete(f"/v1/workflows/{workflow['id']}")
     assert deleted.status_code == 204
+
+
+async def test_enrolling_an_unknown_profile_is_422_naming_the_field(flowline: Flowline) -> None:
+    workflow = await flowline.workflow()
+
+    response = await flowline.enroll(workflow["id"], "nobody")
+
+    # Not 404: the workflow the path names exists (a client would think it was gone).
+    assert_error(response, 422, ["profile_id"])
+    assert (await flowline.enroll(workflow["id"] + 1, "nobody")).status_code == 404

@@ -134,3 +134,15 @@ def test_wait_step_of_zero_duration_is_rejected_at_the_duration_field():
 )
 def test_humanize_spells_out_durations_for_the_temporal_ui(value, words):
     assert humanize(value) == words
+
+
+@pytest.mark.parametrize("value", ["P36501D", 36_501 * 86_400, "P999999D", 1.6e308])
+def test_durations_beyond_100_years_are_refused(value):
+    # A Temporal timer holds about 10,000 years; beyond pydantic's own limit it would be a
+    # different message, never a stored wait that no worker can start.
+    with pytest.raises(ValidationError):
+        DURATION.validate_python(value)
+
+
+def test_a_duration_of_100_years_is_accepted():
+    assert DURATION.validate_python("P36500D") == timedelta(days=36_500)

@@ -65,6 +65,7 @@ class Flowline:
         return dict(response.json())
 
     async def profile(self, profile_id: str, **properties: Any) -> dict[str, Any]:
+        """Upsert a profile; the answer is `{id, updated_at}` (GET it for the rest)."""
         response = await self.api.put(f"/v1/profiles/{profile_id}", json={"properties": properties})
         assert response.status_code == 200, response.text
         return dict(response.json())
@@ -175,12 +176,12 @@ async def running_flowline(
         finally:
             dispatcher.cancel()
             if end_leftovers:
-                await _terminate_leftovers(temporal, task_queue)
+                await terminate_leftovers(temporal, task_queue)
             await asyncio.gather(*(worker.shutdown() for worker in workers))
             await asyncio.gather(*tasks, dispatcher, return_exceptions=True)
 
 
-async def _terminate_leftovers(temporal: Client, task_queue: str) -> None:
+async def terminate_leftovers(temporal: Client, task_queue: str) -> None:
     """End this test's open executions: the next test reuses database ids, hence workflow ids
     (`enroll:1:p-1`), and must not attach to a run left on this test's queue."""
     query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"

@@ -7,8 +7,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from flowline.api.body_limit import BodyLimit
 from flowline.api.codec_cors import CodecCors, web_ui_origins
 from flowline.api.errors import install_error_handlers
+from flowline.api.openapi import install_openapi
 from flowline.api.routes import (
     api_keys,
     campaigns,
@@ -26,6 +28,7 @@ from flowline.api.routes import (
     settings as settings_routes,
 )
 from flowline.api.temporal_connection import TemporalConnection
+from flowline.api.unexpected_errors import UnexpectedErrors
 from flowline.core.database import make_engine
 from flowline.core.metrics import metrics_registry
 from flowline.core.settings import Settings
@@ -59,6 +62,9 @@ def create_app(
     app.state.payload_codec = data_converter(settings).payload_codec
     app.state.metrics = metrics_registry(engine)
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(BodyLimit)
     app.add_middleware(CodecCors, origins=web_ui_origins(settings.temporal_ui_url))
     for module in (
         health,

@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from flowline.api.authentication import ADMIN, INGEST
+from flowline.api.parameters import IdInPath
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import session_scope
-from flowline.core.errors import Forbidden, Unauthorized
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.api_keys import find_key, record_use
 from flowline.core.services.workflows import get_workflow
 from flowline.core.settings import Settings
 
@@ -37,8 +37,8 @@ def _session(engine: EngineDep) -> Iterator[Session]:
         yield session
 
 
-# scope="function": commit before the response is sent, not after. With the default scope the
-# client could hold a 202 for an event that a crash right after the answer never committed.
+# scope="function": committed before the response is sent, so a client that got its 201 finds
+# what it created, and a failed commit is never answered as a success.
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
@@ -49,48 +49,12 @@ async def _temporal(request: Request) -> Client:
 
 TemporalDep = Annotated[Client, Depends(_temporal)]
 
-
-def _presented_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    session_key = request.session.get("api_key") if "session" in request.scope else None
-    return session_key if isinstance(session_key, str) else None
+# Checked by `ApiRoute` before anything else about the request (api/authentication.py).
+AdminKey = Annotated[str, Depends(ADMIN)]
+IngestKey = Annotated[str, Depends(INGEST)]
 
 
-def _scope(request: Request, session: SessionDep, settings: SettingsDep) -> str:
-    # The request's own session: a second connection would wait on the first's SQLite lock.
-    presented = _presented_key(request)
-    if presented is None:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    bootstrap = settings.bootstrap_admin_key
-    key = find_key(session, presented, bootstrap.get_secret_value() if bootstrap else None)
-    if key is not None:
-        record_use(session, key)  # writes at most once a minute per key
-    session.commit()  # end the read at once: on SQLite it holds the write lock
-    if key is None:
-        raise Unauthorized("unknown API key")
-    return key.scope
-
-
-def _admin(scope: Annotated[str, Depends(_scope)]) -> str:
-    if scope != "admin":
-        raise Forbidden("this endpoint needs an admin key")
-    return scope
-
-
-def _ingest(scope: Annotated[str, Depends(_scope)]) -> str:
-    if scope not in ("admin", "ingest"):
-        raise Forbidden("this endpoint needs an ingest or admin key")
-    return scope
-
-
-AdminKey = Annotated[str, Depends(_admin)]
-IngestKey = Annotated[str, Depends(_ingest)]
-
-
-def _workflow(workflow_id: int, session: SessionDep) -> Workflow:
+def _workflow(workflow_id: IdInPath, session: SessionDep) -> Workflow:
     return get_workflow(session, workflow_id)
 
 

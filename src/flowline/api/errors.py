@@ -1,16 +1,26 @@
-"""One place that renders every error as `{"error": <Type>, "detail": ...}`."""
+"""One place that renders every error as `{"error": <Type>, "detail": ..., "errors"?: [...]}`.
 
-import logging
+The shape is the `Error` schema of the OpenAPI document (`api/openapi.py`).
+"""
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unexpected
 from flowline.core.errors import FlowlineError, ValidationFailed, pydantic_errors
 
-logger = logging.getLogger(__name__)
+_HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+}
 
 
 def _render(error: FlowlineError) -> JSONResponse:
@@ -21,6 +31,25 @@ def _render(error: FlowlineError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status_code, headers=headers)
 
 
+def _request_errors(errors: list[Any]) -> ValidationFailed:
+    # A body that is not (strict) JSON has no field to point at: the body itself is wrong.
+    if any(e.get("type") == "json_invalid" for e in errors):
+        reasons = [str(e.get("ctx", {}).get("error", e["msg"])) for e in errors]
+        return ValidationFailed([((), f"invalid JSON: {reason}") for reason in reasons])
+    return pydantic_errors(errors)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route at this path (the matching route alone may list fewer)."""
+    methods: set[str] = set()
+    path = request.scope["path"]
+    for route in iter_route_contexts(request.app.routes):
+        pattern, route_methods = getattr(route, "path_regex", None), route.methods
+        if pattern is not None and route_methods and pattern.match(path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FlowlineError)
     async def flowline_error(_: Request, error: FlowlineError) -> JSONResponse:
@@ -28,24 +57,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        return _render(pydantic_errors(error.errors()))
+        return _render(_request_errors(list(error.errors())))
 
     @app.exception_handler(ValidationError)
     async def invalid_model(_: Request, error: ValidationError) -> JSONResponse:
         return _render(pydantic_errors(error.errors()))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        # A bug, not bad input: log it here, tell the caller nothing about the internals.
-        logger.error("unhandled error", exc_info=error)
-        return JSONResponse(
-            {"error": "InternalError", "detail": "an unexpected error occurred"}, status_code=500
-        )
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Only what escapes `UnexpectedErrors` (an outer middleware's failure) arrives here.
+        log_unexpected(error, request.scope)
+        return JSONResponse(INTERNAL_ERROR, status_code=500)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        names = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
         return JSONResponse(
-            {"error": names.get(error.status_code, "HTTPError"), "detail": str(error.detail)},
+            {
+                "error": _HTTP_ERROR_NAMES.get(error.status_code, "HTTPError"),
+                "detail": str(error.detail),
+            },
             status_code=error.status_code,
+            headers=headers or None,
         )

@@ -15,12 +15,18 @@ READ_ONLY = "flowline_read_only"
 
 
 def make_engine(url: str) -> Engine:
+    # Statement parameters are personal data (addresses, phone numbers): never in an error
+    # message, hence never in a log.
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # The API and the worker are separate processes writing the same file: wait for locks.
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -32,6 +38,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=20,
         connect_args={"connect_timeout": 10, "options": "-c lock_timeout=30s"},
+        hide_parameters=True,
     )
 
 

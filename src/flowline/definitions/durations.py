@@ -4,12 +4,17 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+
+MAX_DURATION = timedelta(days=36_500)
+"""100 years: far past any wait, and well inside what a Temporal timer can hold."""
 
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
         raise ValueError("duration must be greater than zero")
+    if value > MAX_DURATION:
+        raise ValueError(f"duration must be at most {MAX_DURATION.days} days")
     return value
 
 
@@ -20,10 +25,19 @@ def _iso8601(value: timedelta) -> str:
     return f"PT{text}S"
 
 
-# pydantic parses both forms; serialising to ISO keeps the API output readable.
-PositiveDuration = Annotated[
-    timedelta, AfterValidator(_positive), PlainSerializer(_iso8601, return_type=str)
-]
+def duration_schema(most: timedelta) -> WithJsonSchema:
+    """What a request may send: both forms, with their bounds (responses hold ISO strings)."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "duration"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": most.total_seconds()},
+            ],
+            "description": "ISO-8601 (`P1D`, `PT30M`) or a number of seconds; above zero, "
+            f"at most {humanize(most)}.",
+        },
+        mode="validation",
+    )
 
 
 def humanize(value: timedelta) -> str:
@@ -98,3 +112,12 @@ def duration_in_words(value: timedelta) -> str:
     if value.total_seconds() != int(value.total_seconds()) or value <= timedelta(0):
         return _iso8601(value)
     return humanize(value)
+
+
+# pydantic parses both forms; serialising to ISO keeps the API output readable.
+PositiveDuration = Annotated[
+    timedelta,
+    AfterValidator(_positive),
+    PlainSerializer(_iso8601, return_type=str),
+    duration_schema(MAX_DURATION),
+]

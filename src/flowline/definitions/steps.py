@@ -5,9 +5,10 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, JsonValue, field_validator
+from pydantic import AfterValidator, Field, JsonValue, WithJsonSchema, field_validator
 
-from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.durations import PositiveDuration, duration_schema
+from flowline.definitions.identifiers import Id
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -25,8 +26,25 @@ def _header_name(name: str) -> str:
     return name
 
 
+def _any_case(word: str) -> str:
+    # Only letters and "-" (a literal outside a class in ECMA-262 too).
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
 # Errors on a name carry the header's path (`steps.2.headers.Host`).
 HeaderName = Annotated[str, AfterValidator(_header_name)]
+# The same rules for the OpenAPI document (ECMA-262 has no \Z; its $ allows no trailing \n).
+_HEADERS_SCHEMA = WithJsonSchema(
+    {
+        "type": "object",
+        "propertyNames": {
+            "pattern": _HEADER_NAME.pattern.removesuffix("\\Z") + "$",
+            "not": {"pattern": "^(" + "|".join(_any_case(h) for h in RESERVED_HEADERS) + ")$"},
+        },
+        "additionalProperties": {"type": "string"},
+    }
+)
+MAX_HTTP_TIMEOUT = timedelta(minutes=5)
 
 
 class WaitStep(StrictModel):
@@ -44,20 +62,32 @@ class MergeTagMapping(StrictModel):
     default: str = ""
 
 
+# Written in place rather than as a `$ref`: schemathesis 4.32 cannot generate negative cases
+# for a `$ref` under `additionalProperties` inside the step union. The same schema either way.
+_MERGE_TAGS_SCHEMA = WithJsonSchema(
+    {"type": "object", "additionalProperties": MergeTagMapping.model_json_schema()}
+)
+
+
 class SendEmailStep(StrictModel):
     type: Literal["send_email"]
-    campaign_id: int
+    campaign_id: Id
     email_property: NonEmptyStr = "email"
-    merge_tags: dict[str, MergeTagMapping] = Field(default_factory=dict)
+    merge_tags: Annotated[dict[str, MergeTagMapping], _MERGE_TAGS_SCHEMA] = Field(
+        default_factory=dict
+    )
 
 
 class HttpCallStep(StrictModel):
     type: Literal["http_call"]
     method: str = "POST"
-    url: str
-    headers: dict[HeaderName, str] = Field(default_factory=dict)
+    url: str = Field(
+        # Implied by the check below: an absolute http(s) URL, merge tags allowed.
+        json_schema_extra={"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://"}
+    )
+    headers: Annotated[dict[HeaderName, str], _HEADERS_SCHEMA] = Field(default_factory=dict)
     body: JsonValue = None
-    timeout: PositiveDuration = timedelta(seconds=10)
+    timeout: Annotated[PositiveDuration, duration_schema(MAX_HTTP_TIMEOUT)] = timedelta(seconds=10)
     on_failure: Literal["continue", "exit"] = "continue"
 
     @field_validator("method")
@@ -88,6 +118,6 @@ class HttpCallStep(StrictModel):
     @field_validator("timeout")
     @classmethod
     def _bounded_timeout(cls, value: timedelta) -> timedelta:
-        if value > timedelta(minutes=5):
+        if value > MAX_HTTP_TIMEOUT:
             raise ValueError("timeout must be at most 5 minutes")
         return value

@@ -4,7 +4,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag
 
+from flowline.definitions.identifiers import PRINTABLE_TEXT, Id
+
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+MAX_EVENT_NAME = 200
+"""The width of the stored `name` columns (events, event counters)."""
+EventName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_EVENT_NAME,
+        pattern=PRINTABLE_TEXT,
+        description="An event name: 1 to 200 characters, no control characters, "
+        "not only white space.",
+    ),
+]
 # StrictBool first: otherwise pydantic would turn `true` into 1 or "true".
 FilterValue = StrictBool | int | float | str
 
@@ -33,17 +47,17 @@ class PropertyFilter(StrictModel):
 
 class SegmentEnteredTrigger(StrictModel):
     type: Literal["segment_entered"]
-    segment_id: int
+    segment_id: Id
 
 
 class SegmentLeftTrigger(StrictModel):
     type: Literal["segment_left"]
-    segment_id: int
+    segment_id: Id
 
 
 class EventTrigger(StrictModel):
     type: Literal["event"]
-    event: NonEmptyStr
+    event: EventName
     filter: PropertyFilter | None = None
 
     def matches(self, name: str, properties: dict[str, Any]) -> bool:
@@ -58,7 +72,7 @@ Trigger = Annotated[
 class EventGoal(StrictModel):
     """The goal is reached when the profile performs this event (optionally filtered)."""
 
-    event: NonEmptyStr
+    event: EventName
     filter: PropertyFilter | None = None
 
     def matches(self, name: str, properties: dict[str, Any]) -> bool:
@@ -68,7 +82,7 @@ class EventGoal(StrictModel):
 class SegmentGoal(StrictModel):
     """The goal is reached when the profile enters this segment."""
 
-    segment_entered: int
+    segment_entered: Id
 
 
 def _goal_kind(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema, model_validator
 
 from flowline.definitions.send_window import SendWindow
 from flowline.definitions.step_tree import (
@@ -23,7 +23,19 @@ def _dash_means_none(value: object) -> object:
     return value
 
 
-ConsentProperty = Annotated[NonEmptyStr | None, BeforeValidator(_dash_means_none)]
+ConsentProperty = Annotated[
+    NonEmptyStr | None,
+    BeforeValidator(_dash_means_none),
+    # What is accepted: blank and "-" are read as null.
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}],
+            "description": "The boolean profile property that holds consent; null, blank or "
+            '"-": consent is not taken into account.',
+        },
+        mode="validation",
+    ),
+]
 
 
 class WorkflowDefinition(StrictModel):
@@ -33,12 +45,12 @@ class WorkflowDefinition(StrictModel):
     trigger: Trigger
     consent_property: ConsentProperty = None
     goal: Goal | None = None
-    exit_on_goal: bool = False
+    exit_on_goal: StrictBool = False
     reentry: Literal["after_completion", "never"] = "after_completion"
     # Email and HTTP steps wait until the profile's local time is inside the window.
     send_window: SendWindow | None = None
     # Transactional mail: neither counts towards the frequency cap nor is held back by it.
-    ignore_frequency_cap: bool = False
+    ignore_frequency_cap: StrictBool = False
     steps: list[Step] = Field(default_factory=list, max_length=MAX_STEPS_PER_LIST)
 
     @model_validator(mode="after")

@@ -1,11 +1,14 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import IdInPath
+from flowline.api.routing import api_router
 from flowline.core.errors import NotFound
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from flowline.core.services.api_keys import create_api_key, list_api_keys
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+router = api_router("/v1/api-keys", tags=["api keys"])
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
@@ -21,8 +24,8 @@ def list_keys(session: SessionDep, _: AdminKey) -> list[ApiKey]:
     return list_api_keys(session)
 
 
-@router.delete("/{key_id}", status_code=204)
-def delete_key(key_id: int, session: SessionDep, _: AdminKey) -> Response:
+@router.delete("/{key_id}", status_code=204, responses=error_responses(404))
+def delete_key(key_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Revoke a key."""
     key = session.get(ApiKey, key_id)
     if key is None:

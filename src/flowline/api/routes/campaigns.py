@@ -1,10 +1,13 @@
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import IdInPath, Offset
+from flowline.api.routing import api_router
 from flowline.core.models.campaigns import CampaignCreate, CampaignPublic
 from flowline.core.services import campaigns as service
 
-router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
+router = api_router("/v1/campaigns", tags=["campaigns"])
 
 
 @router.post("", status_code=201, response_model=CampaignPublic)
@@ -17,7 +20,7 @@ def create_campaign(data: CampaignCreate, session: SessionDep, _: AdminKey) -> C
 def list_campaigns(
     session: SessionDep,
     _: AdminKey,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[CampaignPublic]:
     """List campaigns."""
@@ -26,23 +29,23 @@ def list_campaigns(
     ]
 
 
-@router.get("/{campaign_id}", response_model=CampaignPublic)
-def get_campaign(campaign_id: int, session: SessionDep, _: AdminKey) -> CampaignPublic:
+@router.get("/{campaign_id}", response_model=CampaignPublic, responses=error_responses(404))
+def get_campaign(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> CampaignPublic:
     """One campaign with the merge tags it uses."""
     return service.to_public(service.get_campaign(session, campaign_id))
 
 
-@router.put("/{campaign_id}", response_model=CampaignPublic)
+@router.put("/{campaign_id}", response_model=CampaignPublic, responses=error_responses(404))
 def update_campaign(
-    campaign_id: int, data: CampaignCreate, session: SessionDep, _: AdminKey
+    campaign_id: IdInPath, data: CampaignCreate, session: SessionDep, _: AdminKey
 ) -> CampaignPublic:
     """Replace a campaign; running enrollments send the new content from their next email."""
     campaign = service.get_campaign(session, campaign_id)
     return service.to_public(service.update_campaign(session, campaign, data))
 
 
-@router.delete("/{campaign_id}", status_code=204)
-def delete_campaign(campaign_id: int, session: SessionDep, _: AdminKey) -> Response:
+@router.delete("/{campaign_id}", status_code=204, responses=error_responses(404, 409))
+def delete_campaign(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Delete a campaign that no workflow uses."""
     service.delete_campaign(session, service.get_campaign(session, campaign_id))
     return Response(status_code=204)

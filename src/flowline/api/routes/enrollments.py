@@ -1,14 +1,17 @@
 from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from flowline.api.deps import AdminKey, EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import IdInPath, Offset
+from flowline.api.routing import api_router
 from flowline.core.models.enrollments import EnrollmentDetail, EnrollmentPublic
 from flowline.core.models.workflow_schemas import EnrollRequest
 from flowline.core.services import enrollments as service
 from flowline.core.services.pagination import Page
 
-router = APIRouter(tags=["enrollments"])
+router = api_router(tags=["enrollments"])
 StatusFilter = Literal["active", "completed", "converted", "exited", "failed"]
 
 
@@ -16,10 +19,16 @@ StatusFilter = Literal["active", "completed", "converted", "exited", "failed"]
     "/v1/workflows/{workflow_id}/enrollments",
     status_code=201,
     response_model=EnrollmentPublic,
-    responses={200: {"description": "already enrolled: the running enrollment"}},
+    responses={
+        200: {
+            "description": "Already enrolled: the running enrollment.",
+            "model": EnrollmentPublic,
+        },
+        **error_responses(404, 409, 503),
+    },
 )
 async def enroll(
-    workflow_id: int,
+    workflow_id: IdInPath,
     data: EnrollRequest,
     response: Response,
     engine: EngineDep,
@@ -36,14 +45,18 @@ async def enroll(
     return service.to_public(settings, result.enrollment)
 
 
-@router.get("/v1/workflows/{workflow_id}/enrollments", response_model=Page[EnrollmentPublic])
+@router.get(
+    "/v1/workflows/{workflow_id}/enrollments",
+    response_model=Page[EnrollmentPublic],
+    responses=error_responses(404),
+)
 def list_enrollments(
     workflow: WorkflowDep,
     session: SessionDep,
     settings: SettingsDep,
     _: AdminKey,
     status: StatusFilter | None = None,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(50, ge=1, le=500),
 ) -> Page[EnrollmentPublic]:
     """A workflow's enrollments, newest first, each with its Temporal Web UI link."""
@@ -54,9 +67,13 @@ def list_enrollments(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-@router.get("/v1/enrollments/{enrollment_id}", response_model=EnrollmentDetail)
+@router.get(
+    "/v1/enrollments/{enrollment_id}",
+    response_model=EnrollmentDetail,
+    responses=error_responses(404),
+)
 def get_enrollment(
-    enrollment_id: int, session: SessionDep, settings: SettingsDep, _: AdminKey
+    enrollment_id: IdInPath, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> EnrollmentDetail:
     """One enrollment with its deliveries."""
     return service.to_detail(session, settings, service.get_enrollment(session, enrollment_id))

@@ -1,12 +1,22 @@
 import asyncio
+from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 from flowline.api.deps import EngineDep
+from flowline.api.routing import api_router
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
+Status = Literal["ok", "unavailable"]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Status
+    temporal: Status
 
 
 def _database_answers(engine: Engine) -> bool:
@@ -18,7 +28,11 @@ def _database_answers(engine: Engine) -> bool:
     return True
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"description": "The database or Temporal does not answer.", "model": Health}},
+)
 async def health(request: Request, engine: EngineDep) -> JSONResponse:
     """Whether the database and Temporal answer (no authentication)."""
     database = "ok" if await asyncio.to_thread(_database_answers, engine) else "unavailable"

@@ -1,8 +1,16 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 from sqlmodel import Session
 
 from flowline.api.deps import AdminKey, IngestKey, SessionDep, SettingsDep
-from flowline.core.models.profile_schemas import EventPublic, ProfilePublic, ProfileUpsert
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import ProfileIdInPath
+from flowline.api.routing import api_router
+from flowline.core.models.profile_schemas import (
+    EventPublic,
+    ProfilePublic,
+    ProfileUpdated,
+    ProfileUpsert,
+)
 from flowline.core.models.profiles import Profile
 from flowline.core.services import enrollments
 from flowline.core.services.erasure import erase_profile
@@ -10,7 +18,7 @@ from flowline.core.services.profiles import get_profile, recent_events, upsert_p
 from flowline.core.services.segments import segments_of
 from flowline.core.settings import Settings
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = api_router("/v1/profiles", tags=["profiles"])
 
 
 def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePublic:
@@ -28,24 +36,25 @@ def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePu
     )
 
 
-@router.put("/{profile_id}", response_model=ProfilePublic)
+@router.put("/{profile_id}", response_model=ProfileUpdated)
 def put_profile(
-    profile_id: str, data: ProfileUpsert, session: SessionDep, settings: SettingsDep, _: IngestKey
-) -> ProfilePublic:
+    profile_id: ProfileIdInPath, data: ProfileUpsert, session: SessionDep, _: IngestKey
+) -> ProfileUpdated:
     """Create or update a profile; properties merge into the stored ones (`null` removes)."""
-    return _public(session, settings, upsert_profile(session, profile_id, data.properties))
+    profile = upsert_profile(session, profile_id, data.properties)
+    return ProfileUpdated(id=profile.id, updated_at=profile.updated_at)
 
 
-@router.get("/{profile_id}", response_model=ProfilePublic)
+@router.get("/{profile_id}", response_model=ProfilePublic, responses=error_responses(404))
 def read_profile(
-    profile_id: str, session: SessionDep, settings: SettingsDep, _: AdminKey
+    profile_id: ProfileIdInPath, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> ProfilePublic:
-    """A profile's properties, segments and enrollments."""
+    """A profile's properties, segments, recent events and enrollments."""
     return _public(session, settings, get_profile(session, profile_id))
 
 
 @router.delete("/{profile_id}", status_code=204)
-def delete_profile(profile_id: str, session: SessionDep, _: AdminKey) -> Response:
+def delete_profile(profile_id: ProfileIdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Erase a profile (GDPR), also from Temporal's histories; idempotent, 204 for any id."""
     erase_profile(session, profile_id)
     return Response(status_code=204)

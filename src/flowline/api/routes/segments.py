@@ -1,14 +1,17 @@
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from sqlmodel import Session
 
 from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import IdInPath, Offset
+from flowline.api.routing import api_router
 from flowline.core.models.segment_schemas import MemberPublic, SegmentCreate, SegmentPublic
 from flowline.core.models.segments import Segment
 from flowline.core.services import segments as service
 from flowline.core.services.pagination import Page
 from flowline.definitions.segments import SegmentRule, describe_rule
 
-router = APIRouter(prefix="/v1/segments", tags=["segments"])
+router = api_router("/v1/segments", tags=["segments"])
 
 
 def _public(session: Session, segment: Segment) -> SegmentPublic:
@@ -35,41 +38,43 @@ def create_segment(data: SegmentCreate, session: SessionDep, _: AdminKey) -> Seg
 def list_segments(
     session: SessionDep,
     _: AdminKey,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[SegmentPublic]:
     """List segments with their member counts."""
     return [_public(session, s) for s in service.list_segments(session, offset=offset, limit=limit)]
 
 
-@router.get("/{segment_id}", response_model=SegmentPublic)
-def get_segment(segment_id: int, session: SessionDep, _: AdminKey) -> SegmentPublic:
+@router.get("/{segment_id}", response_model=SegmentPublic, responses=error_responses(404))
+def get_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> SegmentPublic:
     """One segment."""
     return _public(session, service.get_segment(session, segment_id))
 
 
-@router.put("/{segment_id}", response_model=SegmentPublic)
+@router.put("/{segment_id}", response_model=SegmentPublic, responses=error_responses(404))
 def update_segment(
-    segment_id: int, data: SegmentCreate, session: SessionDep, _: AdminKey
+    segment_id: IdInPath, data: SegmentCreate, session: SessionDep, _: AdminKey
 ) -> SegmentPublic:
     """Change a segment's rule; members are re-evaluated as their activity arrives."""
     segment = service.get_segment(session, segment_id)
     return _public(session, service.update_segment(session, segment, data.name, data.rule))
 
 
-@router.delete("/{segment_id}", status_code=204)
-def delete_segment(segment_id: int, session: SessionDep, _: AdminKey) -> Response:
+@router.delete("/{segment_id}", status_code=204, responses=error_responses(404, 409))
+def delete_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Delete a segment no workflow uses."""
     service.delete_segment(session, service.get_segment(session, segment_id))
     return Response(status_code=204)
 
 
-@router.get("/{segment_id}/members", response_model=Page[MemberPublic])
+@router.get(
+    "/{segment_id}/members", response_model=Page[MemberPublic], responses=error_responses(404)
+)
 def list_members(
-    segment_id: int,
+    segment_id: IdInPath,
     session: SessionDep,
     _: AdminKey,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> Page[MemberPublic]:
     """The profiles in the segment now."""

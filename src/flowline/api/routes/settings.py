@@ -1,10 +1,9 @@
-from fastapi import APIRouter
-
 from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.routing import api_router
 from flowline.core.models.installation_settings import InstallationSettings
 from flowline.core.services.installation_settings import read_settings, replace_settings
 
-router = APIRouter(prefix="/v1/settings", tags=["settings"])
+router = api_router("/v1/settings", tags=["settings"])
 
 
 @router.get("", response_model=InstallationSettings)

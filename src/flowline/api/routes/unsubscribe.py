@@ -3,22 +3,33 @@
 No API key: the signed token is the authority. A forged or altered token answers 404.
 """
 
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from flowline.api.deps import SessionDep, SettingsDep
+from flowline.api.openapi import error_responses
+from flowline.api.routing import api_router
 from flowline.core.errors import NotFound
-from flowline.core.services.unsubscribe import Unsubscription, read_token, unsubscribe
+from flowline.core.services.unsubscribe import (
+    MAX_TOKEN,
+    Unsubscription,
+    read_token,
+    unsubscribe,
+)
 
-router = APIRouter(tags=["unsubscribe"])
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+router = api_router(tags=["unsubscribe"])
+templates = Jinja2Templates(directory=FilePath(__file__).parent.parent / "templates")
 PAGE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/html": {}}, "description": "an HTML page"}
+    200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "A page."},
+    **error_responses(404),
 }
+Token = Annotated[
+    str, Path(min_length=1, max_length=MAX_TOKEN, description="The link's signed token.")
+]
 
 
 def _read(settings: SettingsDep, token: str) -> Unsubscription:
@@ -29,7 +40,7 @@ def _read(settings: SettingsDep, token: str) -> Unsubscription:
 
 
 @router.get("/u/{token}", response_class=HTMLResponse, responses=PAGE)
-def confirm_page(token: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+def confirm_page(token: Token, request: Request, settings: SettingsDep) -> HTMLResponse:
     """The confirmation page behind an email's unsubscribe link."""
     _read(settings, token)
     return templates.TemplateResponse(
@@ -39,7 +50,7 @@ def confirm_page(token: str, request: Request, settings: SettingsDep) -> HTMLRes
 
 @router.post("/u/{token}", response_class=HTMLResponse, responses=PAGE)
 def one_click(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: Token, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Unsubscribe (RFC 8058 one-click: the body `List-Unsubscribe=One-Click` is optional)."""
     unsubscribe(session, _read(settings, token))

@@ -1,6 +1,9 @@
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from flowline.api.deps import AdminKey, SessionDep, WorkflowDep
+from flowline.api.openapi import error_responses
+from flowline.api.parameters import Offset
+from flowline.api.routing import api_router
 from flowline.core.models.workflow_schemas import (
     DisableRequest,
     WorkflowCreate,
@@ -10,7 +13,8 @@ from flowline.core.models.workflow_schemas import (
 from flowline.core.services import workflows as service
 from flowline.core.services.stats import workflow_stats
 
-router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
+router = api_router("/v1/workflows", tags=["workflows"])
+NOT_FOUND = error_responses(404)
 
 
 @router.post("", status_code=201, response_model=WorkflowPublic)
@@ -23,7 +27,7 @@ def create_workflow(data: WorkflowCreate, session: SessionDep, _: AdminKey) -> W
 def list_workflows(
     session: SessionDep,
     _: AdminKey,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[WorkflowPublic]:
     """List workflows."""
@@ -31,13 +35,13 @@ def list_workflows(
     return [service.to_public(session, w) for w in rows]
 
 
-@router.get("/{workflow_id}", response_model=WorkflowPublic)
+@router.get("/{workflow_id}", response_model=WorkflowPublic, responses=NOT_FOUND)
 def get_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowPublic:
     """One workflow, as of its current version."""
     return service.to_public(session, workflow)
 
 
-@router.put("/{workflow_id}", response_model=WorkflowPublic)
+@router.put("/{workflow_id}", response_model=WorkflowPublic, responses=NOT_FOUND)
 def update_workflow(
     data: WorkflowCreate, workflow: WorkflowDep, session: SessionDep, _: AdminKey
 ) -> WorkflowPublic:
@@ -45,20 +49,20 @@ def update_workflow(
     return service.to_public(session, service.update_workflow(session, workflow, data))
 
 
-@router.delete("/{workflow_id}", status_code=204)
+@router.delete("/{workflow_id}", status_code=204, responses=error_responses(404, 409))
 def delete_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> Response:
     """Delete a workflow without running enrollments."""
     service.delete_workflow(session, workflow)
     return Response(status_code=204)
 
 
-@router.post("/{workflow_id}/enable", response_model=WorkflowPublic)
+@router.post("/{workflow_id}/enable", response_model=WorkflowPublic, responses=NOT_FOUND)
 def enable_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowPublic:
     """Switch a workflow on; only activity from now on enrolls (no backfill)."""
     return service.to_public(session, service.enable_workflow(session, workflow))
 
 
-@router.post("/{workflow_id}/disable", response_model=WorkflowPublic)
+@router.post("/{workflow_id}/disable", response_model=WorkflowPublic, responses=NOT_FOUND)
 def disable_workflow(
     workflow: WorkflowDep, session: SessionDep, _: AdminKey, data: DisableRequest | None = None
 ) -> WorkflowPublic:
@@ -67,7 +71,7 @@ def disable_workflow(
     return service.to_public(session, service.disable_workflow(session, workflow, in_flight))
 
 
-@router.get("/{workflow_id}/stats", response_model=WorkflowStats)
+@router.get("/{workflow_id}/stats", response_model=WorkflowStats, responses=NOT_FOUND)
 def get_stats(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowStats:
     """Enrollment counts, conversion rate and the per-step funnel."""
     return workflow_stats(session, workflow, service.current_definition(session, workflow))

@@ -9,7 +9,7 @@ from sqlmodel import Column, Field, SQLModel, Text
 
 from flowline.core.timestamps import UTCDateTime, utcnow
 
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\Z")  # \Z: $ would allow a trailing \n
 CampaignStatus = Literal["draft", "active"]
 # Every campaign Flowline sends is "triggered" (by a workflow step); "broadcast" campaigns can be
 # stored but never chosen by a workflow.
@@ -21,7 +21,9 @@ class CampaignBase(SQLModel):
     subject: str = Field(min_length=1, max_length=998)
     html: str = Field(min_length=1, sa_column=Column(Text, nullable=False))
     text: str | None = Field(default=None, sa_column=Column(Text))
-    from_email: str | None = Field(default=None, max_length=320)
+    from_email: str | None = Field(
+        default=None, max_length=320, schema_extra={"pattern": r"^[^@\s<>]+@[^@\s<>]+$"}
+    )
     status: CampaignStatus = "draft"
     type: CampaignType = "triggered"
 

@@ -6,10 +6,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from flowline.core.models.enrollments import EnrollmentPublic
+from flowline.definitions.properties import Properties
 
 
 class ProfileUpsert(BaseModel):
-    properties: dict[str, Any] = {}
+    properties: Properties = {}
+
+
+class ProfileUpdated(BaseModel):
+    """What an upsert answers, whoever calls: an ingest key learns nothing back."""
+
+    id: str
+    updated_at: datetime
 
 
 class EventPublic(BaseModel):

@@ -5,10 +5,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from flowline.definitions.segments import SegmentRule
+
 
 class SegmentCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    rule: dict[str, Any]
+    # Validated here, so the OpenAPI document shows the whole rule language.
+    rule: SegmentRule
 
 
 class SegmentPublic(BaseModel):

@@ -3,13 +3,14 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
+from flowline.definitions.identifiers import ProfileId
 from flowline.definitions.workflows import WorkflowDefinition
 
 
 class WorkflowCreate(WorkflowDefinition):
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class WorkflowPublic(WorkflowDefinition):
@@ -26,8 +27,8 @@ class DisableRequest(BaseModel):
 
 
 class EnrollRequest(BaseModel):
-    profile_id: str
-    test: bool = False
+    profile_id: ProfileId
+    test: StrictBool = False
 
 
 class StepStats(BaseModel):

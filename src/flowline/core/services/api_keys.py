@@ -65,15 +65,21 @@ def scope_of(session: Session, presented: str, bootstrap_key: str | None) -> str
     return key.scope if key else None
 
 
+def needs_use_recorded(key: PresentedKey, now: datetime | None = None) -> bool:
+    """Whether `last_used_at` is a minute old or more (the bootstrap key has none)."""
+    cutoff = (now or utcnow()) - LAST_USED_RESOLUTION
+    return key.id is not None and (key.last_used_at is None or key.last_used_at <= cutoff)
+
+
 def record_use(session: Session, key: PresentedKey, now: datetime | None = None) -> None:
     """Set `last_used_at` when the stored one is a minute old or more; otherwise write nothing.
 
-    Runs in the transaction that authenticated the request. The condition is repeated in the
-    UPDATE so that processes racing in the same minute write once.
+    The condition is repeated in the UPDATE so that processes racing in the same minute write
+    once.
     """
     now = now or utcnow()
     cutoff = now - LAST_USED_RESOLUTION
-    if key.id is None or (key.last_used_at is not None and key.last_used_at > cutoff):
+    if not needs_use_recorded(key, now):
         return
     session.execute(
         update(ApiKey)

@@ -24,6 +24,7 @@ from flowline.core.errors import (
     NotFound,
     ReentryNotAllowed,
     TemporalUnavailable,
+    ValidationFailed,
     WorkflowDisabled,
 )
 from flowline.core.models.campaigns import Campaign
@@ -90,7 +91,8 @@ def _check_and_snapshot(
             )
         profile = session.get(Profile, profile_id)
         if profile is None:
-            raise NotFound(f"profile {profile_id!r} does not exist")
+            # 422, not 404: the path (the workflow) exists; the body names a missing profile.
+            raise ValidationFailed.at(("profile_id",), f"profile {profile_id!r} does not exist")
         definition = current_definition(session, workflow)
         if not has_consent(profile.properties, definition.consent_property):
             raise ConsentMissing(

@@ -13,6 +13,7 @@ from flowline.core.models.profiles import Profile
 from flowline.core.services.ingestion import EventIn, apply_changes
 
 _SALT = "flowline.unsubscribe"
+MAX_TOKEN = 2000
 UNSUBSCRIBED_EVENT = "unsubscribed"
 
 
@@ -39,7 +40,7 @@ def unsubscribe_url(public_url: str, secret: bytes, what: Unsubscription) -> str
 
 def read_token(secret: bytes, token: str) -> Unsubscription | None:
     """What a token stands for, or None when it is not one Flowline signed."""
-    if len(token) > 2000:
+    if len(token) > MAX_TOKEN:
         return None
     try:
         data = _serializer(secret).loads(token)

@@ -11,10 +11,19 @@ and readable error paths — is `SegmentRule`'s.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
 
 from flowline.definitions.durations import PositiveDuration
-from flowline.definitions.triggers import NonEmptyStr, StrictModel
+from flowline.definitions.identifiers import PositiveCount
+from flowline.definitions.triggers import EventName, NonEmptyStr, StrictModel
 
 PropertyOp = Literal[
     "eq", "neq", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists"
@@ -25,8 +34,31 @@ RULE_KEYS = ("all", "any", "not", "property", "event")
 _NO_RULE_KEY = "a rule needs one of: " + ", ".join(RULE_KEYS)
 
 
+def _one_shape_per_op(schema: dict[str, Any]) -> None:
+    """The JSON Schema states what `_value_fits_op` checks: which value each op takes."""
+    name = schema.pop("properties")["property"]
+    del schema["required"], schema["additionalProperties"]
+
+    def shape(ops: list[str], value: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"property": name, "op": {"enum": ops}, "value": value},
+            "required": ["property", "op", "value"] if required else ["property", "op"],
+            "additionalProperties": False,
+        }
+
+    schema["oneOf"] = [
+        shape(sorted(_NO_VALUE_OPS), {"type": "null"}, required=False),
+        shape(["in"], {"type": "array", "minItems": 1}),
+        shape(sorted(_ORDER_OPS), {"type": ["number", "string"]}),
+        shape(["eq", "neq", "contains"], {"not": {"type": "null"}}),
+    ]
+
+
 class PropertyCondition(StrictModel):
     """A test on one property: of the profile, or of an event in an event condition's `where`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_shape_per_op)
 
     property: NonEmptyStr
     op: PropertyOp
@@ -60,9 +92,9 @@ class EventCondition(StrictModel):
     properties. Either one needs the profile's individual events, not just its counter.
     """
 
-    event: NonEmptyStr
-    performed: bool = True
-    min_count: int = Field(default=1, ge=1)
+    event: EventName
+    performed: StrictBool = True
+    min_count: PositiveCount = 1
     within: PositiveDuration | None = None
     where: PropertyCondition | None = None
 
