@@ -14,8 +14,9 @@
 Import from this package, not from its modules.
 """
 
-from flowline.definitions.segments.evaluation import ProfileFacts, evaluate
+from flowline.definitions.segments.evaluation import ProfileFacts, evaluate, event_matches
 from flowline.definitions.segments.inspection import (
+    counted_conditions,
     has_time_window,
     log_event_names,
     log_windows,
@@ -53,8 +54,10 @@ __all__ = [
     "PropertyOp",
     "Rule",
     "SegmentRule",
+    "counted_conditions",
     "describe_rule",
     "evaluate",
+    "event_matches",
     "has_time_window",
     "log_event_names",
     "log_windows",

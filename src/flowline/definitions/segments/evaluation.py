@@ -25,11 +25,15 @@ class ProfileFacts:
 
     `events` holds the individual events `(timestamp, properties)` of the names in
     `log_event_names(rule)` only; every other event condition reads `counts`.
+    `condition_counts`, when given, answers the counted conditions (a `where` without
+    `within`) by their `counter_key` (missing: 0), so their events need not be loaded;
+    without it they are counted from `events`.
     """
 
     properties: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     events: dict[str, list[tuple[datetime, dict[str, Any]]]] = field(default_factory=dict)
+    condition_counts: dict[str, int] | None = None
 
 
 def _equal(actual: Any, expected: Any) -> bool:
@@ -87,8 +91,11 @@ def _property_matches(condition: PropertyCondition, properties: dict[str, Any]) 
 
 def _event_count(condition: EventCondition, facts: ProfileFacts, now: datetime) -> int:
     """How many matching events, counting no further than `min_count`."""
-    if not condition.needs_log:
-        return facts.counts.get(condition.event, 0)
+    if condition.within is None:
+        if condition.where is None:
+            return facts.counts.get(condition.event, 0)
+        if facts.condition_counts is not None:
+            return facts.condition_counts.get(condition.counter_key, 0)
     cutoff = now - condition.within if condition.within is not None else None
     where = condition.where
     wanted = condition.min_count
@@ -102,6 +109,13 @@ def _event_count(condition: EventCondition, facts: ProfileFacts, now: datetime) 
         if count >= wanted:
             break
     return count
+
+
+def event_matches(condition: EventCondition, name: str, properties: dict[str, Any]) -> bool:
+    """Whether one event counts for the condition, time aside (its name and its `where`)."""
+    if name != condition.event:
+        return False
+    return condition.where is None or _property_matches(condition.where, properties)
 
 
 def _evaluate(rule: Any, facts: ProfileFacts, now: datetime) -> bool:
