@@ -94,8 +94,21 @@ def record_delivery(
 ) -> Delivery:
     delivery = delivery_of(session, enrollment_id, step_index)
     if delivery is None:
+        # The enrollment's workflow, version and test flag ride along: the stats funnel then
+        # counts deliveries without joining enrollments.
+        workflow_id, version, test = session.exec(
+            select(Enrollment.workflow_id, Enrollment.version, Enrollment.test).where(
+                Enrollment.id == enrollment_id
+            )
+        ).one()
         delivery = Delivery(
-            enrollment_id=enrollment_id, step_index=step_index, type=type, status=""
+            enrollment_id=enrollment_id,
+            step_index=step_index,
+            type=type,
+            status="",
+            workflow_id=workflow_id,
+            version=version,
+            test=test,
         )
     delivery.status = status
     delivery.detail = detail

@@ -43,6 +43,37 @@ def upgrade() -> None:
         )
     # Segments saved before this revision count their `where` conditions from the event log.
     _count_existing_conditions()
+    _stats_indexes()
+
+
+def _stats_indexes() -> None:
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_enrollments_stats",
+            ["workflow_id", "test", "version", "status", "steps_completed", "converted_at"],
+            unique=False,
+        )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("workflow_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("test", sa.Boolean(), nullable=True))
+    for column in ("workflow_id", "version", "test"):
+        op.execute(
+            f"UPDATE deliveries SET {column} = (SELECT enrollments.{column} FROM enrollments "
+            "WHERE enrollments.id = deliveries.enrollment_id)"
+        )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        for column, kind in (
+            ("workflow_id", sa.Integer()),
+            ("version", sa.Integer()),
+            ("test", sa.Boolean()),
+        ):
+            batch_op.alter_column(column, existing_type=kind, nullable=False)
+        batch_op.create_index(
+            "ix_deliveries_funnel",
+            ["workflow_id", "version", "test", "step_index", "status"],
+            unique=False,
+        )
 
 
 def _count_existing_conditions() -> None:
@@ -93,6 +124,13 @@ def _count_existing_conditions() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_funnel")
+        batch_op.drop_column("test")
+        batch_op.drop_column("version")
+        batch_op.drop_column("workflow_id")
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_index("ix_enrollments_stats")
     with op.batch_alter_table("condition_counters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_condition_counters_condition_key"))
     op.drop_table("condition_counters")
