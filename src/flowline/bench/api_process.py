@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from flowline.bench.enrollments_timing import BenchFailed
+from flowline.bench.measure import BenchFailed
 
 ADMIN_KEY = "bench-admin-key"
 READY_SECONDS = 60.0
@@ -45,12 +45,15 @@ def flowline_command() -> list[str]:
 
 @contextmanager
 def api_process(
-    database_url: str, log_dir: Path, temporal_address: str | None = None
+    database_url: str,
+    log_dir: Path,
+    temporal_address: str | None = None,
+    base_env: dict[str, str] | None = None,
 ) -> Iterator[ApiProcess]:
     """Start `flowline api` on a free port; stopped (SIGTERM, then SIGKILL) on the way out."""
     port = free_port()
     env = {
-        **os.environ,
+        **(base_env or os.environ),
         "FLOWLINE_DATABASE_URL": database_url,
         "FLOWLINE_API_HOST": "127.0.0.1",
         "FLOWLINE_API_PORT": str(port),
@@ -59,22 +62,28 @@ def api_process(
         # No Temporal needed for ingestion and stats: a port nothing listens on.
         "FLOWLINE_TEMPORAL_ADDRESS": temporal_address or f"127.0.0.1:{free_port()}",
     }
-    log = (log_dir / f"api-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [*flowline_command(), "api"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
+    with child_process([*flowline_command(), "api"], env, log_dir / f"api-{port}.log") as process:
         _wait_ready(url, process)
         yield ApiProcess(url, process.pid)
-    finally:
-        process.terminate()
+
+
+@contextmanager
+def child_process(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator["subprocess.Popen[bytes]"]:
+    """A process of ours, its output to `log`; stopped (SIGTERM, then SIGKILL) on the way out."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
