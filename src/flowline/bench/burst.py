@@ -29,6 +29,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from flowline.bench.bare_workflow import BareInput, BareWait
+from flowline.bench.cpu import CpuMeter
 from flowline.bench.figures import Figure, ms, rate
 from flowline.bench.measure import (
     BenchFailed,
@@ -58,6 +59,7 @@ class Burst:
     goals_after: list[float] = field(default_factory=list)  # ms
     rss_mb: float | None = None
     stats_ms: list[float] = field(default_factory=list)
+    cpu: str = ""
 
     @property
     def per_second(self) -> float:
@@ -122,6 +124,16 @@ async def _create_workflow(fl: Flowline) -> int:
     if created.status_code != 201:
         raise BenchFailed(f"POST /v1/workflows: {created.status_code} {created.text}")
     return int(created.json()["id"])
+
+
+def _flowline_meter(server: Server, fl: Flowline) -> CpuMeter:
+    return CpuMeter(
+        {
+            "temporal server": server.pid,
+            "flowline worker": fl.worker_pid,
+            "flowline api": fl.api.pid,
+        }
+    )
 
 
 def _profile(index: int) -> str:
@@ -259,15 +271,19 @@ async def run_burst(
 ) -> list[Figure]:
     print(f"  [burst] flowline: {n:,} enrollments (own dev server)...", flush=True)
     async with temporal_server() as server, flowline(server, "burst", work_dir, smtp) as fl:
+        meter = fl.cpu_meter(server)
         ours = await flowline_burst(server, fl, n, goals_after, timeout)
-    print(f"  [burst] flowline absorbed {ours.per_second:.1f}/s", flush=True)
+        ours.cpu = meter.per(n)
+    print(f"  [burst] flowline absorbed {ours.per_second:.1f}/s; {ours.cpu}", flush=True)
     print(f"  [burst] bare: {n:,} executions (own dev server)...", flush=True)
     async with (
         temporal_server() as server,
-        bare_worker(server, "burst", work_dir, smtp) as queue,
+        bare_worker(server, "burst", work_dir, smtp) as (queue, worker),
     ):
+        meter = CpuMeter({"temporal server": server.pid, "bare worker": worker})
         bare = await bare_burst(server, queue, n, goals_after, timeout)
-    print(f"  [burst] bare absorbed {bare.per_second:.1f}/s", flush=True)
+        bare.cpu = meter.per(n)
+    print(f"  [burst] bare absorbed {bare.per_second:.1f}/s; {bare.cpu}", flush=True)
     ratio = ours.per_second / bare.per_second
     during = percentile(ours.goals_during, 0.95)
     bare_during = percentile(bare.goals_during, 0.95)
@@ -302,7 +318,10 @@ async def run_waiting(
 ) -> list[Figure]:
     print(f"  [waiting] flowline: {n:,} enrollments waiting at once (own dev server)...")
     async with temporal_server() as server, flowline(server, "waiting", work_dir, smtp) as fl:
+        meter = fl.cpu_meter(server)
         ours = await flowline_burst(server, fl, n, goals_after, timeout, stats_repeat=10)
+        ours.cpu = meter.per(n)
+    print(f"  [waiting] absorbed {ours.per_second:.1f}/s; {ours.cpu}", flush=True)
     stats_p95 = percentile(ours.stats_ms, 0.95)
     goal_p95 = percentile(ours.goals_after, 0.95)
     return [

@@ -23,6 +23,7 @@ from temporalio.client import Client
 
 from flowline.bench import cpu
 from flowline.bench.api_process import ApiProcess, api_process, child_process, flowline_command
+from flowline.bench.cpu import CpuMeter
 from flowline.bench.databases import engine_url, fresh_engine
 from flowline.bench.dev_server import dev_server
 from flowline.bench.http_target import BenchHttpTarget
@@ -51,6 +52,15 @@ class Flowline:
     api: ApiProcess
     worker_pid: int
     task_queue: str
+
+    def cpu_meter(self, server: Server) -> CpuMeter:
+        return CpuMeter(
+            {
+                "temporal server": server.pid,
+                "flowline worker": self.worker_pid,
+                "flowline api": self.api.pid,
+            }
+        )
 
 
 @asynccontextmanager
@@ -89,14 +99,15 @@ async def flowline(
 @asynccontextmanager
 async def bare_worker(
     server: Server, name: str, work_dir: Path, smtp: SmtpCapture
-) -> AsyncIterator[str]:
-    """The bare worker process; yields its task queue."""
+) -> AsyncIterator[tuple[str, int]]:
+    """The bare worker process; yields its task queue and its pid."""
     task_queue = f"bench-bare-{name}"
     command = [sys.executable, "-m", "flowline.bench.bare_worker"]
     command += [server.address, task_queue, str(smtp.port)]
-    with child_process(command, dict(os.environ), work_dir / f"bare-{name}-worker.log"):
+    log = work_dir / f"bare-{name}-worker.log"
+    with child_process(command, dict(os.environ), log) as process:
         await _wait_for_poller(server, task_queue)
-        yield task_queue
+        yield task_queue, process.pid
 
 
 async def _wait_for_poller(server: Server, task_queue: str, timeout: float = 60) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from temporalio.client import Client
 
 from flowline.bench.bare_workflow import BareEmail, BareHttp, BareInput
+from flowline.bench.cpu import CpuMeter
 from flowline.bench.figures import Figure, ms, rate
 from flowline.bench.http_target import BenchHttpTarget
 from flowline.bench.measure import (
@@ -47,6 +48,7 @@ EVENT = "signup"
 class Run:
     n: int
     seconds: float  # first trigger to last completion
+    cpu: str
 
     @property
     def per_second(self) -> float:
@@ -95,8 +97,17 @@ def _events(profiles: list[str], tag: str) -> list[dict[str, Any]]:
     return [{"profile_id": p, "name": EVENT, "message_id": f"{tag}-{p}"} for p in profiles]
 
 
-async def flowline_run(fl: Flowline, workflow_id: int, profiles: list[str], timeout: float) -> Run:
+async def flowline_run(
+    server: Server, fl: Flowline, workflow_id: int, profiles: list[str], timeout: float
+) -> Run:
     n = len(profiles)
+    meter = CpuMeter(
+        {
+            "temporal server": server.pid,
+            "flowline worker": fl.worker_pid,
+            "flowline api": fl.api.pid,
+        }
+    )
     started = time.time()
     async with fl.api.client(timeout=60) as client:
         await post_events(client, _events(profiles, "tp"), CONCURRENCY)
@@ -111,13 +122,15 @@ async def flowline_run(fl: Flowline, workflow_id: int, profiles: list[str], time
     await wait_until("flowline enrollments completed", done, timeout)
     last = await asyncio.to_thread(last_ended, fl.engine, workflow_id)
     assert last is not None
-    return Run(n, last - started)
+    return Run(n, last - started, meter.per(n))
 
 
 async def bare_run(
-    client: Client, task_queue: str, shape: str, targets: list[str], timeout: float
+    server: Server, worker: int, task_queue: str, shape: str, targets: list[str], timeout: float
 ) -> Run:
+    client = server.client
     n = len(targets)
+    meter = CpuMeter({"temporal server": server.pid, "bare worker": worker})
     gate = asyncio.Semaphore(CONCURRENCY)
     run = BareEmail.run if shape == EMAIL else BareHttp.run
     tag = f"bare-{shape}-{time.time_ns()}"
@@ -143,7 +156,7 @@ async def bare_run(
     last = max(
         [e.close_time async for e in client.list_workflows(query) if e.close_time is not None]
     )
-    return Run(n, last.timestamp() - started)
+    return Run(n, last.timestamp() - started, meter.per(n))
 
 
 async def first_mail_flowline(fl: Flowline, smtp: SmtpCapture, profiles: list[str]) -> list[float]:
@@ -200,18 +213,18 @@ async def run(
         print(f"  [throughput/{shape}] flowline: {n} enrollments...", flush=True)
         async with flowline(server, f"tp_{shape}", work_dir, smtp) as fl:
             workflow_id = await _set_up(fl, shape, http, profiles + latency_profiles)
-            ours = await flowline_run(fl, workflow_id, profiles, timeout)
-            print(f"  [throughput/{shape}] flowline: {ours.per_second:.1f}/s", flush=True)
+            ours = await flowline_run(server, fl, workflow_id, profiles, timeout)
+            print(f"  [throughput/{shape}] flowline: {ours.per_second:.1f}/s; {ours.cpu}")
             if shape == EMAIL:
                 print(f"  [latency] flowline: {samples} events one at a time...", flush=True)
                 flowline_delays = await first_mail_flowline(fl, smtp, latency_profiles)
         print(f"  [throughput/{shape}] bare: {n} executions...", flush=True)
-        async with bare_worker(server, shape, work_dir, smtp) as queue:
+        async with bare_worker(server, shape, work_dir, smtp) as (queue, worker):
             targets = [_address(f"bare-{p}") for p in profiles]
             if shape == HTTP:
                 targets = [http.url("/hook")] * n
-            bare = await bare_run(server.client, queue, shape, targets, timeout)
-            print(f"  [throughput/{shape}] bare: {bare.per_second:.1f}/s", flush=True)
+            bare = await bare_run(server, worker, queue, shape, targets, timeout)
+            print(f"  [throughput/{shape}] bare: {bare.per_second:.1f}/s; {bare.cpu}")
             if shape == EMAIL:
                 print(f"  [latency] bare: {samples} executions one at a time...", flush=True)
                 addresses = [_address(f"bare-{p}") for p in latency_profiles]
