@@ -19,6 +19,7 @@ from flowline.core.services.batch_sql import (
     insert_rows,
     on_postgresql,
     one_of,
+    rows,
 )
 from flowline.core.services.condition_counters import count_new_events, lock_for_ingestion
 from flowline.core.services.outbox import add_intents
@@ -100,7 +101,7 @@ def _locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, 
     )
     if on_postgresql(session):
         query = query.with_for_update()
-    return {pid: dict(properties) for pid, properties in session.exec(query)}
+    return {pid: dict(properties) for pid, properties in rows(session, query)}
 
 
 def _merge_properties(

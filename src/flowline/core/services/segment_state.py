@@ -16,14 +16,15 @@ from sqlmodel import Session, col, select
 
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.segments import Segment, SegmentMembership
-from flowline.core.services.batch_sql import chunks, delete_pairs, insert_rows, one_of
+from flowline.core.services.batch_sql import chunks, delete_pairs, insert_rows, one_of, rows
 from flowline.core.services.condition_counters import condition_counts
 from flowline.definitions.segments import (
+    Check,
     EventCondition,
     ProfileFacts,
     SegmentRule,
+    compile_rule,
     counted_conditions,
-    evaluate,
     has_time_window,
     log_windows,
     rule_event_names,
@@ -40,6 +41,7 @@ class CompiledSegment:
     log_windows: dict[str, timedelta | None]
     time_window: bool
     counted: dict[str, EventCondition]
+    matches: Check
 
 
 @dataclass
@@ -54,17 +56,18 @@ _compiled: dict[tuple[int, datetime], CompiledSegment] = {}
 def compiled_segments(session: Session) -> list[CompiledSegment]:
     """All segments, parsed once per version (keyed by id and `updated_at`)."""
     result = []
-    for segment in session.exec(select(Segment).order_by(col(Segment.id))):
-        assert segment.id is not None
-        key = (segment.id, segment.updated_at)
+    query = select(Segment.id, Segment.updated_at, Segment.rule).order_by(col(Segment.id))
+    for segment_id, updated_at, stored_rule in rows(session, query):
+        key = (segment_id, updated_at)
         if key not in _compiled:
-            rule = SegmentRule.model_validate(segment.rule)
+            rule = SegmentRule.model_validate(stored_rule)
             _compiled[key] = CompiledSegment(
-                segment.id,
+                segment_id,
                 rule,
                 log_windows(rule, counted=True),
                 has_time_window(rule),
                 counted_conditions(rule),
+                compile_rule(rule),
             )
         result.append(_compiled[key])
     return result
@@ -91,10 +94,11 @@ def load_facts(
     bounded = {name: window for name, window in reach.items() if window is not None}
     since = now - max(bounded.values()) if bounded else now
     for chunk in chunks(session, ids):
-        for pid, name, count in session.exec(
+        for pid, name, count in rows(
+            session,
             select(EventCounter.profile_id, EventCounter.name, EventCounter.count).where(
                 one_of(session, col(EventCounter.profile_id), chunk)
-            )
+            ),
         ):
             counts[pid][name] = count
         queries = []
@@ -105,7 +109,7 @@ def load_facts(
                 _events_of(session, chunk, sorted(bounded)).where(col(Event.timestamp) >= since)
             )
         for query in queries:
-            for pid, name, timestamp, props in session.exec(query):
+            for pid, name, timestamp, props in rows(session, query):
                 events[pid][name].append((timestamp, cast(dict[str, Any], props)))
     counted = condition_counts(session, ids) if counted_conditions_of(segments) else {}
     return {
@@ -136,11 +140,10 @@ def _events_of(session: Session, profile_ids: Sequence[str], names: list[str]) -
 def memberships(session: Session, profile_ids: list[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = defaultdict(set)
     for chunk in chunks(session, profile_ids):
-        for pid, sid in session.exec(
-            select(SegmentMembership.profile_id, SegmentMembership.segment_id).where(
-                one_of(session, col(SegmentMembership.profile_id), chunk)
-            )
-        ):
+        query = select(SegmentMembership.profile_id, SegmentMembership.segment_id).where(
+            one_of(session, col(SegmentMembership.profile_id), chunk)
+        )
+        for pid, sid in rows(session, query):
             found[pid].add(sid)
     return found
 
@@ -161,7 +164,7 @@ def recompute(
     for pid, profile_facts in facts.items():
         was = before.get(pid, set())
         for segment in segments:
-            member = evaluate(segment.rule, profile_facts, now)
+            member = segment.matches(profile_facts, now)
             if member and segment.id not in was:
                 transitions.entered.append((pid, segment.id))
             elif not member and segment.id in was:

@@ -14,7 +14,13 @@
 Import from this package, not from its modules.
 """
 
-from flowline.definitions.segments.evaluation import ProfileFacts, evaluate, event_matches
+from flowline.definitions.segments.evaluation import (
+    Check,
+    ProfileFacts,
+    compile_rule,
+    evaluate,
+    event_matches,
+)
 from flowline.definitions.segments.inspection import (
     counted_conditions,
     has_time_window,
@@ -47,6 +53,7 @@ __all__ = [
     "AllRule",
     "AnyRule",
     "AnyRuleNode",
+    "Check",
     "EventCondition",
     "NotRule",
     "ProfileFacts",
@@ -54,6 +61,7 @@ __all__ = [
     "PropertyOp",
     "Rule",
     "SegmentRule",
+    "compile_rule",
     "counted_conditions",
     "describe_rule",
     "evaluate",

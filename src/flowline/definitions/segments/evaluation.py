@@ -5,6 +5,7 @@ validated models, no pydantic work and no I/O. Comparisons are strict about kind
 equals `1`, and a number is never ordered against a string.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -118,23 +119,68 @@ def event_matches(condition: EventCondition, name: str, properties: dict[str, An
     return condition.where is None or _property_matches(condition.where, properties)
 
 
-def _evaluate(rule: Any, facts: ProfileFacts, now: datetime) -> bool:
+Check = Callable[[ProfileFacts, datetime], bool]
+"""A compiled rule: whether the profile described by the facts meets it at a moment."""
+
+
+def _compile_property(rule: PropertyCondition) -> Check:
+    name, value = rule.property, rule.value
+    test = _PRESENT_OPS[rule.op]
+    missing = rule.op in _MISSING_HOLDS
+
+    def check(facts: ProfileFacts, now: datetime) -> bool:
+        actual = facts.properties.get(name)
+        return missing if actual is None else bool(test(actual, value))
+
+    return check
+
+
+def _compile_event(rule: EventCondition) -> Check:
+    event, wanted, performed = rule.event, rule.min_count, rule.performed
+    if rule.within is None and rule.where is None:
+
+        def counted(facts: ProfileFacts, now: datetime) -> bool:
+            return (facts.counts.get(event, 0) >= wanted) is performed
+
+        return counted
+    if rule.within is None:
+        key = rule.counter_key
+
+        def by_counter(facts: ProfileFacts, now: datetime) -> bool:
+            if facts.condition_counts is None:
+                return (_event_count(rule, facts, now) >= wanted) is performed
+            return (facts.condition_counts.get(key, 0) >= wanted) is performed
+
+        return by_counter
+
+    def from_log(facts: ProfileFacts, now: datetime) -> bool:
+        return (_event_count(rule, facts, now) >= wanted) is performed
+
+    return from_log
+
+
+def compile_rule(rule: AnyRuleNode) -> Check:
+    """The rule as one function of (facts, now): evaluation without walking the models' types
+    again for every profile (ingestion evaluates every segment of every profile it touches)."""
+    if isinstance(rule, SegmentRule):
+        rule = rule.root
     if isinstance(rule, PropertyCondition):
-        return _property_matches(rule, facts.properties)
+        return _compile_property(rule)
     if isinstance(rule, EventCondition):
-        reached = _event_count(rule, facts, now) >= rule.min_count
-        return reached if rule.performed else not reached
-    if isinstance(rule, AllRule):
-        return all(_evaluate(child, facts, now) for child in rule.all)
-    if isinstance(rule, AnyRule):
-        return any(_evaluate(child, facts, now) for child in rule.any)
+        return _compile_event(rule)
+    if isinstance(rule, AllRule | AnyRule):
+        children = [
+            compile_rule(child) for child in (rule.all if isinstance(rule, AllRule) else rule.any)
+        ]
+        if isinstance(rule, AllRule):
+            return lambda facts, now: all(child(facts, now) for child in children)
+        return lambda facts, now: any(child(facts, now) for child in children)
     if isinstance(rule, NotRule):
-        return not _evaluate(rule.not_, facts, now)
+        inner = compile_rule(rule.not_)
+        return lambda facts, now: not inner(facts, now)
     raise TypeError(f"not a segment rule: {rule!r}")
 
 
 def evaluate(rule: AnyRuleNode, facts: ProfileFacts, now: datetime) -> bool:
     """Whether the profile described by `facts` meets the rule at `now`."""
-    if isinstance(rule, SegmentRule):
-        rule = rule.root
-    return _evaluate(rule, facts, now)
+    return compile_rule(rule)(facts, now)
