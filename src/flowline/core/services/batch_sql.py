@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -41,10 +41,13 @@ def rows(session: Session, query: Any) -> Any:
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`: `= ANY(array)` on PostgreSQL (use with `chunks`)."""
+    """`column IN values` (use with `chunks`). On PostgreSQL `IN (SELECT unnest(array))`: a
+    semi-join the planner hashes or runs through an index, where `= ANY(array)` (and a long IN
+    list, which PostgreSQL turns into it) let it scan the table comparing every row with every
+    value — 100 ms a batch on a 20,000-row table before autovacuum's first ANALYZE."""
     if on_postgresql(session):
-        array = postgresql.ARRAY(column.type)
-        return column == any_(literal(list(values), type_=array))  # type: ignore[no-any-return]
+        array = literal(list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))  # type: ignore[no-any-return]
     return column.in_(values)  # type: ignore[no-any-return]
 
 
