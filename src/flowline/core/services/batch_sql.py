@@ -34,7 +34,7 @@ def chunks(session: Session, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + SQLITE_CHUNK]
 
 
-def rows(session: Session, query: Any) -> Any:
+def plain_rows(session: Session, query: Any) -> Any:
     """Run a select of columns in the session's transaction without the ORM: plain tuples,
     no ORM row processing (which was a quarter of an ingestion batch)."""
     return session.connection().execute(query)

@@ -22,7 +22,13 @@ from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from flowline.core.models.events import ConditionCounter, CountedCondition, Event
-from flowline.core.services.batch_sql import chunks, insert_rows, on_postgresql, one_of, rows
+from flowline.core.services.batch_sql import (
+    chunks,
+    insert_rows,
+    on_postgresql,
+    one_of,
+    plain_rows,
+)
 from flowline.core.timestamps import utcnow
 from flowline.definitions.segments import EventCondition, event_matches
 
@@ -78,7 +84,7 @@ def condition_counts(session: Session, profile_ids: Sequence[str]) -> dict[str, 
         query = select(
             ConditionCounter.profile_id, ConditionCounter.condition_key, ConditionCounter.count
         ).where(one_of(session, col(ConditionCounter.profile_id), chunk))
-        for pid, key, count in rows(session, query):
+        for pid, key, count in plain_rows(session, query):
             found.setdefault(pid, {})[key] = count
     return found
 

@@ -19,7 +19,7 @@ from flowline.core.services.batch_sql import (
     insert_rows,
     on_postgresql,
     one_of,
-    rows,
+    plain_rows,
 )
 from flowline.core.services.condition_counters import count_new_events, lock_for_ingestion
 from flowline.core.services.outbox import add_intents
@@ -101,7 +101,7 @@ def _locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, 
     )
     if on_postgresql(session):
         query = query.with_for_update()
-    return {pid: dict(properties) for pid, properties in rows(session, query)}
+    return {pid: dict(properties) for pid, properties in plain_rows(session, query)}
 
 
 def _merge_properties(
@@ -180,7 +180,7 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the events; returns their ids, in the order of `rows`."""
     if not on_postgresql(session):
         return list(session.execute(insert(Event).returning(col(Event.id)), rows).scalars())
-    # Ids drawn first, then one INSERT of arrays: RETURNING would not promise the row order.
+    # Ids drawn first, then one INSERT of the batch: RETURNING would not promise the row order.
     ids = sorted(
         session.execute(
             text(

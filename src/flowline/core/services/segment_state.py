@@ -16,7 +16,13 @@ from sqlmodel import Session, col, select
 
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.segments import Segment, SegmentMembership
-from flowline.core.services.batch_sql import chunks, delete_pairs, insert_rows, one_of, rows
+from flowline.core.services.batch_sql import (
+    chunks,
+    delete_pairs,
+    insert_rows,
+    one_of,
+    plain_rows,
+)
 from flowline.core.services.condition_counters import condition_counts
 from flowline.definitions.segments import (
     Check,
@@ -57,7 +63,7 @@ def compiled_segments(session: Session) -> list[CompiledSegment]:
     """All segments, parsed once per version (keyed by id and `updated_at`)."""
     result = []
     query = select(Segment.id, Segment.updated_at, Segment.rule).order_by(col(Segment.id))
-    for segment_id, updated_at, stored_rule in rows(session, query):
+    for segment_id, updated_at, stored_rule in plain_rows(session, query):
         key = (segment_id, updated_at)
         if key not in _compiled:
             rule = SegmentRule.model_validate(stored_rule)
@@ -94,7 +100,7 @@ def load_facts(
     bounded = {name: window for name, window in reach.items() if window is not None}
     since = now - max(bounded.values()) if bounded else now
     for chunk in chunks(session, ids):
-        for pid, name, count in rows(
+        for pid, name, count in plain_rows(
             session,
             select(EventCounter.profile_id, EventCounter.name, EventCounter.count).where(
                 one_of(session, col(EventCounter.profile_id), chunk)
@@ -109,7 +115,7 @@ def load_facts(
                 _events_of(session, chunk, sorted(bounded)).where(col(Event.timestamp) >= since)
             )
         for query in queries:
-            for pid, name, timestamp, props in rows(session, query):
+            for pid, name, timestamp, props in plain_rows(session, query):
                 events[pid][name].append((timestamp, cast(dict[str, Any], props)))
     counted = condition_counts(session, ids) if counted_conditions_of(segments) else {}
     return {
@@ -143,7 +149,7 @@ def memberships(session: Session, profile_ids: list[str]) -> dict[str, set[int]]
         query = select(SegmentMembership.profile_id, SegmentMembership.segment_id).where(
             one_of(session, col(SegmentMembership.profile_id), chunk)
         )
-        for pid, sid in rows(session, query):
+        for pid, sid in plain_rows(session, query):
             found[pid].add(sid)
     return found
 
