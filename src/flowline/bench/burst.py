@@ -20,14 +20,9 @@ import asyncio
 import random
 import statistics
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.client import Client
-
+from flowline.bench.absorption import GOAL_EVERY, Burst, Goals, backlog, closed_after
 from flowline.bench.bare_workflow import BareInput, BareWait
 from flowline.bench.cpu import CpuMeter
 from flowline.bench.figures import Figure, ms, rate
@@ -47,68 +42,7 @@ ABSORB_RATIO = 1.5
 GOAL_AFTER_P95_MS = 500.0
 GOAL_WAITING_P95_MS = 1000.0
 RSS_TARGET_MB = 600.0
-GOAL_EVERY = 0.5
 START_CONCURRENCY = 50
-
-
-@dataclass
-class Burst:
-    n: int
-    absorbed_seconds: float
-    goals_during: list[float] = field(default_factory=list)  # ms
-    goals_after: list[float] = field(default_factory=list)  # ms
-    rss_mb: float | None = None
-    stats_ms: list[float] = field(default_factory=list)
-    cpu: str = ""
-
-    @property
-    def per_second(self) -> float:
-        return self.n / self.absorbed_seconds
-
-
-async def backlog(client: Client, task_queue: str) -> int:
-    response = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(
-            namespace=client.namespace,
-            task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            report_stats=True,
-        )
-    )
-    return int(response.stats.approximate_backlog_count)
-
-
-async def _closed_after(client: Client, workflow_id: str, sent: float, timeout: float) -> float:
-    """Milliseconds from `sent` to the execution's close time."""
-    deadline = time.monotonic() + timeout
-    handle = client.get_workflow_handle(workflow_id)
-    while time.monotonic() < deadline:
-        described = await handle.describe()
-        if described.close_time is not None:
-            return (described.close_time.timestamp() - sent) * 1000
-        await asyncio.sleep(0.05)
-    raise BenchFailed(f"{workflow_id} not closed {timeout:.0f}s after its goal")
-
-
-class _Goals:
-    """Goals sent while absorbing (every GOAL_EVERY s), measured once they close."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, float]] = []  # (workflow id, wall time sent)
-        self.used: set[int] = set()
-
-    def pick(self, started: int, rng: random.Random) -> int | None:
-        for _ in range(20):
-            index = rng.randrange(started) if started else None
-            if index is not None and index not in self.used:
-                self.used.add(index)
-                return index
-        return None
-
-    async def latencies(self, client: Client, timeout: float) -> list[float]:
-        return list(
-            await asyncio.gather(*(_closed_after(client, w, s, timeout) for w, s in self.sent))
-        )
 
 
 async def _create_workflow(fl: Flowline) -> int:
@@ -126,16 +60,6 @@ async def _create_workflow(fl: Flowline) -> int:
     return int(created.json()["id"])
 
 
-def _flowline_meter(server: Server, fl: Flowline) -> CpuMeter:
-    return CpuMeter(
-        {
-            "temporal server": server.pid,
-            "flowline worker": fl.worker_pid,
-            "flowline api": fl.api.pid,
-        }
-    )
-
-
 def _profile(index: int) -> str:
     return f"burst-{index:07d}"
 
@@ -150,7 +74,7 @@ async def flowline_burst(
 ) -> Burst:
     workflow_id = await _create_workflow(fl)
     events = [{"profile_id": _profile(i), "name": "signup"} for i in range(n)]
-    goals = _Goals()
+    goals = Goals()
     rng = random.Random(1)
     async with fl.api.client(timeout=60) as client:
 
@@ -188,7 +112,7 @@ async def flowline_burst(
         await poster
         result.goals_during = await goals.latencies(server.client, timeout)
         result.rss_mb = rss_mb(fl.worker_pid)
-        after = _Goals()
+        after = Goals()
         for _ in range(goals_after):
             index = after.pick(n, rng)
             if index is None or index in goals.used:
@@ -199,7 +123,7 @@ async def flowline_burst(
             )
             response.raise_for_status()
             wid = f"enroll:{workflow_id}:{_profile(index)}"
-            result.goals_after.append(await _closed_after(server.client, wid, sent, timeout))
+            result.goals_after.append(await closed_after(server.client, wid, sent, timeout))
         for _ in range(stats_repeat):
             started = time.perf_counter()
             response = await client.get(f"/v1/workflows/{workflow_id}/stats")
@@ -215,7 +139,7 @@ async def bare_burst(
     tag = f"bare-burst-{time.time_ns()}"
     started = [0]
     gate = asyncio.Semaphore(START_CONCURRENCY)
-    goals = _Goals()
+    goals = Goals()
     rng = random.Random(1)
 
     async def start(index: int) -> None:
@@ -258,7 +182,7 @@ async def bare_burst(
             continue
         sent = time.time()
         await client.get_workflow_handle(f"{tag}-{index}").signal("goal")
-        result.goals_after.append(await _closed_after(client, f"{tag}-{index}", sent, timeout))
+        result.goals_after.append(await closed_after(client, f"{tag}-{index}", sent, timeout))
     return result
 
 
