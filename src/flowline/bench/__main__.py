@@ -1,97 +1,104 @@
-"""`python -m flowline.bench`: the ingestion and enrollment benchmarks (see `--help`)."""
+"""`python -m flowline.bench` (`make bench`): every figure of issue 8 (and issue 7 item 4) with
+its target and, where there is one, the bare Temporal baseline measured in the same run.
+Prints figures and asserts nothing; see `--help` for sizes and `--only`."""
 
-import random
+import asyncio
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from flowline.bench import burst, ingestion_scenario, stats, throughput
+from flowline.bench.config import (
+    BURST,
+    INGESTION,
+    STATS,
+    THROUGHPUT,
+    WAITING,
+    Options,
+    parse_options,
+)
+from flowline.bench.figures import Figure, table
+from flowline.bench.measure import BenchFailed
+from flowline.bench.report import machine
+from flowline.bench.stack import targets, temporal_server
 
-from flowline.bench import enrollments, report
-from flowline.bench.config import ENROLLMENTS, INGESTION, Options, parse_options
-from flowline.bench.databases import describe, fresh_engine, server_version
-from flowline.bench.ingestion import API, SERVICE, RunResult, run_both, run_service
-from flowline.bench.profiling import Profiler
-from flowline.bench.scenario import SEGMENTS, event_batches, profile_properties, set_up
-from flowline.core.timestamps import utcnow
+
+async def _enrollments(options: Options, work_dir: Path) -> list[Figure]:
+    found: list[Figure] = []
+    with targets() as (smtp, http):
+        if THROUGHPUT in options.scenarios:
+            print("\n== throughput and trigger -> first mail (issue 8 items 1, 2)", flush=True)
+            async with temporal_server() as server:
+                print(f"  {server.description}", flush=True)
+                found += await throughput.run(
+                    server,
+                    work_dir,
+                    smtp,
+                    http,
+                    options.enrollments,
+                    options.latency_samples,
+                    options.timeout,
+                )
+        if BURST in options.scenarios:
+            print("\n== burst (issue 8 item 3)", flush=True)
+            found += await burst.run_burst(
+                work_dir, smtp, options.burst, options.goals, options.timeout
+            )
+        if WAITING in options.scenarios:
+            print("\n== enrollments waiting at once (issue 8 item 4)", flush=True)
+            found += await burst.run_waiting(
+                work_dir, smtp, options.waiting, options.goals, options.timeout
+            )
+    return found
 
 
-def _run_backend(backend: str, options: Options) -> list[RunResult]:
-    rng = random.Random(options.seed)
-    properties = profile_properties(rng, options.profiles)
-    batches = event_batches(
-        rng,
-        batches=options.batches,
-        batch_size=options.batch_size,
-        profiles=options.profiles,
-        now=utcnow(),
-    )
-    runs = [API, SERVICE] + (["profile"] if options.profile else [])
-    url = options.postgresql_url
-    print(f"\n[{backend}] {describe(backend, url, runs)}", flush=True)
-    started = time.perf_counter()
-    # A fresh database for each path, set up alike: both start from the same state.
-    with (
-        fresh_engine(backend, url, API) as api_engine,
-        fresh_engine(backend, url, SERVICE) as service_engine,
-    ):
-        print(f"[{backend}] server: {server_version(api_engine)}", flush=True)
-        set_up(api_engine, properties)
-        set_up(service_engine, properties)
-        print(f"[{backend}] set up in {time.perf_counter() - started:.1f}s", flush=True)
-        started = time.perf_counter()
-        results = list(run_both(api_engine, service_engine, backend, batches))
-    print(f"[{backend}] api + service: {time.perf_counter() - started:.1f}s", flush=True)
-    if options.profile:
-        profiler = Profiler()
-        with fresh_engine(backend, url, "profile") as engine:
-            set_up(engine, properties)
-            run_service(engine, backend, batches, around=profiler)
-        dump = Path(tempfile.gettempdir()) / f"flowline-bench-{backend}.prof"
-        profiler.dump(str(dump))
-        print(f"\n[{backend}] cProfile of the service path (all batches; full dump: {dump})")
-        print(profiler.report(options.profile_top))
-    return results
+def _stats(options: Options, work_dir: Path) -> list[Figure]:
+    print("\n== stats at many enrollment rows (issue 7 item 4)", flush=True)
+    found = []
+    for backend in options.backends:
+        result = stats.run(backend, options.postgresql_url, options.stats_enrollments, 20, work_dir)
+        print(f"  {stats.line(result)}", flush=True)
+        found.append(stats.figure(result))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    status = 0
-    if INGESTION in options.scenarios:
-        status = max(status, _ingestion(options))
-    if ENROLLMENTS in options.scenarios:
-        if INGESTION in options.scenarios:
-            print()
-        status = max(status, enrollments.main(options.enrollments, options.enrollment_timeout))
-    return status
-
-
-def _ingestion(options: Options) -> int:
-    print("Flowline ingestion benchmark")
-    print(report.machine())
+    started = time.perf_counter()
     print(
-        f"scenario: {len(SEGMENTS)} segments, 5 enabled workflows, {options.profiles:,} profiles "
-        f"with properties; {options.batches} batches of {options.batch_size} events "
-        "per run; all on 127.0.0.1 / in process, no Temporal (the outbox is not dispatched)"
+        "Flowline benchmark"
+        + (" (--quick: sizes too small to mean anything)" if options.quick else "")
     )
-    results: list[RunResult] = []
-    failed = False
-    for backend in options.backends:
-        try:
-            results += _run_backend(backend, options)
-        except OperationalError as error:
-            failed = True
-            print(f"[{backend}] skipped: cannot use the database: {error.orig or error}")
-    if results:
-        print()
-        print(report.table(results))
-        print("\nevents/s of each batch, in order:")
-        print(report.per_batch(results))
-        print()
-        print(report.LEGEND)
-    print(report.TARGET)
-    return 1 if failed and not results else 0
+    print(machine(), flush=True)
+    figures: list[Figure] = []
+    failed: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="flowline-bench-") as directory:
+        work_dir = Path(directory)
+        steps = [
+            (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
+            (STATS, lambda: _stats(options, work_dir)),
+            ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
+        ]
+        for name, step in steps:
+            wanted = name in options.scenarios or (
+                name == "enrollments" and {THROUGHPUT, BURST, WAITING} & set(options.scenarios)
+            )
+            if not wanted:
+                continue
+            if name == INGESTION:
+                print("\n== ingestion (issue 8 item 5)", flush=True)
+            try:
+                figures += step()
+            except BenchFailed as error:
+                failed.append(f"{name}: {error}")
+                print(f"  FAILED: {error}", flush=True)
+    print("\n== figures" + f" ({time.perf_counter() - started:.0f} s in all)")
+    print(machine())
+    print(table(figures))
+    for failure in failed:
+        print(f"not measured: {failure}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-"""The bare Temporal baseline: one HTTP POST activity, then a one-second timer. Nothing else.
+"""The bare Temporal baselines: the same shapes as the benchmark's Flowline workflows, nothing
+else (no database, no search attributes, no bookkeeping activity, no outbox).
 
-The same shape as the benchmark's Flowline workflow ([http_call, wait PT1S]) without Flowline's
-bookkeeping: no database, no search attributes, no finishing activity. The module defines a
-workflow, so the sandbox re-imports it: nothing runs at import time.
+- `BareEmail`: one activity sends one mail to the benchmark's SMTP server, then a 1 s timer;
+- `BareHttp`: one activity makes one HTTP POST;
+- `BareWait`: a long timer that a `goal` signal ends at once (the burst and waiting scenarios).
+
+The module defines workflows, so the sandbox re-imports it: nothing runs at import time.
 """
 
 from dataclasses import dataclass
@@ -13,26 +16,41 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from email.message import EmailMessage
+
+    import aiosmtplib
     import httpx
 
-BARE_WORKFLOW = "BenchBareEnrollment"
-BARE_HTTP_POST = "bench_bare_http_post"
-ACTIVITIES_PER_RUN = 1
+BARE_EMAIL = "BenchBareEmail"
+BARE_HTTP = "BenchBareHttp"
+BARE_WAIT = "BenchBareWait"
 WAIT = timedelta(seconds=1)
+_RETRY = RetryPolicy(maximum_attempts=5)
 
 
 @dataclass
 class BareInput:
-    url: str
+    target: str  # an email address, or a URL
+    long_wait_seconds: float = 86_400.0
 
 
 class BareActivities:
-    """Holds the one `httpx.AsyncClient` every POST shares."""
+    """Holds the one `httpx.AsyncClient` every POST shares, and where the mail goes."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, smtp_port: int) -> None:
         self._client = client
+        self._smtp_port = smtp_port
 
-    @activity.defn(name=BARE_HTTP_POST)
+    @activity.defn(name="bench_bare_send_email")
+    async def send_email(self, address: str) -> None:
+        message = EmailMessage()
+        message["From"] = "bench@localhost"
+        message["To"] = address
+        message["Subject"] = "Welcome"
+        message.set_content("Hello there")
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=self._smtp_port, timeout=20)
+
+    @activity.defn(name="bench_bare_http_post")
     async def http_post(self, url: str) -> int:
         info = activity.info()
         response = await self._client.post(
@@ -45,16 +63,48 @@ class BareActivities:
         return response.status_code
 
 
-@workflow.defn(name=BARE_WORKFLOW)
-class BareEnrollment:
+@workflow.defn(name=BARE_EMAIL)
+class BareEmail:
+    @workflow.run
+    async def run(self, input: BareInput) -> None:
+        await workflow.execute_activity(
+            "bench_bare_send_email",
+            input.target,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_RETRY,
+        )
+        await workflow.sleep(WAIT)
+
+
+@workflow.defn(name=BARE_HTTP)
+class BareHttp:
     @workflow.run
     async def run(self, input: BareInput) -> int:
         status: int = await workflow.execute_activity(
-            BARE_HTTP_POST,
-            input.url,
+            "bench_bare_http_post",
+            input.target,
             result_type=int,
             start_to_close_timeout=timedelta(seconds=40),
-            retry_policy=RetryPolicy(maximum_attempts=5),
+            retry_policy=_RETRY,
         )
-        await workflow.sleep(WAIT)
         return status
+
+
+@workflow.defn(name=BARE_WAIT)
+class BareWait:
+    def __init__(self) -> None:
+        self._goal = False
+
+    @workflow.signal(name="goal")
+    def goal(self) -> None:
+        self._goal = True
+
+    @workflow.run
+    async def run(self, input: BareInput) -> bool:
+        try:
+            await workflow.wait_condition(
+                lambda: self._goal, timeout=timedelta(seconds=input.long_wait_seconds)
+            )
+        except TimeoutError:
+            return False
+        return True

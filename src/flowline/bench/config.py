@@ -1,4 +1,8 @@
-"""What the benchmark reads from the environment, and its command-line options."""
+"""What the benchmark reads from the environment, and its command-line options.
+
+Sizes default to the issue's full-size scenarios; `FLOWLINE_BENCH_SCALE` (e.g. `0.1`) scales
+every size, and `--quick` runs tiny sizes (a smoke run: it says nothing about speed).
+"""
 
 import argparse
 from dataclasses import dataclass
@@ -8,16 +12,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 INGESTION = "ingestion"
-ENROLLMENTS = "enrollments"
+STATS = "stats"
+THROUGHPUT = "throughput"
+BURST = "burst"
+WAITING = "waiting"
+SCENARIOS = (INGESTION, STATS, THROUGHPUT, BURST, WAITING)
 
 
 class BenchEnvironment(BaseSettings):
-    """`FLOWLINE_BENCH_DATABASE_URL`, else `FLOWLINE_TEST_DATABASE_URL`: a PostgreSQL to use."""
+    """`FLOWLINE_BENCH_DATABASE_URL`, else `FLOWLINE_TEST_DATABASE_URL`: a PostgreSQL to use;
+    `FLOWLINE_BENCH_SCALE`: a factor on every size."""
 
     model_config = SettingsConfigDict(env_prefix="FLOWLINE_", extra="ignore")
 
     bench_database_url: str | None = None
     test_database_url: str | None = None
+    bench_scale: float = 1.0
 
     @property
     def postgresql_url(self) -> str | None:
@@ -26,17 +36,49 @@ class BenchEnvironment(BaseSettings):
 
 @dataclass(frozen=True)
 class Options:
+    scenarios: tuple[str, ...]
     backends: tuple[str, ...]
+    postgresql_url: str | None
     batches: int
     batch_size: int
     profiles: int
-    postgresql_url: str | None
+    enrollments: int
+    latency_samples: int
+    burst: int
+    waiting: int
+    stats_enrollments: int
+    goals: int
+    timeout: float
     profile: bool
     profile_top: int
     seed: int
-    scenarios: tuple[str, ...] = (INGESTION, ENROLLMENTS)
-    enrollments: int = 500
-    enrollment_timeout: float = 180.0
+    quick: bool
+
+
+# Full size (the issue's figures) and --quick size of every scenario.
+FULL = {
+    "batches": 10,
+    "batch_size": 1000,
+    "profiles": 2000,
+    "enrollments": 300,
+    "latency_samples": 50,
+    "burst": 20_000,
+    "waiting": 100_000,
+    "stats_enrollments": 100_000,
+    "goals": 100,
+}
+QUICK = {
+    "batches": 3,
+    "batch_size": 100,
+    "profiles": 200,
+    "enrollments": 10,
+    "latency_samples": 3,
+    "burst": 30,
+    "waiting": 40,
+    "stats_enrollments": 500,
+    "goals": 3,
+}
+_SCALED = ("enrollments", "latency_samples", "burst", "waiting", "stats_enrollments", "goals")
 
 
 def _positive(text: str) -> int:
@@ -46,89 +88,100 @@ def _positive(text: str) -> int:
     return value
 
 
+def _scenarios(text: str) -> tuple[str, ...]:
+    if text == "all":
+        return SCENARIOS
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [c for c in chosen if c not in SCENARIOS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown scenario(s) {', '.join(unknown) or text!r}; choose from "
+            f"{', '.join(SCENARIOS)} (comma-separated) or all"
+        )
+    return chosen
+
+
 def parse_options(argv: list[str] | None = None) -> Options:
     environment = BenchEnvironment()
     parser = argparse.ArgumentParser(
         prog="python -m flowline.bench",
-        description="Ingestion benchmark: batches of events through the API and the service. "
-        "Enrollment benchmark: N enrollments through Flowline (outbox dispatcher, worker) and "
-        "through a bare Temporal workflow of the same shape, on a private Temporal dev server.",
+        description="Flowline's figures against the issue's targets, beside a bare Temporal "
+        "baseline measured in the same run. Prints figures, asserts nothing. "
+        "FLOWLINE_BENCH_SCALE scales every size.",
     )
     parser.add_argument(
-        "--scenario",
-        choices=[INGESTION, ENROLLMENTS, "all"],
-        default="all",
-        help="what to measure (default: all, ingestion then enrollments)",
+        "--only",
+        type=_scenarios,
+        default=SCENARIOS,
+        help=f"comma-separated scenarios among {', '.join(SCENARIOS)} (default: all)",
     )
     parser.add_argument(
-        "--enrollments",
+        "--quick", action="store_true", help="tiny sizes: a smoke run, not a measurement"
+    )
+    for name, help_text in (
+        ("enrollments", "enrollments per throughput run (default 300)"),
+        ("latency-samples", "events of the trigger -> first mail figure (default 50)"),
+        ("burst", "enrollments of the burst (default 20000)"),
+        ("waiting", "enrollments waiting at once (default 100000)"),
+        ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
+        ("goals", "goals measured once a burst is absorbed (default 100)"),
+        ("batches", "ingestion batches per run (default 10)"),
+        ("batch-size", "events per ingestion batch, at most 1000 (default 1000)"),
+        ("profiles", "distinct profiles of the ingestion events (default 2000)"),
+    ):
+        parser.add_argument(f"--{name}", type=_positive, default=None, help=help_text)
+    parser.add_argument(
+        "--timeout",
         type=_positive,
-        default=500,
-        help="enrollments per run of the enrollment scenario (default 500)",
-    )
-    parser.add_argument(
-        "--enrollment-timeout",
-        type=_positive,
-        default=180,
-        help="seconds each enrollment run may take before the benchmark gives up (default 180)",
+        default=3600,
+        help="seconds a scenario may wait for its enrollments before giving up (default 3600)",
     )
     parser.add_argument(
         "--backend",
         choices=[SQLITE, POSTGRESQL, "all"],
         default="all",
-        help="all: SQLite, plus PostgreSQL when FLOWLINE_BENCH_DATABASE_URL or "
-        "FLOWLINE_TEST_DATABASE_URL is set (default: all)",
-    )
-    parser.add_argument(
-        "--batches", type=_positive, default=10, help="batches per run (default 10)"
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=_positive,
-        default=1000,
-        help="events per batch, at most 1000 (default 1000)",
-    )
-    parser.add_argument(
-        "--profiles", type=_positive, default=2000, help="distinct profiles (default 2000)"
+        help="databases of the ingestion and stats figures: all = SQLite, plus PostgreSQL when "
+        "FLOWLINE_BENCH_DATABASE_URL or FLOWLINE_TEST_DATABASE_URL is set",
     )
     parser.add_argument(
         "--database-url",
         default=environment.postgresql_url,
         help="PostgreSQL URL (default: FLOWLINE_BENCH_DATABASE_URL, else "
-        "FLOWLINE_TEST_DATABASE_URL)",
+        "FLOWLINE_TEST_DATABASE_URL); the bench uses schemas of its own",
     )
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="also run the service path under cProfile and print where the time goes",
+        help="also run the ingestion service path under cProfile and print where time goes",
     )
-    parser.add_argument(
-        "--profile-top", type=_positive, default=30, help="functions to list (default 30)"
-    )
+    parser.add_argument("--profile-top", type=_positive, default=30, help="functions to list")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the events")
     args = parser.parse_args(argv)
-    if args.batch_size > 1000:
+    sizes = dict(QUICK if args.quick else FULL)
+    if not args.quick and environment.bench_scale != 1.0:
+        for name in _SCALED:
+            sizes[name] = max(1, round(sizes[name] * environment.bench_scale))
+    for name in sizes:
+        given = getattr(args, name)
+        if given is not None:
+            sizes[name] = given
+    if sizes["batch_size"] > 1000:
         parser.error("--batch-size: the API takes at most 1000 events per batch")
     url: str | None = args.database_url
     if args.backend == POSTGRESQL and not url:
-        parser.error(
-            "--backend postgresql needs FLOWLINE_BENCH_DATABASE_URL, "
-            "FLOWLINE_TEST_DATABASE_URL or --database-url"
-        )
+        parser.error("--backend postgresql needs FLOWLINE_BENCH_DATABASE_URL or --database-url")
     if args.backend == "all":
         backends: tuple[str, ...] = (SQLITE, POSTGRESQL) if url else (SQLITE,)
     else:
         backends = (args.backend,)
     return Options(
+        scenarios=args.only,
         backends=backends,
-        batches=args.batches,
-        batch_size=args.batch_size,
-        profiles=args.profiles,
         postgresql_url=url,
+        timeout=float(args.timeout),
         profile=args.profile,
         profile_top=args.profile_top,
         seed=args.seed,
-        scenarios=(INGESTION, ENROLLMENTS) if args.scenario == "all" else (args.scenario,),
-        enrollments=args.enrollments,
-        enrollment_timeout=float(args.enrollment_timeout),
+        quick=args.quick,
+        **sizes,
     )

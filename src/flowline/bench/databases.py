@@ -69,6 +69,11 @@ def fresh_engine(backend: str, postgresql_url: str | None, run: str) -> Iterator
         engine.dispose()
 
 
+def engine_url(engine: Engine) -> str:
+    """The URL another process (`flowline api`, `flowline worker`) reaches this database by."""
+    return engine.url.render_as_string(hide_password=False)
+
+
 def server_version(engine: Engine) -> str:
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":

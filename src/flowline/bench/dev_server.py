@@ -9,7 +9,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from flowline.bench.enrollments_timing import BenchFailed
+from flowline.bench.measure import BenchFailed
 from flowline.definitions.enrollment import SEARCH_ATTRIBUTES
 
 

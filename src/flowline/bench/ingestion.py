@@ -1,7 +1,8 @@
 """The ingestion scenario: the same batches through the HTTP API and through the service.
 
-API path: `POST /v1/events/batch` on the real FastAPI app, in process (httpx.ASGITransport):
-JSON parsing, validation of the events, the API-key check, the route, the transaction.
+API path: `POST /v1/events/batch` to `flowline api` (uvicorn, a process of its own) over HTTP
+on 127.0.0.1: JSON parsing, validation of the events, the API-key check, the route, the
+transaction.
 Service path: `apply_changes` inside `session_scope`, on events validated beforehand; the
 difference between the two is the API's overhead.
 
@@ -18,21 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from flowline.api.app import create_app
+from flowline.bench.api_process import ApiProcess
 from flowline.core.database import session_scope
 from flowline.core.models.events import Event
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.segments import SegmentMembership
 from flowline.core.services.ingestion import EventIn, apply_changes
-from flowline.core.settings import Settings
 
 API = "api"
 SERVICE = "service"
-_KEY = "bench-admin-key"
 
 Around = Callable[[Callable[[], None]], None]
 """Wraps one timed batch of the service path (the profiler hooks in there)."""
@@ -58,14 +56,11 @@ def count_rows(engine: Engine, model: Any) -> int:
 
 
 class ApiPath:
-    """Posts batches to the app; `body` is the JSON, encoded before the clock starts."""
+    """Posts batches to the API process; `body` is the JSON, encoded before the clock starts."""
 
-    def __init__(self, engine: Engine, result: RunResult) -> None:
-        app = create_app(Settings(bootstrap_admin_key=SecretStr(_KEY)), engine=engine)
-        self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-        )
-        self._headers = {"Authorization": f"Bearer {_KEY}", "Content-Type": "application/json"}
+    def __init__(self, api: ApiProcess, result: RunResult) -> None:
+        self._client = httpx.AsyncClient(base_url=api.url, timeout=120)
+        self._headers = {**api.headers, "Content-Type": "application/json"}
         self.result = result
 
     async def post(self, body: bytes) -> None:
@@ -121,6 +116,7 @@ def _finish(engine: Engine, result: RunResult) -> RunResult:
 
 def run_both(
     api_engine: Engine,
+    api_process: ApiProcess,
     service_engine: Engine,
     backend: str,
     batches: list[list[dict[str, Any]]],
@@ -130,7 +126,7 @@ def run_both(
     parsed = [[EventIn.model_validate(e) for e in batch] for batch in batches]
 
     async def alternate() -> tuple[RunResult, RunResult]:
-        api = ApiPath(api_engine, _start(api_engine, backend, API, batches))
+        api = ApiPath(api_process, _start(api_engine, backend, API, batches))
         service = ServicePath(service_engine, _start(service_engine, backend, SERVICE, batches))
         try:
             for number, (body, events) in enumerate(zip(bodies, parsed, strict=True)):

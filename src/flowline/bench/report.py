@@ -9,8 +9,6 @@ import sqlalchemy
 
 from flowline.bench.ingestion import RunResult
 
-TARGET = "target: >= 2000 events/s on SQLite"
-
 
 def cpus() -> int:
     """What `nproc` says: the CPUs this process may run on."""

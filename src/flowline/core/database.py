@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,12 +32,16 @@ def make_engine(url: str) -> Engine:
         return engine
     # Lock waits end after 30 s like SQLite's busy_timeout, so the worker's activities can
     # budget their attempts (worker/policies.py DATABASE_WAIT) and no thread waits forever.
+    # Added to the URL's own `options` (e.g. a search_path), which connect_args would replace.
+    parsed = make_url(url)
+    given = parsed.query.get("options") or ()
+    options = " ".join([*([given] if isinstance(given, str) else given), "-c lock_timeout=30s"])
     return create_engine(
-        url,
+        parsed.difference_update_query(["options"]),
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"connect_timeout": 10, "options": "-c lock_timeout=30s"},
+        connect_args={"connect_timeout": 10, "options": options},
         hide_parameters=True,
     )
 

@@ -4,7 +4,7 @@ from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.email_sends import EmailSend
 from flowline.core.models.enrollments import Delivery, Enrollment
-from flowline.core.models.events import Event, EventCounter
+from flowline.core.models.events import ConditionCounter, CountedCondition, Event, EventCounter
 from flowline.core.models.installation_settings import InstallationSetting
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
@@ -14,6 +14,8 @@ from flowline.core.models.workflows import Workflow, WorkflowVersion
 __all__ = [
     "ApiKey",
     "Campaign",
+    "ConditionCounter",
+    "CountedCondition",
     "Delivery",
     "EmailSend",
     "Enrollment",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 from flowline.core.timestamps import UTCDateTime, utcnow
@@ -16,6 +16,18 @@ DELIVERY_TYPES = ("email", "http")
 
 class Enrollment(SQLModel, table=True):
     __tablename__ = "enrollments"
+    __table_args__ = (
+        # The stats read only this index (no table rows): counts by version, status and step.
+        Index(
+            "ix_enrollments_stats",
+            "workflow_id",
+            "test",
+            "version",
+            "status",
+            "steps_completed",
+            "converted_at",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workflow_id: int = Field(foreign_key="workflows.id", index=True, ondelete="CASCADE")
     version: int
@@ -38,9 +50,15 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step_path", name="uq_deliveries_enrollment_step"),
+        # The per-step funnel of the stats reads only this index, no join with enrollments.
+        Index("ix_deliveries_funnel", "workflow_id", "version", "test", "step_path", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = Field(foreign_key="enrollments.id", index=True, ondelete="CASCADE")
+    # Copied from the enrollment when the delivery is first recorded (never change after).
+    workflow_id: int
+    version: int
+    test: bool = False
     # The step's path (`"3"`, `"3.then.0"`); `step_index` is the top-level step it lies under.
     step_path: str = Field(max_length=100)
     step_index: int

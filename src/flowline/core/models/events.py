@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel, String
 
 from flowline.core.timestamps import UTCDateTime, utcnow
@@ -37,3 +37,39 @@ class EventCounter(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(200), primary_key=True))
     count: int = 0
     last_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class CountedCondition(SQLModel, table=True):
+    """A segment condition with a `where` and no `within` (its `counter_key`): ingestion counts
+    the matching events of every profile, so evaluating it never reads the event log.
+
+    Kept in step with the segments: a condition is added (and counted from the stored events)
+    when a segment first uses it, and removed with its counters when none does any more.
+    """
+
+    __tablename__ = "counted_conditions"
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    event: str = Field(max_length=200)
+    where: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class ConditionCounter(SQLModel, table=True):
+    """How many of a profile's events meet one counted condition."""
+
+    __tablename__ = "condition_counters"
+    # Cascades: erasing a profile or dropping a condition takes its counters along.
+    profile_id: str = Field(
+        sa_column=Column(
+            String(255), ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    condition_key: str = Field(
+        sa_column=Column(
+            String(64),
+            ForeignKey("counted_conditions.key", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        )
+    )
+    count: int = 0

@@ -130,12 +130,19 @@ def record_delivery(
         detail = ERASED_DETAIL  # a step that was under way when its profile was erased
     delivery = delivery_of(session, enrollment_id, step_path)
     if delivery is None:
+        if enrollment is None:
+            raise LookupError(f"enrollment {enrollment_id} does not exist")
+        # The enrollment's workflow, version and test flag ride along: the stats funnel then
+        # counts deliveries without joining enrollments.
         delivery = Delivery(
             enrollment_id=enrollment_id,
             step_path=step_path,
             step_index=top_index(step_path),
             type=type,
             status="",
+            workflow_id=enrollment.workflow_id,
+            version=enrollment.version,
+            test=enrollment.test,
         )
     delivery.status = status
     delivery.detail = detail

@@ -9,18 +9,26 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from sqlalchemy import bindparam, insert, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, insert, text, update
 from sqlmodel import Session, col, select
 
 from flowline.core.errors import PayloadTooLarge
 from flowline.core.metrics import count_events_on_commit
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.profiles import Profile
+from flowline.core.services.batch_sql import (
+    existing_pairs,
+    insert_rows,
+    on_postgresql,
+    one_of,
+    plain_rows,
+)
+from flowline.core.services.condition_counters import count_new_events, lock_for_ingestion
 from flowline.core.services.outbox import add_intents
 from flowline.core.services.segment_state import (
     candidates_for_time_windows,
     compiled_segments,
+    counted_conditions_of,
     recompute,
 )
 from flowline.core.services.triggers import (
@@ -97,11 +105,8 @@ class IngestResult:
     duplicates: int
 
 
-def _insert(session: Session, model: Any) -> Any:
-    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+def _table(model: Any) -> Any:
+    return model.__table__
 
 
 def lock_profiles(
@@ -114,9 +119,11 @@ def lock_profiles(
     Returns each profile's properties, read after the lock.
     """
     ids = sorted(set(profile_ids))
-    session.execute(
-        _insert(session, Profile).on_conflict_do_nothing(index_elements=["id"]),
+    insert_rows(
+        session,
+        _table(Profile),
         [{"id": pid, "properties": {}, "created_at": now, "updated_at": now} for pid in ids],
+        conflict=("id",),
     )
     return _locked_properties(session, ids)
 
@@ -126,12 +133,12 @@ def _locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, 
     as a whole from the start of the transaction)."""
     query = (
         select(Profile.id, Profile.properties)
-        .where(col(Profile.id).in_(ids))
+        .where(one_of(session, col(Profile.id), ids))
         .order_by(col(Profile.id))
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         query = query.with_for_update()
-    return {pid: dict(properties) for pid, properties in session.exec(query)}
+    return {pid: dict(properties) for pid, properties in plain_rows(session, query)}
 
 
 def _merge_properties(
@@ -159,17 +166,8 @@ def _merge_properties(
 def _new_events(session: Session, events: list[EventIn]) -> list[EventIn]:
     """Events whose message id this profile has not sent before (nor earlier in the batch)."""
     pairs = sorted({(e.profile_id, e.message_id) for e in events if e.message_id})
-    seen: set[tuple[str, str | None]] = set()
-    for start in range(0, len(pairs), 500):
-        # (profile_id, message_id) pairs: each one lookup in the unique index.
-        chunk = pairs[start : start + 500]
-        seen.update(
-            session.exec(
-                select(Event.profile_id, Event.message_id).where(
-                    tuple_(col(Event.profile_id), col(Event.message_id)).in_(chunk)
-                )
-            )
-        )
+    # (profile_id, message_id) pairs: each one lookup in the unique index.
+    seen = existing_pairs(session, _table(Event), ("profile_id", "message_id"), pairs)
     fresh = []
     for event in events:
         if event.message_id:
@@ -195,26 +193,43 @@ def _store_events(session: Session, events: list[EventIn], now: datetime) -> lis
         }
         for e in events
     ]
-    ids = session.execute(insert(Event).returning(col(Event.id)), rows).scalars().all()
+    ids = _insert_events(session, rows)
     counters: Counter[tuple[str, str]] = Counter((e.profile_id, e.name) for e in events)
-    statement = _insert(session, EventCounter)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["profile_id", "name"],
-            set_={
-                "count": col(EventCounter.count) + statement.excluded.count,
-                "last_at": statement.excluded.last_at,
-            },
-        ),
+    # Sorted: batches updating the same counters take their row locks in the same order.
+    insert_rows(
+        session,
+        _table(EventCounter),
         [
             {"profile_id": p, "name": n, "count": c, "last_at": now}
-            for (p, n), c in counters.items()
+            for (p, n), c in sorted(counters.items())
         ],
+        conflict=("profile_id", "name"),
+        add=("count",),
+        replace=("last_at",),
     )
     return [
         NewEvent(i, e.profile_id, e.name, e.properties, e.timestamp or now, now)
         for i, e in zip(ids, events, strict=True)
     ]
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the events; returns their ids, in the order of `rows`."""
+    if not on_postgresql(session):
+        return list(session.execute(insert(Event).returning(col(Event.id)), rows).scalars())
+    # Ids drawn first, then one INSERT of the batch: RETURNING would not promise the row order.
+    ids = sorted(
+        session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": len(rows)},
+        ).scalars()
+    )
+    insert_rows(
+        session, _table(Event), [{"id": i, **row} for i, row in zip(ids, rows, strict=True)]
+    )
+    return ids
 
 
 def apply_changes(
@@ -232,11 +247,18 @@ def apply_changes(
     """
     now = now or utcnow()
     properties = properties or {}
+    lock_for_ingestion(session)
+    segments = compiled_segments(session)
     profiles = lock_profiles(session, [e.profile_id for e in events] + list(properties), now)
     _merge_properties(session, profiles, properties, now)
     fresh = _new_events(session, list(events))
     stored = _store_events(session, fresh, now)
-    transitions = recompute(session, profiles, now)
+    count_new_events(
+        session,
+        counted_conditions_of(segments),
+        ((e.profile_id, e.name, e.properties) for e in stored),
+    )
+    transitions = recompute(session, profiles, now, segments)
     workflows = live_workflows(session)
     intents = enrollment_intents(workflows, stored, transitions)
     if not_starting is not None:
@@ -262,6 +284,7 @@ def refresh_time_windows(session: Session, now: datetime | None = None) -> int:
     Returns how many transitions it found. Called periodically (a Temporal Schedule).
     """
     now = now or utcnow()
+    lock_for_ingestion(session)
     segments = compiled_segments(session)
     timed = [s for s in segments if s.time_window]
     changed = 0

@@ -1,5 +1,6 @@
 """What the journey steps do to the database: evaluate a branch, update the profile."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -8,15 +9,20 @@ from sqlmodel import Session
 from flowline.core.models.profiles import Profile
 from flowline.core.services.ingestion import apply_changes
 from flowline.core.services.segment_state import CompiledSegment, load_facts
-from flowline.definitions.segments import SegmentRule, evaluate, has_time_window, log_windows
+from flowline.definitions.segments import SegmentRule, compile_rule, has_time_window, log_windows
 from flowline.definitions.templates import render_json
 
 
 def profile_meets(session: Session, profile: Profile, rule: SegmentRule, now: datetime) -> bool:
     """Whether the profile meets a segment-rule condition now, read live like a segment."""
-    compiled = CompiledSegment(0, rule, log_windows(rule), has_time_window(rule))
+    # No counters for a branch's own `where` conditions (counters follow segments): it reads
+    # the profile's events of those names instead, through the same index.
+    compiled = CompiledSegment(
+        0, rule, log_windows(rule), has_time_window(rule), counted={}, matches=compile_rule(rule)
+    )
     facts = load_facts(session, {profile.id: dict(profile.properties)}, [compiled], now)
-    return evaluate(rule, facts[profile.id], now)
+    # None: count the `where` conditions from the events loaded, not from (absent) counters.
+    return compiled.matches(replace(facts[profile.id], condition_counts=None), now)
 
 
 def rendered_update(

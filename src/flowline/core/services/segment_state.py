@@ -1,40 +1,53 @@
 """Who is in which segment, recomputed for the profiles a change touches.
 
-Evaluation reads the profiles' properties, their per-event counters and — only for conditions
-with `where` or `within` — their own events of those names (through an index). It never scans
-the event log as a whole.
+Evaluation reads the profiles' properties, their per-event counters, their per-condition
+counters (conditions with a `where` and no `within`, see `condition_counters`) and — only for
+conditions with `within` — their own recent events of those names (through an index). It never
+scans the event log as a whole, and a profile's long history costs it nothing.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert
 from sqlmodel import Session, col, select
 
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.segments import Segment, SegmentMembership
+from flowline.core.services.batch_sql import (
+    chunks,
+    delete_pairs,
+    insert_rows,
+    one_of,
+    plain_rows,
+)
+from flowline.core.services.condition_counters import condition_counts
 from flowline.definitions.segments import (
+    Check,
+    EventCondition,
     ProfileFacts,
     SegmentRule,
-    evaluate,
+    compile_rule,
+    counted_conditions,
     has_time_window,
     log_windows,
     rule_event_names,
     wider_window,
 )
 
-_CHUNK = 500  # ids per IN (...) list
-
 
 @dataclass(frozen=True)
 class CompiledSegment:
     id: int
     rule: SegmentRule
-    # Event names whose individual events the rule reads, and how far back (None: all).
+    # Event names whose individual events the rule reads (its `within` conditions), and how
+    # far back; its conditions with a `where` and no `within` read counters instead.
     log_windows: dict[str, timedelta | None]
     time_window: bool
+    counted: dict[str, EventCondition]
+    matches: Check
 
 
 @dataclass
@@ -49,20 +62,26 @@ _compiled: dict[tuple[int, datetime], CompiledSegment] = {}
 def compiled_segments(session: Session) -> list[CompiledSegment]:
     """All segments, parsed once per version (keyed by id and `updated_at`)."""
     result = []
-    for segment in session.exec(select(Segment).order_by(col(Segment.id))):
-        assert segment.id is not None
-        key = (segment.id, segment.updated_at)
+    query = select(Segment.id, Segment.updated_at, Segment.rule).order_by(col(Segment.id))
+    for segment_id, updated_at, stored_rule in plain_rows(session, query):
+        key = (segment_id, updated_at)
         if key not in _compiled:
-            rule = SegmentRule.model_validate(segment.rule)
+            rule = SegmentRule.model_validate(stored_rule)
             _compiled[key] = CompiledSegment(
-                segment.id, rule, log_windows(rule), has_time_window(rule)
+                segment_id,
+                rule,
+                log_windows(rule, counted=True),
+                has_time_window(rule),
+                counted_conditions(rule),
+                compile_rule(rule),
             )
         result.append(_compiled[key])
     return result
 
 
-def _chunks(ids: list[str]) -> list[list[str]]:
-    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+def counted_conditions_of(segments: list[CompiledSegment]) -> dict[str, EventCondition]:
+    """Every counted condition the segments use, by counter key."""
+    return {key: c for segment in segments for key, c in segment.counted.items()}
 
 
 def load_facts(
@@ -80,23 +99,32 @@ def load_facts(
     unbounded = sorted(name for name, window in reach.items() if window is None)
     bounded = {name: window for name, window in reach.items() if window is not None}
     since = now - max(bounded.values()) if bounded else now
-    for chunk in _chunks(ids):
-        for pid, name, count in session.exec(
+    for chunk in chunks(session, ids):
+        for pid, name, count in plain_rows(
+            session,
             select(EventCounter.profile_id, EventCounter.name, EventCounter.count).where(
-                col(EventCounter.profile_id).in_(chunk)
-            )
+                one_of(session, col(EventCounter.profile_id), chunk)
+            ),
         ):
             counts[pid][name] = count
         queries = []
         if unbounded:
-            queries.append(_events_of(chunk, unbounded))
+            queries.append(_events_of(session, chunk, unbounded))
         if bounded:
-            queries.append(_events_of(chunk, sorted(bounded)).where(col(Event.timestamp) >= since))
+            queries.append(
+                _events_of(session, chunk, sorted(bounded)).where(col(Event.timestamp) >= since)
+            )
         for query in queries:
-            for pid, name, timestamp, props in session.exec(query):
+            for pid, name, timestamp, props in plain_rows(session, query):
                 events[pid][name].append((timestamp, cast(dict[str, Any], props)))
+    counted = condition_counts(session, ids) if counted_conditions_of(segments) else {}
     return {
-        pid: ProfileFacts(properties=properties[pid], counts=counts[pid], events=events[pid])
+        pid: ProfileFacts(
+            properties=properties[pid],
+            counts=counts[pid],
+            events=events[pid],
+            condition_counts=counted.get(pid, {}),
+        )
         for pid in ids
     }
 
@@ -109,20 +137,19 @@ def _log_reach(segments: list[CompiledSegment]) -> dict[str, timedelta | None]:
     return reach
 
 
-def _events_of(profile_ids: list[str], names: list[str]) -> Any:
+def _events_of(session: Session, profile_ids: Sequence[str], names: list[str]) -> Any:
     return select(Event.profile_id, Event.name, Event.timestamp, Event.properties).where(
-        col(Event.profile_id).in_(profile_ids), col(Event.name).in_(names)
+        one_of(session, col(Event.profile_id), profile_ids), col(Event.name).in_(names)
     )
 
 
 def memberships(session: Session, profile_ids: list[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = defaultdict(set)
-    for chunk in _chunks(profile_ids):
-        for pid, sid in session.exec(
-            select(SegmentMembership.profile_id, SegmentMembership.segment_id).where(
-                col(SegmentMembership.profile_id).in_(chunk)
-            )
-        ):
+    for chunk in chunks(session, profile_ids):
+        query = select(SegmentMembership.profile_id, SegmentMembership.segment_id).where(
+            one_of(session, col(SegmentMembership.profile_id), chunk)
+        )
+        for pid, sid in plain_rows(session, query):
             found[pid].add(sid)
     return found
 
@@ -143,25 +170,21 @@ def recompute(
     for pid, profile_facts in facts.items():
         was = before.get(pid, set())
         for segment in segments:
-            member = evaluate(segment.rule, profile_facts, now)
+            member = segment.matches(profile_facts, now)
             if member and segment.id not in was:
                 transitions.entered.append((pid, segment.id))
             elif not member and segment.id in was:
                 transitions.left.append((pid, segment.id))
-    if transitions.entered:
-        session.execute(
-            insert(SegmentMembership),
-            [{"segment_id": s, "profile_id": p, "since": now} for p, s in transitions.entered],
-        )
-    if transitions.left:
-        # One executemany on the table: ORM deletes one by one would scan the session each time.
-        table = SegmentMembership.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            delete(table).where(
-                table.c.segment_id == bindparam("sid"), table.c.profile_id == bindparam("pid")
-            ),
-            [{"sid": s, "pid": p} for p, s in transitions.left],
-        )
+    # Core statements on the table: ORM writes one by one would scan the session each time.
+    table = SegmentMembership.__table__  # type: ignore[attr-defined]
+    insert_rows(
+        session,
+        table,
+        [{"segment_id": s, "profile_id": p, "since": now} for p, s in transitions.entered],
+    )
+    delete_pairs(
+        session, table, ("segment_id", "profile_id"), [(s, p) for p, s in transitions.left]
+    )
     return transitions
 
 

@@ -8,6 +8,8 @@ from sqlmodel import Session, col, func, select
 
 from flowline.core.errors import NotFound, SegmentInUse, ValidationFailed, pydantic_errors
 from flowline.core.models.segments import Segment, SegmentMembership
+from flowline.core.services.condition_counters import sync_counted_conditions
+from flowline.core.services.segment_state import compiled_segments, counted_conditions_of
 from flowline.core.services.workflow_versions import current_definitions
 from flowline.core.timestamps import utcnow
 from flowline.definitions.segments import SegmentRule, has_time_window
@@ -42,7 +44,13 @@ def create_segment(session: Session, name: str, rule: Any) -> Segment:
     )
     session.add(segment)
     session.flush()
+    resync_counted_conditions(session)
     return segment
+
+
+def resync_counted_conditions(session: Session) -> None:
+    """The per-condition counters follow the segments' `where` conditions."""
+    sync_counted_conditions(session, counted_conditions_of(compiled_segments(session)))
 
 
 def update_segment(session: Session, segment: Segment, name: str, rule: Any) -> Segment:
@@ -53,6 +61,7 @@ def update_segment(session: Session, segment: Segment, name: str, rule: Any) -> 
     segment.updated_at = utcnow()
     session.add(segment)
     session.flush()
+    resync_counted_conditions(session)
     return segment
 
 
@@ -105,6 +114,8 @@ def delete_segment(session: Session, segment: Segment) -> None:
             f"segment {segment.id} is used by workflow(s) {', '.join(map(str, users))}"
         )
     session.delete(segment)
+    session.flush()
+    resync_counted_conditions(session)
 
 
 def _segments_named(definition: Mapping[str, Any]) -> set[int]:

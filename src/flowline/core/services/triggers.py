@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.core.services.batch_sql import one_of
 from flowline.core.services.outbox import EVENT, GOAL, SEGMENT_GOAL, START
 from flowline.core.services.segment_state import Transitions
 from flowline.definitions.journey_steps import WaitForEventStep
@@ -116,7 +117,10 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
             (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
             & (col(WorkflowVersion.version) == col(Enrollment.version)),
         )
-        .where(col(Enrollment.status) == "active", col(Enrollment.profile_id).in_(profiles))
+        .where(
+            col(Enrollment.status) == "active",
+            one_of(session, col(Enrollment.profile_id), sorted(profiles)),
+        )
     )
     return [
         ActiveEnrollment(eid, pid, _definition(version))

@@ -14,8 +14,15 @@
 Import from this package, not from its modules.
 """
 
-from flowline.definitions.segments.evaluation import ProfileFacts, evaluate
+from flowline.definitions.segments.evaluation import (
+    Check,
+    ProfileFacts,
+    compile_rule,
+    evaluate,
+    event_matches,
+)
 from flowline.definitions.segments.inspection import (
+    counted_conditions,
     has_time_window,
     log_event_names,
     log_windows,
@@ -46,6 +53,7 @@ __all__ = [
     "AllRule",
     "AnyRule",
     "AnyRuleNode",
+    "Check",
     "EventCondition",
     "NotRule",
     "ProfileFacts",
@@ -53,8 +61,11 @@ __all__ = [
     "PropertyOp",
     "Rule",
     "SegmentRule",
+    "compile_rule",
+    "counted_conditions",
     "describe_rule",
     "evaluate",
+    "event_matches",
     "has_time_window",
     "log_event_names",
     "log_windows",

@@ -37,14 +37,15 @@ def log_event_names(rule: AnyRuleNode) -> set[str]:
     return {condition.event for condition in _event_conditions(rule) if condition.needs_log}
 
 
-def log_windows(rule: AnyRuleNode) -> dict[str, timedelta | None]:
+def log_windows(rule: AnyRuleNode, *, counted: bool = False) -> dict[str, timedelta | None]:
     """For each event name the rule needs individual events of: how far back it looks.
 
-    `None` means all of them (a `where` without `within`).
+    `None` means all of them (a `where` without `within`). With `counted`, the counted
+    conditions are left out: per-condition counters answer them (`counted_conditions`).
     """
     windows: dict[str, timedelta | None] = {}
     for condition in _event_conditions(rule):
-        if not condition.needs_log:
+        if not condition.needs_log or (counted and condition.counted):
             continue
         windows[condition.event] = wider_window(
             windows.get(condition.event, condition.within),
@@ -52,6 +53,11 @@ def log_windows(rule: AnyRuleNode) -> dict[str, timedelta | None]:
             condition.event in windows,
         )
     return windows
+
+
+def counted_conditions(rule: AnyRuleNode) -> dict[str, EventCondition]:
+    """The rule's conditions with a `where` and no `within`, by `counter_key`."""
+    return {c.counter_key: c for c in _event_conditions(rule) if c.counted}
 
 
 def wider_window(known: timedelta | None, window: timedelta | None, seen: bool) -> timedelta | None:

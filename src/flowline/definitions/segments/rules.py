@@ -9,6 +9,9 @@ A rule is told apart by which of `RULE_KEYS` it has. Validation of a whole rule 
 and readable error paths — is `SegmentRule`'s.
 """
 
+import hashlib
+import json
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -101,6 +104,23 @@ class EventCondition(StrictModel):
     @property
     def needs_log(self) -> bool:
         return self.within is not None or self.where is not None
+
+    @property
+    def counted(self) -> bool:
+        """A `where` without `within`: a per-condition counter kept at ingestion can answer it,
+        so the stored form needs no event log (time never changes the answer)."""
+        return self.where is not None and self.within is None
+
+    @cached_property
+    def counter_key(self) -> str:
+        """Names the counter of a counted condition: the same event and `where` share one."""
+        assert self.where is not None
+        canonical = json.dumps(
+            {"event": self.event, "where": self.where.model_dump(mode="json")},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 class AllRule(StrictModel):

@@ -1,0 +1,47 @@
+"""`make bench` keeps working: its entry point runs every scenario at a tiny size and prints
+every figure line. Speed is not judged here (the bench asserts nothing either)."""
+
+import subprocess
+import sys
+
+TINY = [
+    "--quick",
+    "--enrollments", "3",
+    "--latency-samples", "1",
+    "--burst", "5",
+    "--waiting", "5",
+    "--goals", "1",
+    "--stats-enrollments", "50",
+    "--batches", "2",
+    "--batch-size", "20",
+    "--profiles", "20",
+]  # fmt: skip
+FIGURES = [
+    "5. ingestion on sqlite through the API",
+    "5. sqlite: batch 2 / batch 1 speed",
+    "issue 7.4: stats at 50 enrollment rows [sqlite]",
+    "1. throughput [send_email, wait PT1S], N=3",
+    "2. trigger -> first mail p50 / p95",
+    "1. throughput [http_call], N=3",
+    "3. burst of 5 absorbed",
+    "3. goal -> closed p95 while absorbing",
+    "3. goal -> closed p95 once absorbed",
+    "4. 5 waiting: worker RSS",
+    "4. 5 waiting: stats median / p95",
+    "4. 5 waiting: goal -> closed p95 once absorbed",
+]
+
+
+def test_bench_runs_every_scenario_and_prints_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flowline.bench", *TINY],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = done.stdout.split("== figures", 1)[1]
+    for figure in FIGURES:
+        assert figure in summary, f"{figure!r} missing from:\n{summary}"
+    assert "not measured" not in summary
