@@ -50,3 +50,30 @@ def test_step_path_migration_keeps_deliveries_and_keys_them_by_path(tmp_path: Pa
         rows = connection.execute(text("SELECT step_index, step_path FROM deliveries")).all()
     assert [tuple(r) for r in rows] == [(2, "2")]
     engine.dispose()
+
+
+def test_a_postgresql_url_keeps_its_search_path_for_another_process(engine: Engine) -> None:
+    """`engine.url` is what the benchmark and the tests hand to `flowline api`: it must reach
+    the same schema (the URL's own `options`), with the lock timeout added once."""
+    if engine.dialect.name != "postgresql":
+        return
+    schema = "flowline_url_options"
+    url = engine.url.set(query={}).render_as_string(hide_password=False)
+    scoped = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    try:
+        with scoped.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        again = make_engine(scoped.url.render_as_string(hide_password=False))
+        try:
+            with again.connect() as connection:
+                assert connection.execute(text("SHOW search_path")).scalar_one() == schema
+                assert connection.execute(text("SHOW lock_timeout")).scalar_one() == "30s"
+        finally:
+            again.dispose()
+        assert str(scoped.url.query["options"]).count("lock_timeout") == 1
+        assert str(again.url.query["options"]).count("lock_timeout") == 1
+    finally:
+        with scoped.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        scoped.dispose()

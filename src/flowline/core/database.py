@@ -1,5 +1,6 @@
 """The database engine, sessions and migrations."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 READ_ONLY = "flowline_read_only"
+_HOLDS_WRITER = "flowline_holds_writer"
+SQLITE_BUSY_SECONDS = 30
 
 
 def make_engine(url: str) -> Engine:
@@ -28,44 +31,74 @@ def make_engine(url: str) -> Engine:
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        writer = _Writer()
+        event.listen(engine, "begin", writer.begin)
+        event.listen(engine, "commit", writer.end)
+        event.listen(engine, "rollback", writer.end)
         return engine
     # Lock waits end after 30 s like SQLite's busy_timeout, so the worker's activities can
     # budget their attempts (worker/policies.py DATABASE_WAIT) and no thread waits forever.
-    # Added to the URL's own `options` (e.g. a search_path), which connect_args would replace.
+    # Added to the URL's own `options` (e.g. a search_path) and kept in the URL, so that
+    # `engine.url` still reaches the same schema from another process (`flowline api`).
     parsed = make_url(url)
     given = parsed.query.get("options") or ()
-    options = " ".join([*([given] if isinstance(given, str) else given), "-c lock_timeout=30s"])
+    options = [*([given] if isinstance(given, str) else given)]
+    if not any("lock_timeout" in option for option in options):
+        options.append(f"-c lock_timeout={SQLITE_BUSY_SECONDS}s")
     return create_engine(
-        parsed.difference_update_query(["options"]),
+        parsed.update_query_dict({"options": " ".join(options)}),
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"connect_timeout": 10, "options": options},
+        connect_args={"connect_timeout": 10},
         hide_parameters=True,
     )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin_immediate).
+    # Let SQLAlchemy, not the driver, open transactions (see `_Writer`).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take the write lock when a transaction starts, not when it first writes.
+class _Writer:
+    """Take SQLite's write lock when a transaction starts, not when it first writes.
 
     Two transactions that read and then write the same profile would otherwise deadlock
-    (SQLITE_BUSY at the upgrade); this way the second waits for the first (busy_timeout).
-    Read-only units of work (`read_scope`) take no lock: WAL readers never wait.
+    (SQLITE_BUSY at the upgrade); this way the second waits for the first. Read-only units of
+    work (`read_scope`) take no lock: WAL readers never wait.
+
+    Writers of this process first queue on a lock of its own: SQLite's busy handler waits by
+    sleeping (up to 100 ms a time) however soon the lock is free, which under load cost more
+    than the writes themselves. Other processes still wait in the busy handler (busy_timeout).
     """
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    def __init__(self) -> None:
+        # A Lock, not an RLock: a request may begin its transaction on one thread of the pool
+        # and commit it on another.
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise TimeoutError("waited too long for the database's write lock")
+        connection.info[_HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        if connection.info.pop(_HOLDS_WRITER, False):
+            self._lock.release()
 
 
 def migrate(engine: Engine) -> None:

@@ -7,10 +7,11 @@ are auto-escaped, so a profile value like `<script>` arrives as text.
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import Template, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from flowline.definitions.steps import MergeTagMapping
@@ -20,6 +21,17 @@ _HTML = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
 BLANK_DEFAULT = " "
 UNSUBSCRIBE_TAG = "unsubscribe_url"
 """Filled in by Flowline for workflows with a consent property; never mapped by the user."""
+
+
+@lru_cache(maxsize=2048)
+def _text_template(source: str) -> Template:
+    """Compiled once per source: a campaign or step sends the same templates again and again."""
+    return _TEXT.from_string(source)
+
+
+@lru_cache(maxsize=512)
+def _html_template(source: str) -> Template:
+    return _HTML.from_string(source)
 
 
 class TemplateError(ValueError):
@@ -68,14 +80,14 @@ def render_email(
 ) -> RenderedEmail:
     return RenderedEmail(
         # A subject is a header: never let a value add a line to it.
-        subject=" ".join(_TEXT.from_string(subject).render(values).split()),
-        html=_HTML.from_string(html).render(values),
-        text=_TEXT.from_string(text).render(values) if text else None,
+        subject=" ".join(_text_template(subject).render(values).split()),
+        html=_html_template(html).render(values),
+        text=_text_template(text).render(values) if text else None,
     )
 
 
 def _render_text(source: str, context: Mapping[str, Any]) -> str:
-    return _TEXT.from_string(source).render(context)
+    return _text_template(source).render(context)
 
 
 def render_url(url: str, context: Mapping[str, Any]) -> str:

@@ -20,7 +20,7 @@ from flowline.worker.activities.journey import JourneyActivities
 from flowline.worker.activities.records import RecordActivities
 from flowline.worker.activities.segments import SegmentActivities
 from flowline.worker.activities.smtp import SmtpConfig
-from flowline.worker.sandbox import workflow_runner
+from flowline.worker.sandbox import worker_runner
 from flowline.worker.segment_refresh import SegmentRefreshWorkflow, ensure_refresh_schedule
 from flowline.worker.workflows import EnrollmentWorkflow
 
@@ -68,7 +68,7 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=[EnrollmentWorkflow, SegmentRefreshWorkflow],
-        workflow_runner=workflow_runner(),
+        workflow_runner=worker_runner(),
         activities=build_activities(settings, engine, http_client),
         max_concurrent_activities=100,
     )

@@ -38,6 +38,9 @@ from flowline.core.timestamps import utcnow
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(seconds=30)
 CONCURRENCY = 16  # profiles dispatched side by side
+# An idle dispatcher looks at the outbox this often: a trigger waits at most this long for its
+# enrollment to start (the query reads one index and takes no write lock).
+IDLE_POLL = 0.02
 REQUEST_IDS = uuid.UUID("6f0e7a52-2b8c-4d0b-9a43-5d1f3c0e8b71")
 
 
@@ -198,7 +201,7 @@ async def run_dispatcher(
     engine: Engine,
     client: Client,
     settings: Settings,
-    idle: float = 0.2,
+    idle: float = IDLE_POLL,
     lease: Lease | None = None,
 ) -> None:
     """Dispatch until cancelled, while holding the lease; otherwise wait to take it over."""

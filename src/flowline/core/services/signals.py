@@ -16,6 +16,7 @@ from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import TemporalUnavailable
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import WorkflowVersion
+from flowline.core.services.workflow_versions import parsed_definition
 from flowline.definitions.enrollment import EXIT_SIGNAL, GOAL_SIGNAL, ExitRequest, GoalReached
 from flowline.definitions.triggers import EventGoal
 from flowline.definitions.workflows import WorkflowDefinition
@@ -42,8 +43,7 @@ def _running(
             # A goal counts only for enrollments that started before it was reached.
             query = query.where(col(Enrollment.started_at) <= started_before)
         return [
-            (enrollment, WorkflowDefinition.model_validate(version.definition))
-            for enrollment, version in session.exec(query)
+            (enrollment, parsed_definition(version)) for enrollment, version in session.exec(query)
         ]
 
 
@@ -82,7 +82,7 @@ def _convert_late(engine: Engine, profile_id: str, at: datetime, goal_matches: A
         late = [
             enrollment
             for enrollment, version in session.exec(query)
-            if goal_matches(WorkflowDefinition.model_validate(version.definition).goal)
+            if goal_matches(parsed_definition(version).goal)
         ]
         for enrollment in late:
             enrollment.converted_at = at

@@ -13,6 +13,7 @@ from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.batch_sql import one_of
 from flowline.core.services.outbox import EVENT, GOAL, SEGMENT_GOAL, START
 from flowline.core.services.segment_state import Transitions
+from flowline.core.services.workflow_versions import parsed_definition
 from flowline.definitions.journey_steps import WaitForEventStep
 from flowline.definitions.triggers import (
     EventGoal,
@@ -41,18 +42,6 @@ class LiveWorkflow:
     definition: WorkflowDefinition
 
 
-_definitions: dict[tuple[int, int, datetime], WorkflowDefinition] = {}
-
-
-def _definition(version: WorkflowVersion) -> WorkflowDefinition:
-    # Versions are immutable: parse each once per process. The creation time is part of the
-    # key so that a database reset (tests, benchmarks) cannot serve a stale definition.
-    key = (version.workflow_id, version.version, version.created_at)
-    if key not in _definitions:
-        _definitions[key] = WorkflowDefinition.model_validate(version.definition)
-    return _definitions[key]
-
-
 def live_workflows(session: Session) -> list[LiveWorkflow]:
     rows = session.exec(
         select(Workflow.id, Workflow.enabled_at, WorkflowVersion)
@@ -64,7 +53,7 @@ def live_workflows(session: Session) -> list[LiveWorkflow]:
         .where(col(Workflow.enabled).is_(True))
     )
     return [
-        LiveWorkflow(wid, enabled_at, _definition(version))
+        LiveWorkflow(wid, enabled_at, parsed_definition(version))
         for wid, enabled_at, version in rows
         if wid is not None and enabled_at is not None
     ]
@@ -123,7 +112,7 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
         )
     )
     return [
-        ActiveEnrollment(eid, pid, _definition(version))
+        ActiveEnrollment(eid, pid, parsed_definition(version))
         for eid, pid, version in rows
         if eid is not None
     ]

@@ -1,11 +1,28 @@
-"""Reading the current versions of all workflows (to see what uses a campaign or segment)."""
+"""Workflow versions: their parsed definitions, and the current versions of all workflows."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.definitions.workflows import WorkflowDefinition
+
+_parsed: dict[tuple[int, int, datetime], WorkflowDefinition] = {}
+
+
+def parsed_definition(version: WorkflowVersion) -> WorkflowDefinition:
+    """The version's definition, parsed once per process (never change the result).
+
+    Versions are immutable. The creation time is part of the key so that a database reset
+    (tests, benchmarks) cannot serve a stale definition.
+    """
+    key = (version.workflow_id, version.version, version.created_at)
+    found = _parsed.get(key)
+    if found is None:
+        found = _parsed[key] = WorkflowDefinition.model_validate(version.definition)
+    return found
 
 
 def current_definitions(session: Session) -> list[tuple[int, Mapping[str, Any]]]:

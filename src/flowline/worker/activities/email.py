@@ -7,7 +7,7 @@ reports "sent" whatever happens to the bookkeeping, so no retry can send it agai
 
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -80,7 +80,7 @@ class _Outgoing:
     enrollment_id: int
     sender: str
     recipient: str
-    message: EmailMessage
+    message: Message
 
 
 class EmailActivities:
@@ -139,10 +139,11 @@ class EmailActivities:
 
     def _slot_taken(self, input: SendEmailInput, context: StepContext) -> bool:
         """The frequency cap's slot for this step (race-free; a retry keeps its slot)."""
-        with session_scope(self._engine) as session:
+        with read_scope(self._engine) as session:
             cap = current_cap(session)
-            if cap is None:
-                return True
+        if cap is None:
+            return True  # no cap: no write lock taken
+        with session_scope(self._engine) as session:
             return take_slot(
                 session,
                 profile_id=input.enrollment.profile_id,

@@ -1,8 +1,14 @@
 """What goes out: the one recipient, the MIME message, and its stable Message-ID."""
 
 import hashlib
+import io
 import re
-from email.message import EmailMessage
+from email import policy
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 from typing import Any
 
@@ -62,20 +68,54 @@ def build_message(
     rendered: RenderedEmail,
     message_id: str,
     unsubscribe_url: str | None = None,
-) -> EmailMessage:
+) -> Message:
     """A multipart/alternative message; a campaign without a text body gets one from its HTML.
 
     With an unsubscribe link, the RFC 8058 headers: mail clients offer one-click unsubscribe.
+    Built with the `compat32` MIME classes, whose serialisation costs a quarter of the modern
+    policy's (it was the email activity's largest single cost); a sender that is not plain
+    ASCII takes the modern, slower path, which knows how to write it.
     """
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = recipient
-    message["Subject"] = rendered.subject
-    message["Message-ID"] = message_id
-    message["Date"] = formatdate(usegmt=True)
+    text = rendered.text or text_from_html(rendered.html)
+    headers = {
+        "From": sender,
+        "To": recipient,
+        "Message-ID": message_id,
+        "Date": formatdate(usegmt=True),
+    }
     if unsubscribe_url is not None:
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(rendered.text or text_from_html(rendered.html))
-    message.add_alternative(rendered.html, subtype="html")
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if not all(value.isascii() for value in headers.values()):
+        return _modern_message(headers, rendered.subject, text, rendered.html)
+    message = MIMEMultipart("alternative")
+    for name, value in headers.items():
+        message[name] = value
+    subject = rendered.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message
+
+
+def _modern_message(headers: dict[str, str], subject: str, text: str, html: str) -> EmailMessage:
+    message = EmailMessage()
+    for name, value in headers.items():
+        message[name] = value
+    message["Subject"] = subject
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+# Lines up to RFC 5322's limit: a header is never folded before its value (a folded
+# `List-Unsubscribe` keeps a leading space some readers do not strip).
+_COMPAT_WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+def message_bytes(message: Message) -> bytes:
+    """The message as it goes on the wire (CRLF line ends)."""
+    out = io.BytesIO()
+    wire = policy.SMTP if isinstance(message, EmailMessage) else _COMPAT_WIRE
+    BytesGenerator(out, policy=wire).flatten(message)
+    return out.getvalue()

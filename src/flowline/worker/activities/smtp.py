@@ -3,12 +3,13 @@
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
 from flowline.core.settings import Settings
 from flowline.worker import policies
+from flowline.worker.activities.email_message import message_bytes
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class SmtpUnavailable(Exception):
     """Worth another try: no connection, a 4xx reply, a timeout, login or STARTTLS failing."""
 
 
-async def deliver(config: SmtpConfig, message: EmailMessage, sender: str, recipient: str) -> None:
+async def deliver(config: SmtpConfig, message: Message, sender: str, recipient: str) -> None:
     """Hand the message to the server; returns once the server has accepted it (250).
 
     The envelope names exactly one recipient, whatever the headers say. The whole conversation
@@ -80,11 +81,9 @@ async def _connect(client: aiosmtplib.SMTP) -> None:
         raise SmtpUnavailable(f"cannot connect to the SMTP server: {_describe(error)}") from None
 
 
-async def _send(
-    client: aiosmtplib.SMTP, message: EmailMessage, sender: str, recipient: str
-) -> None:
+async def _send(client: aiosmtplib.SMTP, message: Message, sender: str, recipient: str) -> None:
     try:
-        await client.send_message(message, sender=sender, recipients=[recipient])
+        await client.sendmail(sender, [recipient], message_bytes(message))
     except aiosmtplib.SMTPRecipientsRefused as error:
         codes = [refused.code for refused in error.recipients]
         if codes and all(500 <= code < 600 for code in codes):

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flowline.core.database import session_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
@@ -56,7 +56,8 @@ def load_step_context(
     if enrollment.exit_reason == ERASED_REASON:
         # Erased while this run waited: a profile re-created under the same id is someone else.
         return StepResult(outcome="profile_deleted", detail="the profile was deleted")
-    with session_scope(engine) as session:
+    # Only reads (no write lock on SQLite): the step's progress is written with its outcome.
+    with read_scope(engine) as session:
         done = delivery_of(session, enrollment.id, step_path)
         # Any recorded outcome is final: acting again could send twice.
         if done is not None:
@@ -69,7 +70,6 @@ def load_step_context(
             return StepResult(
                 outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'"
             )
-        step_reached(session, enrollment.id, top_index(step_path))
         return StepContext(enrollment.id, dict(profile.properties), None)
 
 
