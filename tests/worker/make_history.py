@@ -11,6 +11,7 @@ replaying, and add new ones (bump the suffix) for the new code paths.
 """
 
 import asyncio
+import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -25,9 +26,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from flowline.definitions.enrollment import (
+    EVENT_SIGNAL,
     EXIT_SIGNAL,
     GOAL_SIGNAL,
     PROGRESS_QUERY,
+    EventReceived,
     ExitRequest,
     GoalReached,
     Progress,
@@ -67,6 +70,10 @@ class Scenario:
     exit_on_goal: bool = False
     must_contain: frozenset[int] = frozenset()
     prepare: Callable[[FakeActivities], None] = field(default=lambda fakes: None)
+    # More workflow fields (a send window), from the test server's clock at the start.
+    fields: Callable[[datetime], dict[str, Any]] = field(default=lambda now: {})
+    # The `workflow.patched` ids the history must have taken (recorded as markers).
+    patches: frozenset[str] = frozenset()
 
 
 async def _goal_during_wait(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) -> None:
@@ -94,6 +101,39 @@ async def _goal_during_email(
     fakes.held_emails[0].set()
 
 
+async def _event_during_wait_for_event(
+    env: WorkflowEnvironment, handle: Handle, _: FakeActivities
+) -> None:
+    await _until(handle, "waiting for event 'purchase'")
+    await env.sleep(timedelta(hours=3))
+    now = await env.get_current_time()
+    received = EventReceived(event_id="9", event="purchase", at=now, step_paths=["0"])
+    await handle.signal(EVENT_SIGNAL, received)
+
+
+async def _exit_during_send_window(
+    env: WorkflowEnvironment, handle: Handle, _: FakeActivities
+) -> None:
+    await _until(handle, "waiting for the send window")
+    await handle.signal(EXIT_SIGNAL, ExitRequest(reason="disabled"))
+
+
+def _closed_window(now: datetime) -> dict[str, Any]:
+    """A send window closed at the start whatever the clock says: open the day after
+    tomorrow only (UTC), 09:00-18:00."""
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(now.weekday() + 2) % 7]
+    window = {"days": [day], "start": "09:00", "end": "18:00", "default_timezone": "UTC"}
+    return {"send_window": window}
+
+
+def _nested_arms(fakes: FakeActivities) -> None:
+    fakes.branch_arms.update({"1": "then", "1.then.1": "else"})
+
+
+def _profile_gone_at_branch(fakes: FakeActivities) -> None:
+    fakes.branch_arms["0"] = "gone"
+
+
 def _hold_first_email(fakes: FakeActivities) -> None:
     fakes.held_emails[0] = asyncio.Event()
 
@@ -113,6 +153,25 @@ def _outcomes_left_to_the_workflow(fakes: FakeActivities) -> None:
 
 
 E = EventType
+STEP_PATHS = frozenset({"flowline-step-paths"})
+LOCAL_ACTIVITY = E.EVENT_TYPE_MARKER_RECORDED  # finish, conversion, branch, window checks
+
+
+def _branch(then: list[Any], else_: list[Any]) -> dict[str, Any]:
+    condition = {"property": "plan", "op": "eq", "value": "pro"}
+    return {"type": "branch", "condition": condition, "then": then, "else": else_}
+
+
+def _wait_for(on_timeout: str = "continue") -> dict[str, Any]:
+    return {
+        "type": "wait_for_event",
+        "event": "purchase",
+        "timeout": "P2D",
+        "on_timeout": on_timeout,
+    }
+
+
+UPDATE = {"type": "update_profile", "properties": {"stage": "{{ workflow_name }}"}}
 SCENARIOS: dict[str, Scenario] = {
     # email, wait (a goal arrives; no exit-on-goal: the conversion is recorded), http, email
     "enrollment_v1": Scenario(
@@ -175,7 +234,110 @@ SCENARIOS: dict[str, Scenario] = {
         prepare=_hold_first_email,
         must_contain=frozenset({E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}),
     ),
+    # Issue 10 (patch `flowline-step-paths`): steps named by path, finish and conversion as
+    # local activities. The paths of v1, recorded again on this code...
+    "enrollment_v2": Scenario(
+        None,
+        _goal_during_wait,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_FIRED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, LOCAL_ACTIVITY}
+        ),
+        patches=STEP_PATHS,
+    ),
+    "exit_signal_v2": Scenario(
+        [email(1), wait("P3D"), email(2)],
+        _exit_during_wait,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}
+        ),
+        patches=STEP_PATHS,
+    ),
+    "exit_on_goal_v2": Scenario(
+        [email(1), wait("P3D"), email(2)],
+        _goal_during_wait,
+        exit_on_goal=True,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}
+        ),
+        patches=STEP_PATHS,
+    ),
+    "consent_withdrawn_v2": Scenario(
+        [email(1), wait("PT1H"), email(2), email(1)],
+        _nothing,
+        prepare=_consent_gone_at_second_email,
+        must_contain=frozenset({E.EVENT_TYPE_TIMER_FIRED}),
+        patches=STEP_PATHS,
+    ),
+    "http_failed_exit_v2": Scenario(
+        [http(on_failure="exit"), email(1)],
+        _nothing,
+        prepare=_http_fails,
+        must_contain=frozenset({E.EVENT_TYPE_ACTIVITY_TASK_FAILED}),
+        patches=STEP_PATHS,
+    ),
+    "signal_during_activity_v2": Scenario(
+        [email(1), wait("P1D"), email(2)],
+        _goal_during_email,
+        exit_on_goal=True,
+        prepare=_hold_first_email,
+        must_contain=frozenset({E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}),
+        patches=STEP_PATHS,
+    ),
+    # ...and the journey steps.
+    "wait_for_event_arrives_v2": Scenario(
+        [_wait_for(), email(1)],
+        _event_during_wait_for_event,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}
+        ),
+        patches=STEP_PATHS,
+    ),
+    "wait_for_event_timeout_exit_v2": Scenario(
+        [_wait_for(on_timeout="exit"), email(1)],
+        _nothing,
+        must_contain=frozenset({E.EVENT_TYPE_TIMER_FIRED, LOCAL_ACTIVITY}),
+        patches=STEP_PATHS,
+    ),
+    "branch_and_update_profile_v2": Scenario(
+        [email(1), _branch([UPDATE, _branch([http()], [email(2)])], [wait("PT1H")]), email(1)],
+        _nothing,
+        prepare=_nested_arms,
+        must_contain=frozenset({E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, LOCAL_ACTIVITY}),
+        patches=STEP_PATHS,
+    ),
+    "profile_gone_at_branch_v2": Scenario(
+        [_branch([email(1)], [email(2)])],
+        _nothing,
+        prepare=_profile_gone_at_branch,
+        must_contain=frozenset({LOCAL_ACTIVITY}),
+        patches=STEP_PATHS,
+    ),
+    "send_window_wait_v2": Scenario(
+        [email(1), wait("PT1H"), email(2)],
+        _nothing,
+        fields=_closed_window,
+        must_contain=frozenset({E.EVENT_TYPE_TIMER_FIRED, LOCAL_ACTIVITY}),
+        patches=STEP_PATHS,
+    ),
+    "send_window_exit_v2": Scenario(
+        [email(1)],
+        _exit_during_send_window,
+        fields=_closed_window,
+        must_contain=frozenset({E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, LOCAL_ACTIVITY}),
+        patches=STEP_PATHS,
+    ),
 }
+
+
+def patches_taken(history: WorkflowHistory) -> set[str]:
+    """The ids of the `workflow.patched` markers in a history."""
+    taken = set()
+    for event in history.events:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == E.EVENT_TYPE_MARKER_RECORDED and marker.marker_name == "core_patch":
+            [payload] = marker.details["patch-data"].payloads
+            taken.add(json.loads(payload.data)["id"])
+    return taken
 
 
 async def record(env: WorkflowEnvironment, name: str) -> WorkflowHistory:
@@ -189,8 +351,9 @@ async def record(env: WorkflowEnvironment, name: str) -> WorkflowHistory:
         workflow_runner=workflow_runner(),
         activities=fakes.activities(),
     ) as worker:
+        fields = scenario.fields(await env.get_current_time())
         input = enrollment_input(
-            f"history-{name}", scenario.steps, exit_on_goal=scenario.exit_on_goal
+            f"history-{name}", scenario.steps, exit_on_goal=scenario.exit_on_goal, **fields
         )
         handle = await start_enrollment(env.client, worker.task_queue, input)
         await scenario.drive(env, handle, fakes)

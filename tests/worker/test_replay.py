@@ -14,7 +14,13 @@ from temporalio.worker import Replayer
 
 from flowline.worker.sandbox import workflow_runner
 from flowline.worker.workflows import EnrollmentWorkflow
-from tests.worker.make_history import HISTORIES, SCENARIOS, record, record_enrollment
+from tests.worker.make_history import (
+    HISTORIES,
+    SCENARIOS,
+    patches_taken,
+    record,
+    record_enrollment,
+)
 
 SAVED = sorted(HISTORIES.glob("*.json"))
 
@@ -40,6 +46,7 @@ async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     scenario = SCENARIOS.get(path.stem)
     if scenario is not None:
         assert scenario.must_contain <= kinds
+        assert scenario.patches <= patches_taken(history)
 
     result = await replayer().replay_workflow(history)
 
@@ -63,3 +70,4 @@ async def test_every_path_recorded_today_replays(env: WorkflowEnvironment, name:
 
     assert result.replay_failure is None
     assert SCENARIOS[name].must_contain <= {event.event_type for event in history.events}
+    assert SCENARIOS[name].patches <= patches_taken(history)
