@@ -73,18 +73,18 @@ def test_request_schemas_state_the_limits(api_app: FastAPI) -> None:
     schemas = document["components"]["schemas"]
     event = schemas["EventIn"]["properties"]
     assert event["profile_id"]["maxLength"] == 255 and "pattern" in event["profile_id"]
-    assert event["name"]["maxLength"] == 200 and "pattern" in event["name"]
+    assert event["name"]["maxLength"] == 255 and "pattern" in event["name"]
     assert event["properties"]["maxProperties"] == 500
     value = schemas["PropertyValue"]["anyOf"]
     assert {"type": "string", "maxLength": 65_536} in value
     assert schemas["EventBatchIn"]["properties"]["events"]["maxItems"] == 1000
     trigger = schemas["SegmentEnteredTrigger"]["properties"]["segment_id"]
-    assert (trigger["minimum"], trigger["maximum"]) == (1, 2**31 - 1)
+    assert (trigger["minimum"], trigger["maximum"]) == (1, 2**63 - 1)  # exact, not 2**63
     min_count = schemas["EventCondition"]["properties"]["min_count"]
     assert min_count["maximum"] == 2**63 - 1  # exact, not the float 2**63
     campaign_get = document["paths"]["/v1/campaigns/{campaign_id}"]["get"]
     [campaign_id] = campaign_get["parameters"]
-    assert campaign_id["schema"]["maximum"] == 2**31 - 1
+    assert campaign_id["schema"]["maximum"] == 2**63 - 1
     listing = {p["name"]: p for p in document["paths"]["/v1/campaigns"]["get"]["parameters"]}
     assert listing["offset"]["schema"]["maximum"] == 10_000_000
 

@@ -6,7 +6,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import BigInteger, Engine, Integer, inspect, text
 from sqlmodel import SQLModel
 
 from flowline.core.database import MIGRATIONS, make_engine, migrate
@@ -17,6 +17,78 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+
+
+def test_id_columns_and_their_sequences_are_64_bits_on_postgresql(engine: Engine) -> None:
+    """Ids are positive 64-bit integers (`MAX_ID`): every id column, primary key or reference,
+    is BIGINT, and the sequences that fill the primary keys count as far."""
+    if engine.dialect.name != "postgresql":
+        return
+    inspector = inspect(engine)
+    narrow = [
+        f"{table}.{column['name']}"
+        for table in inspector.get_table_names()
+        for column in inspector.get_columns(table)
+        if (column["name"] == "id" or column["name"].endswith("_id"))
+        and isinstance(column["type"], Integer)
+        and not isinstance(column["type"], BigInteger)
+    ]
+    assert narrow == []
+    with engine.connect() as connection:
+        sequences = dict(
+            connection.execute(text("SELECT sequencename, data_type FROM pg_sequences")).all()
+        )
+    assert len(sequences) >= 10 and set(sequences.values()) == {"bigint"}, sequences
+    with engine.connect() as connection:
+        last, called = connection.execute(
+            text("SELECT last_value, is_called FROM workflows_id_seq")
+        ).one()
+        try:
+            connection.execute(text("SELECT setval('workflows_id_seq', 3000000000)"))
+            inserted = connection.execute(
+                text(
+                    "INSERT INTO workflows (name, enabled, version, skipped_no_consent) "
+                    "VALUES ('w', true, 1, 0) RETURNING id"
+                )
+            ).scalar_one()
+            assert inserted == 3_000_000_001
+        finally:
+            connection.rollback()  # the row goes, the sequence does not: put it back
+            connection.execute(
+                text("SELECT setval('workflows_id_seq', :last, :called)"),
+                {"last": last, "called": called},
+            )
+            connection.commit()
+
+
+def test_event_name_migration_keeps_the_condition_counters_on_sqlite(tmp_path: Path) -> None:
+    """SQLite copies `counted_conditions` to widen its `event` column; with foreign keys on,
+    dropping the old table would cascade into `condition_counters`."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003_perf_counters")
+        connection.execute(text("INSERT INTO profiles (id, properties) VALUES ('p', '{}')"))
+        connection.execute(
+            text("INSERT INTO counted_conditions (key, event, \"where\") VALUES ('k', 'e', '{}')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO condition_counters (profile_id, condition_key, count) "
+                "VALUES ('p', 'k', 3)"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM condition_counters")).all()
+        width = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'counted_conditions'")
+        ).scalar_one()
+    assert [tuple(r) for r in rows] == [("p", "k", 3)]
+    assert "event VARCHAR(255)" in width
+    engine.dispose()
 
 
 def test_step_path_migration_keeps_deliveries_and_keys_them_by_path(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ def test_wait_for_event_filter_matches_like_a_trigger_filter():
     ("step", "loc"),
     [
         ({"type": "wait_for_event", "event": "", "timeout": 60}, ("steps", 1, "event")),
+        ({"type": "wait_for_event", "event": "x" * 256, "timeout": 60}, ("steps", 1, "event")),
+        ({"type": "wait_for_event", "event": "new\nline", "timeout": 60}, ("steps", 1, "event")),
         ({"type": "wait_for_event", "event": "x", "timeout": 0}, ("steps", 1, "timeout")),
         ({"type": "wait_for_event", "event": "x"}, ("steps", 1, "timeout")),
         (
@@ -74,6 +76,12 @@ def test_wait_for_event_filter_matches_like_a_trigger_filter():
 )
 def test_bad_wait_for_event_is_rejected_with_its_path(step, loc):
     assert [loc for loc, _ in cleaned(with_step(1, step))] == [loc]
+
+
+def test_wait_for_event_takes_any_event_name_of_up_to_255_characters():
+    step = {"type": "wait_for_event", "event": "x" * 255, "timeout": 60}
+    defn = WorkflowDefinition.model_validate(with_step(1, step))
+    assert isinstance(defn.steps[1], WaitForEventStep) and defn.steps[1].event == "x" * 255
 
 
 # --- update_profile ---------------------------------------------------------------------

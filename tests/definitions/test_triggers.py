@@ -42,10 +42,15 @@ def test_missing_trigger_event_name_is_rejected_with_its_path():
     assert errors(body(trigger={"type": "event"})) == [(("trigger", "event", "event"), "missing")]
 
 
-def test_trigger_event_name_longer_than_200_characters_is_rejected():
-    assert locs(body(trigger={"type": "event", "event": "x" * 201})) == [
+def test_trigger_event_name_longer_than_255_characters_is_rejected():
+    assert locs(body(trigger={"type": "event", "event": "x" * 256})) == [
         ("trigger", "event", "event")
     ]
+
+
+def test_trigger_event_name_of_255_characters_is_accepted():
+    defn = WorkflowDefinition.model_validate(body(trigger={"type": "event", "event": "x" * 255}))
+    assert defn.trigger == EventTrigger(type="event", event="x" * 255)
 
 
 def test_unknown_trigger_type_is_rejected():

@@ -14,7 +14,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from flowline.api.body_limit import MAX_BODY_BYTES
 from flowline.api.strict_json import MAX_JSON_DEPTH
-from flowline.definitions.identifiers import MAX_COUNT
+from flowline.definitions.identifiers import MAX_COUNT, MAX_ID
 
 ERROR_SCHEMA = "Error"
 SECURITY_SCHEME = "ApiKey"
@@ -95,7 +95,7 @@ of a double, no lone surrogate `\\ud800`-`\\udfff` nor `\\u0000` in any string, 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 # Integers a float cannot hold exactly, by the float they became.
-_INEXACT = {float(MAX_COUNT): MAX_COUNT}
+_INEXACT = {float(bound): bound for bound in (MAX_ID, MAX_COUNT)}
 
 
 def _exact_bounds(node: Any) -> None:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-MAX_ID = 2**31 - 1
-"""The largest id the tables hold: their id columns are INTEGER, 32 bits on PostgreSQL."""
+MAX_ID = 2**63 - 1
+"""The largest id (a positive 64-bit integer): the id columns are BIGINT on PostgreSQL."""
 MAX_COUNT = 2**63 - 1
 """The largest count a definition may name (a 64-bit integer)."""
 

@@ -6,7 +6,7 @@ from pydantic import Field, JsonValue, field_validator
 
 from flowline.definitions.durations import PositiveDuration
 from flowline.definitions.templates import TemplateError, merge_tags_in
-from flowline.definitions.triggers import NonEmptyStr, PropertyFilter, StrictModel
+from flowline.definitions.triggers import EventName, PropertyFilter, StrictModel
 
 MAX_UPDATED_PROPERTIES = 100
 
@@ -15,7 +15,7 @@ class WaitForEventStep(StrictModel):
     """Wait until the profile performs `event` (after this step started), at most `timeout`."""
 
     type: Literal["wait_for_event"]
-    event: NonEmptyStr
+    event: EventName
     filter: PropertyFilter | None = None
     timeout: PositiveDuration
     on_timeout: Literal["continue", "exit"] = "continue"

@@ -7,15 +7,16 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Ta
 from flowline.definitions.identifiers import PRINTABLE_TEXT, Id
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
-MAX_EVENT_NAME = 200
-"""The width of the stored `name` columns (events, event counters)."""
+MAX_EVENT_NAME = 255
+"""The longest event name; also the width of the stored name columns (events, event counters,
+counted conditions)."""
 EventName = Annotated[
     str,
     Field(
         min_length=1,
         max_length=MAX_EVENT_NAME,
         pattern=PRINTABLE_TEXT,
-        description="An event name: 1 to 200 characters, no control characters, "
+        description=f"An event name: 1 to {MAX_EVENT_NAME} characters, no control characters, "
         "not only white space.",
     ),
 ]

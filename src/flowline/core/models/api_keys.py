@@ -5,6 +5,7 @@ from typing import Literal
 
 from sqlmodel import Column, Field, SQLModel
 
+from flowline.core.models.id_columns import ID_TYPE
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 Scope = Literal["admin", "ingest"]
@@ -22,7 +23,7 @@ class ApiKeyCreate(SQLModel):
 
 class ApiKey(ApiKeyBase, table=True):
     __tablename__ = "api_keys"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     key_hash: str = Field(unique=True, max_length=64)
     prefix: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

@@ -6,6 +6,7 @@ from typing import Literal
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
+from flowline.core.models.id_columns import ID_TYPE
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
@@ -28,8 +29,10 @@ class Enrollment(SQLModel, table=True):
             "converted_at",
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: int = Field(foreign_key="workflows.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
+    workflow_id: int = Field(
+        foreign_key="workflows.id", index=True, ondelete="CASCADE", sa_type=ID_TYPE
+    )
     version: int
     profile_id: str = Field(max_length=255, index=True)
     temporal_workflow_id: str = Field(max_length=600, index=True)
@@ -53,10 +56,12 @@ class Delivery(SQLModel, table=True):
         # The per-step funnel of the stats reads only this index, no join with enrollments.
         Index("ix_deliveries_funnel", "workflow_id", "version", "test", "step_path", "status"),
     )
-    id: int | None = Field(default=None, primary_key=True)
-    enrollment_id: int = Field(foreign_key="enrollments.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
+    enrollment_id: int = Field(
+        foreign_key="enrollments.id", index=True, ondelete="CASCADE", sa_type=ID_TYPE
+    )
     # Copied from the enrollment when the delivery is first recorded (never change after).
-    workflow_id: int
+    workflow_id: int = Field(sa_type=ID_TYPE)
     version: int
     test: bool = False
     # The step's path (`"3"`, `"3.then.0"`); `step_index` is the top-level step it lies under.

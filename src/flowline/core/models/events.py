@@ -3,10 +3,12 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel, String
 
+from flowline.core.models.id_columns import ID_TYPE
 from flowline.core.timestamps import UTCDateTime, utcnow
+from flowline.definitions.triggers import MAX_EVENT_NAME
 
 
 class Event(SQLModel, table=True):
@@ -16,13 +18,9 @@ class Event(SQLModel, table=True):
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
     )
-    # SQLite auto-increments only an INTEGER primary key.
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    )
+    id: int | None = Field(default=None, sa_column=Column(ID_TYPE, primary_key=True))
     profile_id: str = Field(sa_column=Column(String(255), nullable=False))
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=MAX_EVENT_NAME)
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     timestamp: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     message_id: str | None = Field(default=None, max_length=255)
@@ -34,7 +32,7 @@ class EventCounter(SQLModel, table=True):
 
     __tablename__ = "event_counters"
     profile_id: str = Field(sa_column=Column(String(255), primary_key=True))
-    name: str = Field(sa_column=Column(String(200), primary_key=True))
+    name: str = Field(sa_column=Column(String(MAX_EVENT_NAME), primary_key=True))
     count: int = 0
     last_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
@@ -49,7 +47,7 @@ class CountedCondition(SQLModel, table=True):
 
     __tablename__ = "counted_conditions"
     key: str = Field(sa_column=Column(String(64), primary_key=True))
-    event: str = Field(max_length=200)
+    event: str = Field(max_length=MAX_EVENT_NAME)
     where: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 

@@ -6,12 +6,13 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from flowline.core.models.id_columns import ID_TYPE
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 
 class Workflow(SQLModel, table=True):
     __tablename__ = "workflows"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     name: str = Field(max_length=200)
     enabled: bool = True
     version: int = 1
@@ -27,8 +28,10 @@ class WorkflowVersion(SQLModel, table=True):
 
     __tablename__ = "workflow_versions"
     __table_args__ = (UniqueConstraint("workflow_id", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: int = Field(foreign_key="workflows.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
+    workflow_id: int = Field(
+        foreign_key="workflows.id", index=True, ondelete="CASCADE", sa_type=ID_TYPE
+    )
     version: int
     definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
