@@ -111,3 +111,22 @@ async def test_mail_html_is_served_sandboxed_and_only_by_message_id(
     assert 'sandbox src="/outbox/' in page.text
     for bad in ("..%2Fflowline", ".hidden", "1-../../etc/passwd", "123"):
         assert (await client.get(f"/outbox/{bad}")).status_code == 404
+
+
+@pytest.mark.parametrize("bad", [str(2**63 - 1), str(2**63), "0", "1e3"])
+async def test_every_page_with_an_id_answers_4xx_for_an_id_out_of_range(
+    client: httpx.AsyncClient, bad: str
+) -> None:
+    pages = [
+        ("GET", "/workflows/{}"),
+        ("GET", "/workflows/{}/figures"),
+        ("GET", "/workflows/{}/edit"),
+        ("GET", "/campaigns/{}"),
+        ("GET", "/campaigns/{}/preview"),
+        ("GET", "/campaigns/{}/preview.html"),
+        ("GET", "/segments/{}"),
+        ("GET", "/segments/{}/count"),
+    ]
+    for method, page in pages:
+        response = await client.request(method, page.format(bad))
+        assert 400 <= response.status_code < 500, (page, bad, response.status_code)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from flowline.api.deps import SessionDep
+from flowline.api.parameters import IdInPath
 from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
 from flowline.core.models.profiles import Profile
@@ -72,7 +73,7 @@ def detect_merge_tags(
 
 @router.get("/campaigns/{campaign_id}")
 def edit_campaign(
-    _: AdminSession, request: Request, campaign_id: int, session: SessionDep
+    _: AdminSession, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
     form = {name: getattr(campaign, name) or "" for name in FIELDS}
@@ -136,7 +137,7 @@ def update_campaign(
     _: AdminSession,
     __: CsrfChecked,
     request: Request,
-    campaign_id: int,
+    campaign_id: IdInPath,
     session: SessionDep,
     name: Text = "",
     subject: Text = "",
@@ -168,7 +169,11 @@ def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple
 
 @router.get("/campaigns/{campaign_id}/preview")
 def preview_page(
-    _: AdminSession, request: Request, campaign_id: int, session: SessionDep, profile_id: str = ""
+    _: AdminSession,
+    request: Request,
+    campaign_id: IdInPath,
+    session: SessionDep,
+    profile_id: str = "",
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
     context: dict[str, Any] = {"campaign": campaign, "profile_id": profile_id, "error": None}
@@ -182,7 +187,7 @@ def preview_page(
 
 @router.get("/campaigns/{campaign_id}/preview.html")
 def preview_frame(
-    _: AdminSession, campaign_id: int, session: SessionDep, profile_id: str = ""
+    _: AdminSession, campaign_id: IdInPath, session: SessionDep, profile_id: str = ""
 ) -> Response:
     """The rendered HTML alone, for a sandboxed frame: it never runs in the app's origin."""
     campaign = service.get_campaign(session, campaign_id)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 
 from flowline.api.deps import SessionDep
+from flowline.api.parameters import IdInPath
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.segments import Segment
 from flowline.core.services import segments as service
@@ -69,7 +70,7 @@ def check_rule(_: AdminSession, __: CsrfChecked, rule: Text = "") -> Response:
 
 @router.get("/segments/{segment_id}")
 def edit_segment(
-    _: AdminSession, request: Request, segment_id: int, session: SessionDep
+    _: AdminSession, request: Request, segment_id: IdInPath, session: SessionDep
 ) -> Response:
     segment = service.get_segment(session, segment_id)
     form = {"name": segment.name, "rule": json.dumps(segment.rule, indent=2)}
@@ -77,7 +78,7 @@ def edit_segment(
 
 
 @router.get("/segments/{segment_id}/count")
-def member_count(_: AdminSession, segment_id: int, session: SessionDep) -> Response:
+def member_count(_: AdminSession, segment_id: IdInPath, session: SessionDep) -> Response:
     service.get_segment(session, segment_id)
     return JSONResponse({"members": service.member_count(session, segment_id)})
 
@@ -141,7 +142,7 @@ def update_segment(
     _: AdminSession,
     __: CsrfChecked,
     request: Request,
-    segment_id: int,
+    segment_id: IdInPath,
     session: SessionDep,
     name: Annotated[str, Form(max_length=200)] = "",
     rule: Text = "",

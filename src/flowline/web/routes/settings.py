@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from flowline.api.deps import SessionDep
+from flowline.api.parameters import IdInPath
 from flowline.core.errors import NotFound, pydantic_errors
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate
 from flowline.core.models.installation_settings import InstallationSettings
@@ -81,7 +82,7 @@ def create_key(
 
 
 @router.post("/settings/keys/{key_id}/revoke")
-def revoke_key(_: AdminSession, __: CsrfChecked, key_id: int, session: SessionDep) -> Response:
+def revoke_key(_: AdminSession, __: CsrfChecked, key_id: IdInPath, session: SessionDep) -> Response:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")

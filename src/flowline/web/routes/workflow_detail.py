@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowline.api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.api.parameters import IdInPath
 from flowline.core.database import read_scope
 from flowline.core.errors import FlowlineError
 from flowline.core.models.workflows import Workflow
@@ -71,7 +72,7 @@ async def enroll_profile(
     _: AdminSession,
     __: CsrfChecked,
     request: Request,
-    workflow_id: int,
+    workflow_id: IdInPath,
     engine: EngineDep,
     temporal: TemporalDep,
     settings: SettingsDep,
