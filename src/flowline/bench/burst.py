@@ -240,8 +240,12 @@ async def run_burst(
 async def run_waiting(
     work_dir: Path, smtp: SmtpCapture, n: int, goals_after: int, timeout: float
 ) -> list[Figure]:
-    print(f"  [waiting] flowline: {n:,} enrollments waiting at once (own dev server)...")
-    async with temporal_server() as server, flowline(server, "waiting", work_dir, smtp) as fl:
+    print(f"  [waiting] flowline: {n:,} enrollments waiting at once (own dev server, on a file)...")
+    database = work_dir / "temporal-waiting.db"
+    async with (
+        temporal_server(database) as server,
+        flowline(server, "waiting", work_dir, smtp) as fl,
+    ):
         meter = fl.cpu_meter(server)
         ours = await flowline_burst(server, fl, n, goals_after, timeout, stats_repeat=10)
         ours.cpu = meter.per(n)

@@ -1,5 +1,7 @@
-"""The private Temporal dev server the enrollment benchmark starts: in memory, from the
-Temporal CLI installed in the venv, with Flowline's search attributes."""
+"""The private Temporal dev server the enrollment benchmark starts, from the Temporal CLI
+installed in the venv, with Flowline's search attributes: in memory, or on a file for the
+100,000-waiting scenario (the in-memory database failed with SQLite "out of memory (7)" at
+~97,000 open workflows)."""
 
 import subprocess
 import sys
@@ -31,21 +33,25 @@ def cli_version(path: Path) -> str:
 
 
 @asynccontextmanager
-async def dev_server() -> AsyncIterator[tuple[str, str]]:
-    """Start the dev server; yields its address and a description of it, and shuts it down on
-    the way out."""
+async def dev_server(db_file: Path | None = None) -> AsyncIterator[tuple[str, str]]:
+    """Start the dev server (on `db_file` if given, as `flowline dev` runs it); yields its
+    address and a description of it, and shuts it down on the way out."""
     binary = temporal_binary()
+    storage = ["--headless", "--log-level", "error"]
+    if db_file is not None:
+        storage += ["--db-filename", str(db_file)]
+        storage += ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary),
         search_attributes=list(SEARCH_ATTRIBUTES),
-        dev_server_extra_args=["--headless", "--log-level", "error"],
+        dev_server_extra_args=storage,
         ip="127.0.0.1",
     )
     try:
         address = env.client.service_client.config.target_host
+        where = "in memory (no --db-filename)" if db_file is None else f"on {db_file.name}"
         description = (
-            f"Temporal: one private dev server at {address}, in memory (no --db-filename): "
-            f"{cli_version(binary)}"
+            f"Temporal: one private dev server at {address}, {where}: {cli_version(binary)}"
         )
         yield address, description
     finally:

@@ -40,8 +40,8 @@ class Server:
 
 
 @asynccontextmanager
-async def temporal_server() -> AsyncIterator[Server]:
-    async with dev_server() as (address, description):
+async def temporal_server(db_file: Path | None = None) -> AsyncIterator[Server]:
+    async with dev_server(db_file) as (address, description):
         client = await Client.connect(address)
         yield Server(address, cpu.dev_server_pid(), description, client)
 
