@@ -137,6 +137,7 @@ async def test_reentry_never_refuses_a_second_enrollment(flowline: Flowline) -> 
     workflow = await flowline.workflow(reentry="never", steps=[])
     await flowline.profile("p-once")
     first = await flowline.enroll(workflow["id"], "p-once")
+    assert first.status_code == 201, first.text
     await flowline.ended(first.json()["id"])
 
     again = await flowline.enroll(workflow["id"], "p-once")

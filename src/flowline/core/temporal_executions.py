@@ -37,6 +37,7 @@ class StartOptions:
     summary: str
     details: str
     timeout: timedelta
+    eager: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class StartedRun:
     # True when this request's id made the run (now or by an earlier identical request); False
     # when "use existing" answered with a run another request started.
     started: bool
+    # The server handed the run's first workflow task to this process's worker with the answer.
+    eager: bool = False
 
 
 async def start_execution(client: Client, arg: Any, options: StartOptions) -> StartedRun:
@@ -62,6 +65,10 @@ async def start_execution(client: Client, arg: Any, options: StartOptions) -> St
         workflow_id_conflict_policy=int(WorkflowIDConflictPolicy.USE_EXISTING),  # type: ignore[arg-type]
         workflow_id_reuse_policy=int(options.reuse_policy),  # type: ignore[arg-type]
         user_metadata=UserMetadata(summary=summary, details=details),
+        # Eager start: when this client's worker (same process) has a free slot, the server
+        # hands it the first workflow task in the answer, with no trip through matching.
+        # Elsewhere (the API process, a busy worker) the SDK clears the flag.
+        request_eager_execution=options.eager,
     )
     temporalio.converter.encode_search_attributes(
         options.search_attributes, request.search_attributes
@@ -74,7 +81,11 @@ async def start_execution(client: Client, arg: Any, options: StartOptions) -> St
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(options.workflow_id, options.workflow_type) from None
         raise
-    return StartedRun(run_id=response.run_id, started=response.started)
+    return StartedRun(
+        run_id=response.run_id,
+        started=response.started,
+        eager=response.HasField("eager_workflow_task"),
+    )
 
 
 async def delete_execution(

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Enrollment
@@ -20,12 +19,13 @@ from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.services.dispatcher_lease import Lease
 from flowline.core.services.enrollments import _prepare, start_enrollment
 from flowline.core.temporal import connect
-from flowline.core.temporal_executions import StartOptions, start_execution
-from flowline.definitions.enrollment import WORKFLOW_TYPE, enrollment_workflow_id
+from flowline.core.temporal_executions import start_execution
+from flowline.definitions.enrollment import enrollment_workflow_id
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher
 from tests.support.private_temporal import eventually, runs_per_id
+from tests.support.raw_starts import start_options
 
 PROFILES = 12
 
@@ -267,17 +267,7 @@ async def test_a_duplicate_run_left_behind_fails_at_once_without_acting(
     # What the dying starter sent: the same trigger, a run Temporal had to start anew.
     input = await asyncio.to_thread(_prepare, engine, workflow["id"], profile_id, False)
     input.trigger_id = trigger
-    options = StartOptions(
-        workflow_id=temporal_id,
-        workflow_type=WORKFLOW_TYPE,
-        task_queue=settings.task_queue,
-        request_id=str(uuid.uuid4()),
-        reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        search_attributes=TypedSearchAttributes([]),
-        summary="a duplicate",
-        details="",
-        timeout=timedelta(seconds=5),
-    )
+    options = start_options(temporal_id, settings.task_queue, "a duplicate")
     duplicate = await start_execution(client, input, options)
     assert duplicate.started and duplicate.run_id != first.enrollment.temporal_run_id
 

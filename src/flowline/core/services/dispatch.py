@@ -16,10 +16,11 @@ idempotent:
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from flowline.core.database import read_scope, session_scope
@@ -58,18 +59,26 @@ def request_id(intent: OutboxIntent) -> str:
     return str(uuid.uuid5(REQUEST_IDS, f"{intent.id}:{intent.created_at.isoformat()}"))
 
 
-def _start_note(engine: Engine, intent: OutboxIntent) -> str | None:
-    """Why a start intent must not be sent (again), if it must not."""
+class _NotSent(Exception):
+    """A start intent that must not be sent (again): why."""
+
+
+def _start_check(intent: OutboxIntent) -> Callable[[Session], None]:
+    """Run in the start's own read transaction; raises `_NotSent` when it must not be sent."""
     assert intent.id is not None
-    with read_scope(engine) as session:
+    intent_id = intent.id
+
+    def check(session: Session) -> None:
         found = session.exec(
             select(Enrollment.id).where(col(Enrollment.trigger_id) == trigger_id(intent))
         )
         if found.first() is not None:
-            return "already started"
-        if not outbox.is_pending(session, intent.id):
-            return "withdrawn"  # erased with its profile, or done by the lease's next holder
-        return None
+            raise _NotSent("already started")
+        if not outbox.is_pending(session, intent_id):
+            # Erased with its profile, or done by the lease's next holder.
+            raise _NotSent("withdrawn")
+
+    return check
 
 
 async def run_intent(
@@ -78,9 +87,6 @@ async def run_intent(
     """Carry out one intent; returns a note for intents that ended without effect."""
     payload = intent.payload
     if intent.kind == outbox.START:
-        note = await asyncio.to_thread(_start_note, engine, intent)
-        if note is not None:
-            return note
         try:
             await start_enrollment(
                 engine,
@@ -91,7 +97,10 @@ async def run_intent(
                 trigger_id=trigger_id(intent),
                 triggered_at=intent.created_at,
                 request_id=request_id(intent),
+                check=_start_check(intent),
             )
+        except _NotSent as note:
+            return str(note)
         except (Conflict, NotFound) as error:  # disabled, no consent, no re-entry, deleted
             return f"{error.error}: {error.detail}"
     elif intent.kind == outbox.GOAL:

@@ -47,16 +47,21 @@ class EnrollmentKey:
     triggered_at: datetime | None = None
 
 
-def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, bool]:
+def ensure_enrollment(
+    engine: Engine, key: EnrollmentKey, *, likely_new: bool = False
+) -> tuple[Enrollment, bool]:
     """The enrollment row of a Temporal run, created if missing; True when this call created it.
 
     Both the starter and the workflow's first activity may get here first, so both may create it.
     Raises `DuplicateStart` for a second run of a trigger that already has its enrollment.
+    `likely_new` (the starter, right after Temporal made the run) skips the first look-up: the
+    unique run id catches the rare row that is there already.
     """
-    with read_scope(engine) as session:
-        existing = _by_run(session, key.run_id)
-        if existing is not None:
-            return existing, False
+    if not likely_new:
+        with read_scope(engine) as session:
+            existing = by_run(session, key.run_id)
+            if existing is not None:
+                return existing, False
     try:
         with session_scope(engine) as session:
             row = Enrollment(
@@ -76,7 +81,7 @@ def ensure_enrollment(engine: Engine, key: EnrollmentKey) -> tuple[Enrollment, b
             return row, True
     except IntegrityError:
         with read_scope(engine) as session:
-            existing = _by_run(session, key.run_id)
+            existing = by_run(session, key.run_id)
             first = _by_trigger(session, key.trigger_id) if existing is None else None
         if existing is not None:
             return existing, False
@@ -91,7 +96,8 @@ def _by_trigger(session: Session, trigger_id: str | None) -> Enrollment | None:
     return session.exec(select(Enrollment).where(Enrollment.trigger_id == trigger_id)).first()
 
 
-def _by_run(session: Session, run_id: str) -> Enrollment | None:
+def by_run(session: Session, run_id: str) -> Enrollment | None:
+    """The enrollment row of a Temporal run, if it has one."""
     return session.exec(select(Enrollment).where(Enrollment.temporal_run_id == run_id)).first()
 
 
@@ -221,17 +227,38 @@ def finish_enrollment(
     converted_at: datetime | None,
     passages: Sequence[Mapping[str, str]] = (),
 ) -> None:
+    ending = _Ending(status, reason, steps_completed, converted_at, passages)
+    # One transaction when the row is there (always, but for a starter that has not written it
+    # yet while the whole journey ran).
+    with session_scope(engine) as session:
+        row = by_run(session, key.run_id)
+        if row is not None:
+            ending.write(session, row)
+            return
     enrollment, _ = ensure_enrollment(engine, key)
     with session_scope(engine) as session:
-        assert enrollment.id is not None
-        record_passages(session, enrollment.id, passages)
         row = session.get(Enrollment, enrollment.id)
-        if row is None or row.status in ENDED_STATUSES:
+        if row is not None:
+            ending.write(session, row)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    status: str
+    reason: str | None
+    steps_completed: int
+    converted_at: datetime | None
+    passages: Sequence[Mapping[str, str]]
+
+    def write(self, session: Session, row: Enrollment) -> None:
+        assert row.id is not None
+        record_passages(session, row.id, self.passages)
+        if row.status in ENDED_STATUSES:
             return
-        row.status = status
-        row.exit_reason = reason
-        row.steps_completed = max(row.steps_completed, steps_completed)
-        if converted_at is not None and row.converted_at is None:
-            row.converted_at = converted_at
+        row.status = self.status
+        row.exit_reason = self.reason
+        row.steps_completed = max(row.steps_completed, self.steps_completed)
+        if self.converted_at is not None and row.converted_at is None:
+            row.converted_at = self.converted_at
         row.ended_at = utcnow()
         session.add(row)

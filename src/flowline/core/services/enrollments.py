@@ -3,8 +3,10 @@
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import quote
 
 from sqlalchemy import Engine, update
@@ -71,9 +73,15 @@ class StartResult:
     created: bool
 
 
-def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> EnrollmentInput:
+def _prepare(
+    engine: Engine,
+    workflow_id: int,
+    profile_id: str,
+    test: bool,
+    check: Callable[[Session], None] | None = None,
+) -> EnrollmentInput:
     try:
-        return _check_and_snapshot(engine, workflow_id, profile_id, test)
+        return _check_and_snapshot(engine, workflow_id, profile_id, test, check)
     except ConsentMissing:
         with session_scope(engine) as session:
             count_skipped_no_consent(session, workflow_id)
@@ -81,9 +89,15 @@ def _prepare(engine: Engine, workflow_id: int, profile_id: str, test: bool) -> E
 
 
 def _check_and_snapshot(
-    engine: Engine, workflow_id: int, profile_id: str, test: bool
+    engine: Engine,
+    workflow_id: int,
+    profile_id: str,
+    test: bool,
+    check: Callable[[Session], None] | None = None,
 ) -> EnrollmentInput:
     with read_scope(engine) as session:
+        if check is not None:
+            check(session)
         workflow = get_workflow(session, workflow_id)
         if not workflow.enabled and not test:
             raise WorkflowDisabled(
@@ -166,12 +180,14 @@ async def start_enrollment(
     trigger_id: str | None = None,
     triggered_at: datetime | None = None,
     request_id: str | None = None,
+    check: Callable[[Session], None] | None = None,
 ) -> StartResult:
     """Enroll a profile; a duplicate while one runs is a no-op returning the running one.
 
     The same `request_id` (an outbox intent's) never starts a second run, see temporal_executions.
+    `check` runs first in the same read transaction; whatever it raises stops the start.
     """
-    input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test)
+    input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test, check)
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
     input.email_task_queue = settings.email_task_queue
@@ -222,7 +238,9 @@ async def start_enrollment(
         triggered_at=triggered_at,
     )
     try:
-        enrollment, row_created = await asyncio.to_thread(ensure_enrollment, engine, key)
+        enrollment, row_created = await asyncio.to_thread(
+            partial(ensure_enrollment, engine, key, likely_new=run.started)
+        )
     except DuplicateStart as duplicate:
         # A start sent again after a later run of this workflow id (so the request id no longer
         # matched the current run): the trigger has its enrollment; undo the run we just made.

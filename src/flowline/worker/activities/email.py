@@ -10,10 +10,12 @@ from datetime import timedelta
 from email.message import Message
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 
-from flowline.core.database import read_scope, session_scope
+from flowline.core.database import session_scope
 from flowline.core.models.campaigns import Campaign
+from flowline.core.models.installation_settings import FrequencyCap
 from flowline.core.services.frequency_cap import current_cap, give_back_slot, take_slot
 from flowline.core.services.unsubscribe import Unsubscription, unsubscribe_url
 from flowline.core.settings import Settings
@@ -65,6 +67,14 @@ class UnsubscribeLinks:
             consent_property=input.consent_property,
         )
         return unsubscribe_url(self.public_url, self.secret, what)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What the step reads beside its context, in the same transaction."""
+
+    campaign: Campaign | None
+    cap: FrequencyCap | None  # None: no cap, or this workflow ignores it
 
 
 @dataclass(frozen=True)
@@ -121,28 +131,34 @@ class EmailActivities:
 
     def _prepare(self, input: SendEmailInput) -> StepResult | _Decided | _Outgoing:
         """In a thread: what this attempt does, decided from the database and the templates."""
+
+        def also(session: Session) -> _Reads:
+            campaign = session.get(Campaign, input.step.campaign_id)
+            cap = None if input.ignore_frequency_cap else current_cap(session)
+            return _Reads(campaign, cap)
+
         context = load_step_context(
-            self._engine, input.enrollment, input.path, input.consent_property
+            self._engine, input.enrollment, input.path, input.consent_property, also
         )
         if isinstance(context, StepResult):
             return context  # the enrollment ends here; there is no delivery to record
         if context.done is not None:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
-        outcome = self._message(input, context)
+        reads: _Reads = context.also
+        outcome = self._message(input, context, reads.campaign)
         if isinstance(outcome, StepResult):
             return _Decided(context.enrollment_id, outcome)
-        if not input.ignore_frequency_cap and not self._slot_taken(input, context):
+        if reads.cap is not None and not self._slot_taken(input, context, reads.cap):
             return _Decided(
                 context.enrollment_id, StepResult(outcome="skipped", detail="frequency_cap")
             )
         return outcome
 
-    def _slot_taken(self, input: SendEmailInput, context: StepContext) -> bool:
-        """The frequency cap's slot for this step (race-free; a retry keeps its slot)."""
-        with read_scope(self._engine) as session:
-            cap = current_cap(session)
-        if cap is None:
-            return True  # no cap: no write lock taken
+    def _slot_taken(self, input: SendEmailInput, context: StepContext, cap: FrequencyCap) -> bool:
+        """The frequency cap's slot for this step (race-free; a retry keeps its slot).
+
+        Only a cap takes the write lock here; without one the attempt writes once, its outcome.
+        """
         with session_scope(self._engine) as session:
             return take_slot(
                 session,
@@ -165,10 +181,10 @@ class EmailActivities:
         except Exception:  # the cap errs on the side of sending less; never fail the step
             activity.logger.warning("frequency-cap slot of step %s not given back", input.path)
 
-    def _message(self, input: SendEmailInput, context: StepContext) -> StepResult | _Outgoing:
+    def _message(
+        self, input: SendEmailInput, context: StepContext, campaign: Campaign | None
+    ) -> StepResult | _Outgoing:
         step = input.step
-        with read_scope(self._engine) as session:
-            campaign = session.get(Campaign, step.campaign_id)
         if campaign is None:
             return StepResult(outcome="failed", detail=f"campaign {step.campaign_id} was deleted")
         if campaign.status != "active":

@@ -1,20 +1,22 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from flowline.core.database import read_scope, session_scope
-from flowline.core.models.enrollments import Delivery
+from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
     ERASED_REASON,
     DuplicateStart,
     EnrollmentKey,
+    by_run,
     delivery_of,
     ensure_enrollment,
     record_delivery,
@@ -33,6 +35,7 @@ class StepContext:
     enrollment_id: int
     properties: dict[str, Any]
     done: Delivery | None  # the outcome an earlier attempt already recorded
+    also: Any = None  # what the step's own `also` read in the same transaction
 
 
 def enrollment_key(ref: EnrollmentRef) -> EnrollmentKey:
@@ -45,32 +48,54 @@ def duplicate_start_fails(error: DuplicateStart) -> ApplicationError:
 
 
 def load_step_context(
-    engine: Engine, ref: EnrollmentRef, step_path: str, consent_property: str | None
+    engine: Engine,
+    ref: EnrollmentRef,
+    step_path: str,
+    consent_property: str | None,
+    also: Callable[[Session], Any] | None = None,
 ) -> StepContext | StepResult:
-    """The live profile for a step, or the result that ends the enrollment before it acts."""
+    """The live profile for a step, or the result that ends the enrollment before it acts.
+
+    One read-only transaction (no write lock on SQLite), which also runs the step's own reads
+    (`also`); the step's progress is written with its outcome. Only an activity that got here
+    before its starter wrote the enrollment row writes it first.
+    """
+    with read_scope(engine) as session:
+        enrollment = by_run(session, ref.run_id)
+        if enrollment is not None:
+            return _context(session, enrollment, ref, step_path, consent_property, also)
     try:
         enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
     except DuplicateStart as error:
         raise duplicate_start_fails(error) from None
+    with read_scope(engine) as session:
+        return _context(session, enrollment, ref, step_path, consent_property, also)
+
+
+def _context(
+    session: Session,
+    enrollment: Enrollment,
+    ref: EnrollmentRef,
+    step_path: str,
+    consent_property: str | None,
+    also: Callable[[Session], Any] | None,
+) -> StepContext | StepResult:
     assert enrollment.id is not None
     if enrollment.exit_reason == ERASED_REASON:
         # Erased while this run waited: a profile re-created under the same id is someone else.
         return StepResult(outcome="profile_deleted", detail="the profile was deleted")
-    # Only reads (no write lock on SQLite): the step's progress is written with its outcome.
-    with read_scope(engine) as session:
-        done = delivery_of(session, enrollment.id, step_path)
-        # Any recorded outcome is final: acting again could send twice.
-        if done is not None:
-            return StepContext(enrollment.id, {}, done)
-        profile = session.get(Profile, ref.profile_id)
-        if profile is None:
-            return StepResult(outcome="profile_deleted", detail="the profile was deleted")
-        # Consent is read live before every action: a withdrawal ends the enrollment.
-        if not has_consent(profile.properties, consent_property):
-            return StepResult(
-                outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'"
-            )
-        return StepContext(enrollment.id, dict(profile.properties), None)
+    done = delivery_of(session, enrollment.id, step_path)
+    # Any recorded outcome is final: acting again could send twice.
+    if done is not None:
+        return StepContext(enrollment.id, {}, done)
+    profile = session.get(Profile, ref.profile_id)
+    if profile is None:
+        return StepResult(outcome="profile_deleted", detail="the profile was deleted")
+    # Consent is read live before every action: a withdrawal ends the enrollment.
+    if not has_consent(profile.properties, consent_property):
+        return StepResult(outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'")
+    extra = also(session) if also is not None else None
+    return StepContext(enrollment.id, dict(profile.properties), None, extra)
 
 
 async def record(
