@@ -1,6 +1,7 @@
 """Manual enrollments through the API, run by a real worker on a real Temporal dev server."""
 
 import asyncio
+import uuid
 
 from tests.api.error_shape import assert_error
 from tests.api.steps import email_step, http_step, wait_step
@@ -135,12 +136,14 @@ async def test_profile_without_consent_is_not_enrolled_and_counted(flowline: Flo
 
 async def test_reentry_never_refuses_a_second_enrollment(flowline: Flowline) -> None:
     workflow = await flowline.workflow(reentry="never", steps=[])
-    await flowline.profile("p-once")
-    first = await flowline.enroll(workflow["id"], "p-once")
+    # Unique: the session's dev server outlives the tables, and "never" asks Temporal too.
+    profile_id = f"p-once-{uuid.uuid4().hex[:8]}"
+    await flowline.profile(profile_id)
+    first = await flowline.enroll(workflow["id"], profile_id)
     assert first.status_code == 201, first.text
     await flowline.ended(first.json()["id"])
 
-    again = await flowline.enroll(workflow["id"], "p-once")
+    again = await flowline.enroll(workflow["id"], profile_id)
 
     assert again.status_code == 409 and again.json()["error"] == "ReentryNotAllowed"
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -96,26 +96,40 @@ def _by_trigger(session: Session, trigger_id: str | None) -> Enrollment | None:
     return session.exec(select(Enrollment).where(Enrollment.trigger_id == trigger_id)).first()
 
 
+# The hot statements, built once: an enrollment's steps run them with their own values.
+_BY_RUN = select(Enrollment).where(col(Enrollment.temporal_run_id) == bindparam("run_id"))
+_DELIVERY = select(Delivery).where(
+    col(Delivery.enrollment_id) == bindparam("enrollment_id"),
+    col(Delivery.step_path) == bindparam("step_path"),
+)
+_STEP_REACHED = (
+    update(Enrollment)
+    .where(
+        col(Enrollment.id) == bindparam("enrollment_id"),
+        col(Enrollment.steps_completed) < bindparam("step_index"),
+    )
+    .values(steps_completed=bindparam("step_index"))
+)
+_NEW_DELIVERY = insert(Delivery.__table__)  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
+_LOCKED = (
+    select(Enrollment).where(col(Enrollment.id) == bindparam("enrollment_id")).with_for_update()
+)
+
+
 def by_run(session: Session, run_id: str) -> Enrollment | None:
     """The enrollment row of a Temporal run, if it has one."""
-    return session.exec(select(Enrollment).where(Enrollment.temporal_run_id == run_id)).first()
+    return session.exec(_BY_RUN, params={"run_id": run_id}).first()
 
 
 def delivery_of(session: Session, enrollment_id: int, step_path: str) -> Delivery | None:
     return session.exec(
-        select(Delivery).where(
-            Delivery.enrollment_id == enrollment_id, Delivery.step_path == step_path
-        )
+        _DELIVERY, params={"enrollment_id": enrollment_id, "step_path": step_path}
     ).first()
 
 
 def step_reached(session: Session, enrollment_id: int, step_index: int) -> None:
     """Everything before `step_index` is done (feeds the per-step funnel)."""
-    session.execute(
-        update(Enrollment)
-        .where(col(Enrollment.id) == enrollment_id, col(Enrollment.steps_completed) < step_index)
-        .values(steps_completed=step_index)
-    )
+    session.execute(_STEP_REACHED, {"enrollment_id": enrollment_id, "step_index": step_index})
 
 
 def record_delivery(
@@ -127,36 +141,40 @@ def record_delivery(
     status: str,
     detail: str,
     attempts: int,
-) -> Delivery:
+) -> None:
     # Locked, so an erasure running now is either seen here or sees this delivery to scrub it.
-    enrollment = session.exec(
-        select(Enrollment).where(col(Enrollment.id) == enrollment_id).with_for_update()
-    ).first()
+    enrollment = session.exec(_LOCKED, params={"enrollment_id": enrollment_id}).first()
     if enrollment is not None and enrollment.exit_reason == ERASED_REASON:
         detail = ERASED_DETAIL  # a step that was under way when its profile was erased
+    now = utcnow()
     delivery = delivery_of(session, enrollment_id, step_path)
-    if delivery is None:
-        if enrollment is None:
-            raise LookupError(f"enrollment {enrollment_id} does not exist")
-        # The enrollment's workflow, version and test flag ride along: the stats funnel then
-        # counts deliveries without joining enrollments.
-        delivery = Delivery(
-            enrollment_id=enrollment_id,
-            step_path=step_path,
-            step_index=top_index(step_path),
-            type=type,
-            status="",
-            workflow_id=enrollment.workflow_id,
-            version=enrollment.version,
-            test=enrollment.test,
-        )
-    delivery.status = status
-    delivery.detail = detail
-    delivery.attempts = attempts
-    delivery.updated_at = utcnow()
-    session.add(delivery)
-    session.flush()
-    return delivery
+    if delivery is not None:  # a retry: the outcome of this attempt replaces the last one
+        delivery.status, delivery.detail, delivery.attempts = status, detail, attempts
+        delivery.updated_at = now
+        session.add(delivery)
+        session.flush()
+        return
+    if enrollment is None:
+        raise LookupError(f"enrollment {enrollment_id} does not exist")
+    # The enrollment's workflow, version and test flag ride along: the stats funnel then counts
+    # deliveries without joining enrollments. (A plain INSERT: no ORM object to build and flush.)
+    session.execute(
+        _NEW_DELIVERY,
+        {
+            "enrollment_id": enrollment_id,
+            "workflow_id": enrollment.workflow_id,
+            "version": enrollment.version,
+            "test": enrollment.test,
+            "step_path": step_path,
+            "step_index": top_index(step_path),
+            "type": type,
+            "status": status,
+            "detail": detail,
+            "attempts": attempts,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def record_passages(
