@@ -47,6 +47,7 @@ async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     if scenario is not None:
         assert scenario.must_contain <= kinds
         assert scenario.patches <= patches_taken(history)
+        assert not scenario.patches_absent & patches_taken(history)
 
     result = await replayer().replay_workflow(history)
 
@@ -71,3 +72,4 @@ async def test_every_path_recorded_today_replays(env: WorkflowEnvironment, name:
     assert result.replay_failure is None
     assert SCENARIOS[name].must_contain <= {event.event_type for event in history.events}
     assert SCENARIOS[name].patches <= patches_taken(history)
+    assert not SCENARIOS[name].patches_absent & patches_taken(history)

@@ -45,6 +45,10 @@ class EnrollmentInput(BaseModel):
     triggered_at: datetime | None = None  # when the trigger happened (before any outage)
     # Email activities run on their own task queue when a fleet-wide rate is set.
     email_task_queue: str | None = None
+    # Set by every starter since issue 8: the run takes the step-path code without asking
+    # `workflow.patched` (each patch taken records a marker and a search-attribute upsert, a
+    # visibility write per enrollment). Runs started before lack it and ask the patch as then.
+    step_paths: bool = False
 
 
 class GoalReached(BaseModel):

@@ -2,7 +2,8 @@
 
 Steps are addressed by paths (`"3"`, `"3.then.0"`). Enrollments that started before step paths
 existed replay on the code they ran (`workflow.patched(STEP_PATHS)` is False for them); every
-difference between the two is marked where it is made.
+difference between the two is marked where it is made. Runs started since issue 8 carry
+`input.step_paths` and take the step-path code without the patch's marker.
 """
 
 from collections.abc import Callable, Sequence
@@ -88,7 +89,7 @@ class EnrollmentWorkflow:
         self._details = "starting"
         self._events: list[EventReceived] = []
         self._passed: list[StepPassage] = []
-        self._paths = False  # set from the patch when the run starts
+        self._paths = False  # set from the input (or the patch) when the run starts
 
     @workflow.signal(name=GOAL_SIGNAL)
     def goal_reached(self, goal: GoalReached) -> None:
@@ -124,7 +125,9 @@ class EnrollmentWorkflow:
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> EnrollmentOutcome:
-        self._paths = workflow.patched(STEP_PATHS)
+        # Deterministic either way: the input is in the history. Only runs whose starter predates
+        # `step_paths` ask the patch (a marker in theirs, none in older ones).
+        self._paths = input.step_paths or workflow.patched(STEP_PATHS)
         self._steps = len(input.definition.steps)
         info = workflow.info()
         ref = EnrollmentRef(

@@ -123,6 +123,7 @@ def _check_and_snapshot(
             definition=definition,
             campaign_names=_campaign_names(session, definition),
             test=test,
+            step_paths=True,
         )
 
 
