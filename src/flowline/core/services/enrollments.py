@@ -150,8 +150,8 @@ def _campaign_names(session: Session, definition: WorkflowDefinition) -> dict[in
     ids = [step.campaign_id for _, step in definition.email_steps()]
     if not ids:
         return {}
-    rows = session.exec(select(Campaign).where(col(Campaign.id).in_(ids)))
-    return {c.id: c.name for c in rows if c.id is not None}
+    rows = session.exec(select(Campaign.id, Campaign.name).where(col(Campaign.id).in_(ids)))
+    return {id: name for id, name in rows if id is not None}
 
 
 def describe(input: EnrollmentInput) -> str:

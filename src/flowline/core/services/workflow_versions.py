@@ -25,6 +25,26 @@ def parsed_definition(version: WorkflowVersion) -> WorkflowDefinition:
     return found
 
 
+def definition_of(session: Session, workflow_id: int, version: int) -> WorkflowDefinition | None:
+    """A version's parsed definition; its JSON is read (and decoded) only the first time."""
+    created_at = session.exec(
+        select(WorkflowVersion.created_at).where(
+            col(WorkflowVersion.workflow_id) == workflow_id, col(WorkflowVersion.version) == version
+        )
+    ).first()
+    if created_at is None:
+        return None
+    found = _parsed.get((workflow_id, version, created_at))
+    if found is not None:
+        return found
+    row = session.exec(
+        select(WorkflowVersion).where(
+            col(WorkflowVersion.workflow_id) == workflow_id, col(WorkflowVersion.version) == version
+        )
+    ).one()
+    return parsed_definition(row)
+
+
 def current_definitions(session: Session) -> list[tuple[int, Mapping[str, Any]]]:
     rows = session.exec(
         select(Workflow.id, WorkflowVersion.definition)

@@ -10,7 +10,7 @@ from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.campaigns import campaign_merge_tags
 from flowline.core.services.outbox import EXIT, add_intents
 from flowline.core.services.segments import check_segments_exist
-from flowline.core.services.workflow_versions import parsed_definition
+from flowline.core.services.workflow_versions import definition_of
 from flowline.core.timestamps import utcnow
 from flowline.definitions.step_tree import path_loc
 from flowline.definitions.steps import SendEmailStep
@@ -89,7 +89,10 @@ def get_version(session: Session, workflow_id: int, version: int) -> WorkflowVer
 
 def current_definition(session: Session, workflow: Workflow) -> WorkflowDefinition:
     assert workflow.id is not None
-    return parsed_definition(get_version(session, workflow.id, workflow.version))
+    definition = definition_of(session, workflow.id, workflow.version)
+    if definition is None:
+        raise NotFound(f"workflow {workflow.id} has no version {workflow.version}")
+    return definition
 
 
 def list_workflows(session: Session, *, offset: int = 0, limit: int = 100) -> list[Workflow]:
