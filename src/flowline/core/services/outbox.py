@@ -15,7 +15,8 @@ Only the holder of the dispatcher lease claims and marks intents (dispatcher_lea
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, exists, insert, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from flowline.core.models.outbox import OutboxIntent
@@ -57,11 +58,14 @@ def order_key(intent: OutboxIntent) -> str:
 
 
 def claim(session: Session, limit: int) -> list[OutboxIntent]:
-    """Pending intents, oldest first (the caller holds the dispatcher lease).
+    """Pending intents, oldest first (the caller holds the dispatcher lease), and ahead of them
+    the signals to running enrollments that nothing earlier of their profile holds back.
 
     An intent waiting for a retry holds back the later intents of the same profile. No row is
     locked or skipped: with one dispatcher at a time, every earlier intent is seen, so a goal
-    is never taken before the start it follows.
+    is never taken before the start it follows. The signals (a goal, an event, an exit, an
+    erasure) do not wait behind a burst of other profiles' starts: their profile's order is all
+    that binds them.
     """
     now = utcnow()
     query = (
@@ -78,7 +82,30 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
             held.add(key)
         elif len(claimed) < limit:
             claimed.append(intent)
-    return claimed
+    taken = {intent.id for intent in claimed}
+    ahead = [i for i in session.exec(_unblocked_signals(now, limit)) if i.id not in taken]
+    return sorted(claimed + ahead, key=lambda intent: intent.id or 0)
+
+
+def _unblocked_signals(now: datetime, limit: int) -> Any:
+    """Pending intents of a profile other than starts, with no earlier pending intent of it."""
+    earlier = aliased(OutboxIntent)
+    return (
+        select(OutboxIntent)
+        .where(
+            col(OutboxIntent.done_at).is_(None),
+            col(OutboxIntent.kind) != START,
+            col(OutboxIntent.profile_id).is_not(None),
+            col(OutboxIntent.available_at) <= now,
+            ~exists().where(
+                col(earlier.done_at).is_(None),
+                col(earlier.profile_id) == col(OutboxIntent.profile_id),
+                col(earlier.id) < col(OutboxIntent.id),
+            ),
+        )
+        .order_by(col(OutboxIntent.id))
+        .limit(limit)
+    )
 
 
 def mark_done(session: Session, ids: list[int], note: dict[int, str] | None = None) -> None:
