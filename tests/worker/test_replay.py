@@ -14,13 +14,8 @@ from temporalio.worker import Replayer
 
 from flowline.worker.sandbox import workflow_runner
 from flowline.worker.workflows import EnrollmentWorkflow
-from tests.worker.make_history import (
-    HISTORIES,
-    SCENARIOS,
-    patches_taken,
-    record,
-    record_enrollment,
-)
+from tests.worker.history_scenarios import SCENARIOS
+from tests.worker.make_history import HISTORIES, patches_taken, record, record_enrollment
 
 SAVED = sorted(HISTORIES.glob("*.json"))
 
