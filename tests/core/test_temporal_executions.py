@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from flowline.core.services.enrollments import _prepare
+from flowline.core.services.enrollments import prepare_input
 from flowline.core.temporal import connect
 from flowline.core.temporal_executions import StartedRun, start_execution
 from flowline.definitions.enrollment import enrollment_workflow_id
@@ -16,7 +16,9 @@ async def _start(flowline: Flowline, path: str, *, through_worker_client: bool) 
     workflow = await flowline.workflow(steps=[http_step(flowline.http_target.url(path))])
     profile_id = f"p-eager-{uuid.uuid4().hex[:8]}"
     await flowline.profile(profile_id)
-    input = await asyncio.to_thread(_prepare, flowline.engine, workflow["id"], profile_id, False)
+    input = await asyncio.to_thread(
+        prepare_input, flowline.engine, workflow["id"], profile_id, False
+    )
     temporal_id = enrollment_workflow_id(workflow["id"], profile_id)
     options = start_options(temporal_id, flowline.settings.task_queue, "eager or not")
     client = flowline.temporal if through_worker_client else await connect(flowline.settings)

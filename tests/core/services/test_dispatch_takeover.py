@@ -17,7 +17,7 @@ from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import dispatch, enrollments, outbox
 from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.services.dispatcher_lease import Lease
-from flowline.core.services.enrollments import _prepare, start_enrollment
+from flowline.core.services.enrollments import prepare_input, start_enrollment
 from flowline.core.temporal import connect
 from flowline.core.temporal_executions import start_execution
 from flowline.definitions.enrollment import enrollment_workflow_id
@@ -265,7 +265,7 @@ async def test_a_duplicate_run_left_behind_fails_at_once_without_acting(
     await flowline.http_target.wait_for("/dup", 1)
 
     # What the dying starter sent: the same trigger, a run Temporal had to start anew.
-    input = await asyncio.to_thread(_prepare, engine, workflow["id"], profile_id, False)
+    input = await asyncio.to_thread(prepare_input, engine, workflow["id"], profile_id, False)
     input.trigger_id = trigger
     options = start_options(temporal_id, settings.task_queue, "a duplicate")
     duplicate = await start_execution(client, input, options)

@@ -8,6 +8,7 @@ from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
 from flowline.core.models.enrollments import EnrollmentDetail, EnrollmentPublic
 from flowline.core.models.workflow_schemas import EnrollRequest
+from flowline.core.services import enrollment_views
 from flowline.core.services import enrollments as service
 from flowline.core.services.pagination import Page
 
@@ -42,7 +43,7 @@ async def enroll(
     )
     if not result.created:
         response.status_code = 200
-    return service.to_public(settings, result.enrollment)
+    return enrollment_views.to_public(settings, result.enrollment)
 
 
 @router.get(
@@ -60,10 +61,10 @@ def list_enrollments(
     limit: int = Query(50, ge=1, le=500),
 ) -> Page[EnrollmentPublic]:
     """A workflow's enrollments, newest first, each with its Temporal Web UI link."""
-    rows, total = service.page_enrollments(
+    rows, total = enrollment_views.page_enrollments(
         session, workflow_id=workflow.id, status=status, offset=offset, limit=limit
     )
-    items = [service.to_public(settings, e) for e in rows]
+    items = [enrollment_views.to_public(settings, e) for e in rows]
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
@@ -76,4 +77,6 @@ def get_enrollment(
     enrollment_id: IdInPath, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> EnrollmentDetail:
     """One enrollment with its deliveries."""
-    return service.to_detail(session, settings, service.get_enrollment(session, enrollment_id))
+    return enrollment_views.to_detail(
+        session, settings, enrollment_views.get_enrollment(session, enrollment_id)
+    )

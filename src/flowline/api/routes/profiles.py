@@ -12,7 +12,7 @@ from flowline.core.models.profile_schemas import (
     ProfileUpsert,
 )
 from flowline.core.models.profiles import Profile
-from flowline.core.services import enrollments
+from flowline.core.services import enrollment_views
 from flowline.core.services.erasure import erase_profile
 from flowline.core.services.profiles import get_profile, recent_events, upsert_profile
 from flowline.core.services.segments import segments_of
@@ -22,7 +22,7 @@ router = api_router("/v1/profiles", tags=["profiles"])
 
 
 def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePublic:
-    rows, _ = enrollments.page_enrollments(session, profile_id=profile.id, limit=100)
+    rows, _ = enrollment_views.page_enrollments(session, profile_id=profile.id, limit=100)
     return ProfilePublic(
         id=profile.id,
         properties=profile.properties,
@@ -30,7 +30,7 @@ def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePu
         events=[
             EventPublic.model_validate(e.model_dump()) for e in recent_events(session, profile.id)
         ],
-        enrollments=[enrollments.to_public(settings, e) for e in rows],
+        enrollments=[enrollment_views.to_public(settings, e) for e in rows],
         created_at=profile.created_at,
         updated_at=profile.updated_at,
     )

@@ -1,4 +1,4 @@
-"""Starting enrollments on Temporal, and reading them back."""
+"""Starting enrollments on Temporal (reading them back: enrollment_views.py)."""
 
 import asyncio
 import logging
@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from urllib.parse import quote
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
@@ -23,21 +22,13 @@ from temporalio.service import RPCError
 from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import (
     ConsentMissing,
-    NotFound,
     ReentryNotAllowed,
     TemporalUnavailable,
     ValidationFailed,
     WorkflowDisabled,
 )
 from flowline.core.models.campaigns import Campaign
-from flowline.core.models.enrollments import (
-    DELIVERY_TYPES,
-    ENDED_STATUSES,
-    Delivery,
-    Enrollment,
-    EnrollmentDetail,
-    EnrollmentPublic,
-)
+from flowline.core.models.enrollments import ENDED_STATUSES, Enrollment
 from flowline.core.models.profiles import Profile
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.enrollment_records import (
@@ -73,15 +64,19 @@ class StartResult:
     created: bool
 
 
-def _prepare(
+def prepare_input(
     engine: Engine,
     workflow_id: int,
     profile_id: str,
     test: bool,
     check: Callable[[Session], None] | None = None,
 ) -> EnrollmentInput:
+    """The checks and the snapshot a start needs, in one read transaction; `check` runs first."""
     try:
-        return _check_and_snapshot(engine, workflow_id, profile_id, test, check)
+        with read_scope(engine) as session:
+            if check is not None:
+                check(session)
+            return _check_and_snapshot(session, workflow_id, profile_id, test)
     except ConsentMissing:
         with session_scope(engine) as session:
             count_skipped_no_consent(session, workflow_id)
@@ -89,42 +84,35 @@ def _prepare(
 
 
 def _check_and_snapshot(
-    engine: Engine,
-    workflow_id: int,
-    profile_id: str,
-    test: bool,
-    check: Callable[[Session], None] | None = None,
+    session: Session, workflow_id: int, profile_id: str, test: bool
 ) -> EnrollmentInput:
-    with read_scope(engine) as session:
-        if check is not None:
-            check(session)
-        workflow = get_workflow(session, workflow_id)
-        if not workflow.enabled and not test:
-            raise WorkflowDisabled(
-                f'workflow {workflow_id} is disabled; send {{"test": true}} to enroll for a test'
-            )
-        profile = session.get(Profile, profile_id)
-        if profile is None:
-            # 422, not 404: the path (the workflow) exists; the body names a missing profile.
-            raise ValidationFailed.at(("profile_id",), f"profile {profile_id!r} does not exist")
-        definition = current_definition(session, workflow)
-        if not has_consent(profile.properties, definition.consent_property):
-            raise ConsentMissing(
-                f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
-            )
-        if definition.reentry == "never" and _has_enrolled(session, workflow_id, profile_id):
-            raise ReentryNotAllowed(
-                f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
-            )
-        return EnrollmentInput(
-            workflow_id=workflow_id,
-            version=workflow.version,
-            profile_id=profile_id,
-            definition=definition,
-            campaign_names=_campaign_names(session, definition),
-            test=test,
-            step_paths=True,
+    workflow = get_workflow(session, workflow_id)
+    if not workflow.enabled and not test:
+        raise WorkflowDisabled(
+            f'workflow {workflow_id} is disabled; send {{"test": true}} to enroll for a test'
         )
+    profile = session.get(Profile, profile_id)
+    if profile is None:
+        # 422, not 404: the path (the workflow) exists; the body names a missing profile.
+        raise ValidationFailed.at(("profile_id",), f"profile {profile_id!r} does not exist")
+    definition = current_definition(session, workflow)
+    if not has_consent(profile.properties, definition.consent_property):
+        raise ConsentMissing(
+            f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
+        )
+    if definition.reentry == "never" and _has_enrolled(session, workflow_id, profile_id):
+        raise ReentryNotAllowed(
+            f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
+        )
+    return EnrollmentInput(
+        workflow_id=workflow_id,
+        version=workflow.version,
+        profile_id=profile_id,
+        definition=definition,
+        campaign_names=_campaign_names(session, definition),
+        test=test,
+        step_paths=True,
+    )
 
 
 def count_skipped_no_consent(session: Session, workflow_id: int) -> None:
@@ -188,7 +176,7 @@ async def start_enrollment(
     The same `request_id` (an outbox intent's) never starts a second run, see temporal_executions.
     `check` runs first in the same read transaction; whatever it raises stops the start.
     """
-    input = await asyncio.to_thread(_prepare, engine, workflow_id, profile_id, test, check)
+    input = await asyncio.to_thread(prepare_input, engine, workflow_id, profile_id, test, check)
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
     input.email_task_queue = settings.email_task_queue
@@ -282,69 +270,3 @@ async def _finishing(engine: Engine, client: Client, workflow_id: str, run_id: s
             return True
         await asyncio.sleep(0.05)
     return False
-
-
-def temporal_ui_url(settings: Settings, enrollment: Enrollment) -> str:
-    return (
-        f"{settings.temporal_ui_url.rstrip('/')}/namespaces/"
-        f"{quote(settings.temporal_namespace, safe='')}/workflows/"
-        f"{quote(enrollment.temporal_workflow_id, safe='')}/"
-        f"{quote(enrollment.temporal_run_id, safe='')}/history"
-    )
-
-
-def to_public(settings: Settings, enrollment: Enrollment) -> EnrollmentPublic:
-    return EnrollmentPublic.model_validate(
-        {
-            **enrollment.model_dump(),
-            "converted": enrollment.converted_at is not None,
-            "temporal_ui_url": temporal_ui_url(settings, enrollment),
-        }
-    )
-
-
-def get_enrollment(session: Session, enrollment_id: int) -> Enrollment:
-    enrollment = session.get(Enrollment, enrollment_id)
-    if enrollment is None:
-        raise NotFound(f"enrollment {enrollment_id} does not exist")
-    return enrollment
-
-
-def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> EnrollmentDetail:
-    deliveries = session.exec(
-        select(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id)
-        .order_by(col(Delivery.step_index), col(Delivery.id))
-    )
-    records = [d.model_dump() for d in deliveries]
-    return EnrollmentDetail.model_validate(
-        {
-            **to_public(settings, enrollment).model_dump(),
-            # A delivery is the record of an action step (email, HTTP); `steps` has every step
-            # that ran, waits and branches included.
-            "deliveries": [r for r in records if r["type"] in DELIVERY_TYPES],
-            "steps": records,
-        }
-    )
-
-
-def page_enrollments(
-    session: Session,
-    *,
-    workflow_id: int | None = None,
-    profile_id: str | None = None,
-    status: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[Enrollment], int]:
-    """Newest first, with the total that matches the filters."""
-    conditions = []
-    if workflow_id is not None:
-        conditions.append(col(Enrollment.workflow_id) == workflow_id)
-    if profile_id is not None:
-        conditions.append(col(Enrollment.profile_id) == profile_id)
-    if status is not None:
-        conditions.append(col(Enrollment.status) == status)
-    total = session.exec(select(func.count()).select_from(Enrollment).where(*conditions)).one()
-    query = select(Enrollment).where(*conditions).order_by(col(Enrollment.id).desc())
-    return list(session.exec(query.offset(offset).limit(limit))), total

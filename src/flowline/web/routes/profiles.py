@@ -9,7 +9,7 @@ from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
-from flowline.core.services import enrollments
+from flowline.core.services import enrollment_views
 from flowline.core.services.profiles import recent_events
 from flowline.core.services.segments import segments_of
 from flowline.web.pages import PageRoute, render
@@ -28,7 +28,7 @@ def profiles_page(
     if profile is not None:
         segment_ids = segments_of(session, profile.id)
         segments = session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
-        rows, _total = enrollments.page_enrollments(session, profile_id=profile.id, limit=100)
+        rows, _total = enrollment_views.page_enrollments(session, profile_id=profile.id, limit=100)
         workflow_ids = {e.workflow_id for e in rows}
         names = {
             w.id: w.name
@@ -39,7 +39,7 @@ def profiles_page(
             properties=[(k, json.dumps(v)) for k, v in sorted(profile.properties.items())],
             events=[(e, json.dumps(e.properties)) for e in recent_events(session, profile.id)],
             segments=segments,
-            enrollments=[enrollments.to_public(settings, e) for e in rows],
+            enrollments=[enrollment_views.to_public(settings, e) for e in rows],
             workflow_names=names,
         )
     status = 404 if wanted and profile is None else 200

@@ -14,7 +14,7 @@ from flowline.api.parameters import IdInPath
 from flowline.core.database import read_scope
 from flowline.core.errors import FlowlineError
 from flowline.core.models.workflows import Workflow
-from flowline.core.services import enrollments
+from flowline.core.services import enrollment_views, enrollments
 from flowline.core.services.stats import workflow_stats
 from flowline.core.services.workflow_overview import conversion_by_day
 from flowline.core.services.workflows import current_definition, get_workflow
@@ -31,13 +31,13 @@ RECENT = 20
 def _figures(session: Session, settings: Settings, workflow: Workflow) -> dict[str, Any]:
     assert workflow.id is not None
     definition = current_definition(session, workflow)
-    rows, _total = enrollments.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
+    rows, _total = enrollment_views.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
     return {
         "workflow": workflow,
         "trigger": trigger_words(definition.trigger, segment_names(session)),
         "stats": workflow_stats(session, workflow, definition),
         "days": conversion_by_day(session, workflow.id),
-        "enrollments": [enrollments.to_public(settings, e) for e in rows],
+        "enrollments": [enrollment_views.to_public(settings, e) for e in rows],
     }
 
 
