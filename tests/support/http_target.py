@@ -35,6 +35,11 @@ class HttpTarget:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:
+                    # The client died mid-request (a worker killed by a fault test): nothing
+                    # complete arrived, so nothing was received.
+                    self.close_connection = True
+                    return
                 with target._lock:
                     target.requests.append(
                         Received(self.command, self.path, dict(self.headers.items()), body)
