@@ -65,7 +65,7 @@ def trigger_id(intent: OutboxIntent) -> str:
 def _started_before_upgrade(intent: OutboxIntent) -> ColumnElement[bool]:
     """An enrollment this intent started under the former `outbox:<id>` name: the same
     workflow and profile, started at the intent's creation time (its `triggered_at`). Another
-    intent that got the same id meets none of it."""
+    intent that got the same id was created at another time."""
     payload = intent.payload
     return and_(
         col(Enrollment.trigger_id) == f"outbox:{intent.id}",
