@@ -182,8 +182,9 @@ async def running_flowline(
 
 
 async def terminate_leftovers(temporal: Client, task_queue: str) -> None:
-    """End this test's open executions: the next test reuses database ids, hence workflow ids
-    (`enroll:1:p-1`), and must not attach to a run left on this test's queue."""
+    """End this test's open executions: the same test on the other backend gets the same
+    database ids, hence workflow ids (`enroll:1:p-1`), and must not attach to a run left on this
+    test's queue."""
     query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
     async for execution in temporal.list_workflows(query):
         handle = temporal.get_workflow_handle(execution.id, run_id=execution.run_id)
