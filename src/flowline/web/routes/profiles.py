@@ -1,30 +1,45 @@
-"""Find a profile by id: its properties, events, segments and enrollments."""
+"""Find a profile by id: its properties, events, segments and enrollments; erase it.
+
+The id travels in the query string (`/profiles?id=...`) and in the erase form's body, never as a
+path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`) reaches the page unchanged.
+"""
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
-from sqlmodel import col, select
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import Session, col, select
 
 from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
 from flowline.core.services import enrollment_views
+from flowline.core.services.erasure import erase_profile
 from flowline.core.services.profiles import recent_events
 from flowline.core.services.segments import segments_of
+from flowline.definitions.identifiers import ProfileId
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession
+from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+_PROFILE_ID = TypeAdapter(ProfileId)
 
 
 @router.get("/profiles")
 def profiles_page(
-    _: AdminSession, request: Request, session: SessionDep, settings: SettingsDep, id: str = ""
+    _: AdminSession,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    id: str = "",
+    erased: str = "",
 ) -> Response:
-    wanted = id.strip()[:255]
-    context: dict[str, object] = {"wanted": wanted, "profile": None}
-    profile = session.get(Profile, wanted) if wanted else None
+    wanted = id if id.strip() else ""
+    context: dict[str, object] = {"wanted": wanted, "profile": None, "erased": bool(erased)}
+    profile = _find(session, wanted)
     if profile is not None:
         segment_ids = segments_of(session, profile.id)
         segments = session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
@@ -44,3 +59,36 @@ def profiles_page(
         )
     status = 404 if wanted and profile is None else 200
     return render(request, "profiles.html", context, status)
+
+
+@router.post("/profiles/erase")
+def erase(
+    _: AdminSession,
+    __: CsrfChecked,
+    session: SessionDep,
+    id: Annotated[str, Form()] = "",
+) -> Response:
+    """The same erasure as `DELETE /v1/profiles/{profile_id}`; idempotent."""
+    if _is_profile_id(id):
+        erase_profile(session, id)
+    # The erased id stays out of the address (and so out of logs and the browser's history).
+    return RedirectResponse("/profiles?erased=1", status_code=303)
+
+
+def _find(session: Session, wanted: str) -> Profile | None:
+    """The profile with exactly this id, else the id without the spaces a paste brought along
+    (an id may begin or end with a space itself)."""
+    for candidate in dict.fromkeys((wanted, wanted.strip())):
+        if _is_profile_id(candidate) and (profile := session.get(Profile, candidate)):
+            return profile
+    return None
+
+
+def _is_profile_id(text: str) -> bool:
+    """Ingestion's own rule: text it refuses names no profile (and PostgreSQL cannot hold
+    U+0000, so it must not reach a query)."""
+    try:
+        _PROFILE_ID.validate_python(text)
+    except ValidationError:
+        return False
+    return True
