@@ -1,4 +1,4 @@
-"""What a browser takes from a page: link targets, headings and forms with their fields."""
+"""What a browser takes from a page: links, headings, forms with their fields, frames."""
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -17,6 +17,7 @@ class PageParts:
     links: list[tuple[str, str]] = field(default_factory=list)  # (text, href)
     headings: list[str] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
+    frames: list[str] = field(default_factory=list)  # iframe sources
 
     def form(self, action: str) -> Form:
         [found] = [f for f in self.forms if f.action == action]
@@ -41,6 +42,8 @@ class _Reader(HTMLParser):
             method = values.get("method", "get").upper()
             form = Form(values.get("action", ""), method, values.get("data-confirm"))
             self.parts.forms.append(form)
+        elif tag == "iframe":
+            self.parts.frames.append(values.get("src", ""))
         elif tag == "input" and self.parts.forms and "name" in values:
             self.parts.forms[-1].fields[values["name"]] = values.get("value", "")
 

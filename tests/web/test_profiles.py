@@ -1,6 +1,8 @@
 """The profile page finds, shows and erases every id ingestion accepts, over a real socket: the
-links other pages make to it, its Find form and its Erase form carry the id unchanged."""
+links other pages make to it, its Find form and its Erase form carry the id unchanged; so does
+the campaign preview's."""
 
+import html
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -133,3 +135,40 @@ async def test_text_that_can_be_no_profile_id_finds_and_erases_nothing(
         erased = await ui.post("/profiles/erase", data={"id": text, "csrf_token": token})
         assert erased.status_code == 303, erased.text
     assert (await ui.get(profile_path("kept"), headers=API_KEY)).status_code == 200
+
+
+@pytest.mark.parametrize("profile_id", TRICKY_PROFILE_IDS.values(), ids=TRICKY_PROFILE_IDS.keys())
+async def test_a_campaign_preview_renders_for_any_ingested_id(
+    ui: httpx.AsyncClient, profile_id: str
+) -> None:
+    campaign = await ui.post(
+        "/v1/campaigns",
+        json={"name": "Hi", "subject": "Hi", "html": "<p>[{{ city }}]</p>", "status": "active"},
+        headers=API_KEY,
+    )
+    assert campaign.status_code == 201, campaign.text
+    await _ingest(ui, profile_id)
+    properties = {"properties": {"city": f"city of {profile_id}"}}
+    updated = await ui.put(profile_path(profile_id), json=properties, headers=API_KEY)
+    assert updated.status_code == 200, updated.text
+    page = await ui.get(
+        f"/campaigns/{campaign.json()['id']}/preview", params={"profile_id": profile_id}
+    )
+    assert page.status_code == 200, page.text
+    [frame_src] = page_parts(page.text).frames
+    frame = await ui.get(frame_src)
+    assert frame.status_code == 200
+    assert f"<p>[{html.escape(f'city of {profile_id}')}]</p>" in frame.text
+
+
+async def test_a_campaign_preview_for_text_that_can_be_no_profile_id_is_not_found(
+    ui: httpx.AsyncClient,
+) -> None:
+    campaign = await ui.post(
+        "/v1/campaigns",
+        json={"name": "Hi", "subject": "Hi", "html": "<p>Hi</p>", "status": "active"},
+        headers=API_KEY,
+    )
+    for page in ("preview", "preview.html"):
+        url = f"/campaigns/{campaign.json()['id']}/{page}"
+        assert (await ui.get(url, params={"profile_id": "\x00"})).status_code == 404

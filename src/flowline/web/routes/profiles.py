@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from flowline.api.deps import SessionDep, SettingsDep
@@ -20,12 +19,11 @@ from flowline.core.services import enrollment_views
 from flowline.core.services.erasure import erase_profile
 from flowline.core.services.profiles import recent_events
 from flowline.core.services.segments import segments_of
-from flowline.definitions.identifiers import ProfileId
+from flowline.definitions.identifiers import is_profile_id
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-_PROFILE_ID = TypeAdapter(ProfileId)
 
 
 @router.get("/profiles")
@@ -69,7 +67,7 @@ def erase(
     id: Annotated[str, Form()] = "",
 ) -> Response:
     """The same erasure as `DELETE /v1/profiles/{profile_id}`; idempotent."""
-    if _is_profile_id(id):
+    if is_profile_id(id):
         erase_profile(session, id)
     # The erased id stays out of the address (and so out of logs and the browser's history).
     return RedirectResponse("/profiles?erased=1", status_code=303)
@@ -79,16 +77,6 @@ def _find(session: Session, wanted: str) -> Profile | None:
     """The profile with exactly this id, else the id without the spaces a paste brought along
     (an id may begin or end with a space itself)."""
     for candidate in dict.fromkeys((wanted, wanted.strip())):
-        if _is_profile_id(candidate) and (profile := session.get(Profile, candidate)):
+        if is_profile_id(candidate) and (profile := session.get(Profile, candidate)):
             return profile
     return None
-
-
-def _is_profile_id(text: str) -> bool:
-    """Ingestion's own rule: text it refuses names no profile (and PostgreSQL cannot hold
-    U+0000, so it must not reach a query)."""
-    try:
-        _PROFILE_ID.validate_python(text)
-    except ValidationError:
-        return False
-    return True
