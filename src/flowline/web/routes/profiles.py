@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.models.profiles import Profile
@@ -21,6 +21,7 @@ from flowline.core.services.profiles import recent_events
 from flowline.core.services.segments import segments_of
 from flowline.definitions.identifiers import is_profile_id
 from flowline.web.pages import PageRoute, render
+from flowline.web.profile_ids import meant_profile_id
 from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -37,7 +38,8 @@ def profiles_page(
 ) -> Response:
     wanted = id if id.strip() else ""
     context: dict[str, object] = {"wanted": wanted, "profile": None, "erased": bool(erased)}
-    profile = _find(session, wanted)
+    meant = meant_profile_id(session, wanted)
+    profile = session.get(Profile, meant) if meant is not None else None
     if profile is not None:
         segment_ids = segments_of(session, profile.id)
         segments = session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
@@ -71,12 +73,3 @@ def erase(
         erase_profile(session, id)
     # The erased id stays out of the address (and so out of logs and the browser's history).
     return RedirectResponse("/profiles?erased=1", status_code=303)
-
-
-def _find(session: Session, wanted: str) -> Profile | None:
-    """The profile with exactly this id, else the id without the spaces a paste brought along
-    (an id may begin or end with a space itself)."""
-    for candidate in dict.fromkeys((wanted, wanted.strip())):
-        if is_profile_id(candidate) and (profile := session.get(Profile, candidate)):
-            return profile
-    return None
