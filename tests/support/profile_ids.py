@@ -13,6 +13,8 @@ TRICKY_PROFILE_IDS = {
     "traversal": "../../v1/workflows",
     "unicode": "zoë ☃ 😀 e\u0301 \u2028 ﬁ",
     "255-characters": ("gdpr/subject%?#.. ☃😀" * 13)[:255],
+    # 1,020 bytes of UTF-8: too long for a Temporal workflow id or search attribute as it is.
+    "255-emoji": "😀" * 255,
 }
 
 
