@@ -14,6 +14,7 @@ from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
 from flowline.core.models.profiles import Profile
 from flowline.core.services import campaigns as service
+from flowline.definitions.identifiers import is_profile_id
 from flowline.definitions.steps import MergeTagMapping
 from flowline.definitions.templates import TemplateError, merge_tags_in, merge_values, render_email
 from flowline.web.form_errors import FormErrors, place_errors
@@ -157,7 +158,7 @@ def update_campaign(
 def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple[str, str]:
     """Subject and HTML as this profile would get them, each tag read from the property of the
     same name (a workflow may map tags differently)."""
-    profile = session.get(Profile, profile_id)
+    profile = session.get(Profile, profile_id) if is_profile_id(profile_id) else None
     if profile is None:
         raise NotFound(f"profile {profile_id!r} does not exist")
     tags = service.campaign_merge_tags(campaign)
