@@ -10,13 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unavailable, log_unexpected
-from flowline.core.database import DatabaseBusy
-from flowline.core.database_availability import means_unavailable
+from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import (
     DatabaseUnavailable,
     FlowlineError,
@@ -36,10 +33,10 @@ def _render(error: FlowlineError) -> JSONResponse:
     body: dict[str, object] = {"error": error.error, "detail": error.detail}
     if isinstance(error, ValidationFailed):
         body["errors"] = error.errors
-    return JSONResponse(body, status_code=error.status_code, headers=error_headers(error))
+    return JSONResponse(body, status_code=error.status_code, headers=_headers(error))
 
 
-def error_headers(error: FlowlineError) -> dict[str, str] | None:
+def _headers(error: FlowlineError) -> dict[str, str] | None:
     headers = {}
     if error.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -80,15 +77,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_model(_: Request, error: ValidationError) -> JSONResponse:
         return _render(pydantic_errors(error.errors()))
 
-    @app.exception_handler(DBAPIError)
-    @app.exception_handler(PoolTimeout)
-    @app.exception_handler(DatabaseBusy)
     async def database_failed(request: Request, error: Exception) -> JSONResponse:
         if not means_unavailable(error):
             log_unexpected(error, request.scope)
             return JSONResponse(INTERNAL_ERROR, status_code=500)
         log_unavailable(error, request.scope)
         return _render(DatabaseUnavailable())
+
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, database_failed)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

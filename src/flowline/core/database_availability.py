@@ -29,6 +29,8 @@ _SQLITE_UNAVAILABLE = {
 # system error; and lock_not_available (lock_timeout).
 _POSTGRESQL_UNAVAILABLE_CLASSES = ("08", "40", "53", "57", "58")
 _LOCK_NOT_AVAILABLE = "55P03"
+# What a failed database call raises: `means_unavailable` tells which of these are an outage.
+DATABASE_FAILURES = (DBAPIError, PoolTimeout, DatabaseBusy)
 
 
 def database_answers(engine: Engine) -> bool:

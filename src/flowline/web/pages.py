@@ -10,12 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from flowline.api.unexpected_errors import log_unavailable
-from flowline.core.database import DatabaseBusy
-from flowline.core.database_availability import means_unavailable
+from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import DatabaseUnavailable, FlowlineError
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
@@ -89,7 +86,7 @@ class PageRoute(APIRoute):
                     response = RedirectResponse(f"/sign-in?next={target}", status_code=303)
             except FlowlineError as error:
                 response = _error_page(request, error.status_code, error.detail)
-            except (DBAPIError, PoolTimeout, DatabaseBusy) as error:
+            except DATABASE_FAILURES as error:
                 if not means_unavailable(error):
                     raise
                 log_unavailable(error, request.scope)
