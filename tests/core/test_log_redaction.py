@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import logging.config
+import time
 from urllib.parse import quote
 
 import pytest
@@ -137,3 +138,10 @@ def test_http_clients_log_requests_only_from_warning_up() -> None:
         root.setLevel(level)
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("line", ["a" * 100_000, "http://" * 15_000, "'enroll:1:" * 10_000])
+def test_a_long_line_is_redacted_in_about_linear_time(line: str) -> None:
+    started = time.perf_counter()
+    redact(line)
+    assert time.perf_counter() - started < 2.0  # quadratic backtracking would take minutes

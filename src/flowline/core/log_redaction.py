@@ -24,13 +24,18 @@ _ADDRESS = "<address>"
 _QUERY = re.compile(r"[?#].*", re.DOTALL)
 _PROFILE_PATH = re.compile(r"(/profiles/).+", re.DOTALL)
 _LINK_PATH = re.compile(r"^(/[uco]/).+", re.DOTALL)
-# A URL in free text ends at whitespace or a quote.
-_URL = re.compile(r"""\b(https?://[^\s'"<>?#]*)[?#][^\s'"<>]*""")
+# A URL in free text ends at whitespace or a quote (a match never fails once started, so a
+# line is scanned once).
+_URL = re.compile(r"""https?://[^\s'"<>]*""")
 # Quoted as Python's repr quotes a str (a dict of Temporal's details), or bare up to the words
 # Temporal's messages put after it.
 _WORKFLOW_ID_QUOTED = re.compile(r"""(['"])(enroll:\d+:)(?:\\.|(?!\1).)*\1""")
 _WORKFLOW_ID_BARE = re.compile(r"(enroll:\d+:)(?!<redacted>).*?(?=\s+and run ID|, run: |\n|$)")
-_EMAIL = re.compile(r"[\w.!#$%&*+/=^`{|}~-]+(?:@|%40)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# Parts bounded by RFC 5321's lengths, so a long run of letters (a token) is scanned in linear
+# time.
+_EMAIL = re.compile(
+    r"[\w.!#$%&*+/=^`{|}~-]{1,64}(?:@|%40)[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[A-Za-z]{2,24}"
+)
 
 
 def redact_path(path: str) -> str:
@@ -42,7 +47,7 @@ def redact_path(path: str) -> str:
 
 def redact(text: str) -> str:
     """Free text (a message, a traceback) with URLs, workflow ids and addresses cut down."""
-    text = _URL.sub(r"\1", text)
+    text = _URL.sub(lambda m: _QUERY.sub("", m.group()), text)
     text = _WORKFLOW_ID_QUOTED.sub(
         lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(1)}", text
     )
