@@ -54,9 +54,7 @@ async def api_on(database_url: str, data_dir: Path) -> AsyncIterator[httpx.Async
 
 async def sign_in(client: httpx.AsyncClient) -> None:
     form = await client.get("/sign-in")
-    signed = await client.post(
-        "/sign-in", data={"api_key": ADMIN_KEY, "csrf_token": csrf_of(form)}, headers={}
-    )
+    signed = await client.post("/sign-in", data={"api_key": ADMIN_KEY, "csrf_token": csrf_of(form)})
     assert signed.status_code in (200, 303), signed.text
 
 
