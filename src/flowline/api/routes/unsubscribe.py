@@ -33,7 +33,7 @@ Token = Annotated[
 
 
 def _read(settings: SettingsDep, token: str) -> Unsubscription:
-    what = read_token(settings.require_secret_key(), token)
+    what = read_token(settings.secret_keys(), token)
     if what is None:
         raise NotFound("unknown unsubscribe link")
     return what
