@@ -31,6 +31,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Set: the API serves /metrics only on this port (at `metrics_host`, default `api_host`),
+    # not beside the public pages (/u/) on `api_port`.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str | None = None
 
     smtp_host: str | None = None
     smtp_port: int = 25
