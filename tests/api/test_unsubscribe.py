@@ -111,3 +111,29 @@ async def test_after_rotation_mailed_links_still_unsubscribe_and_new_ones_use_th
         assert session.get(Profile, "p-1").properties["email_optin"] is False
     links = UnsubscribeLinks.from_settings(rotated)
     assert links.secret == b"new-key"
+
+
+async def test_unsubscribe_pages_cannot_be_framed_and_run_no_script(
+    api: httpx.AsyncClient,
+) -> None:
+    await api.put("/v1/profiles/p-1", json={"properties": {"email_optin": True}})
+    token = unsubscribe_token(b"test-secret-key", WHAT)
+    anonymous = {"Authorization": ""}
+
+    pages = [
+        await api.get(f"/u/{token}", headers=anonymous),
+        await api.post(f"/u/{token}", headers=anonymous),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        policy = {
+            part.strip().split(" ", 1)[0]: part.strip().split(" ", 1)[1]
+            for part in page.headers["content-security-policy"].split(";")
+        }
+        assert policy["frame-ancestors"] == "'none'"
+        assert policy["default-src"] == "'none'"  # no script, no outside resource
+        assert policy["form-action"] == "'self'"
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["referrer-policy"] == "no-referrer"  # the token stays here
+        assert "<script" not in page.text
