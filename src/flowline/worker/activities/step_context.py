@@ -1,7 +1,10 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
+import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -9,7 +12,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flowline.core.database import read_scope, session_scope
+from flowline.core.database import read_scope, session_scope, urgent_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
@@ -98,6 +101,62 @@ def _context(
     return StepContext(enrollment.id, dict(profile.properties), None, extra)
 
 
+def write_delivery(
+    engine: Engine,
+    enrollment_id: int,
+    step_path: str,
+    *,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage] = (),
+    urgent: bool = False,
+) -> None:
+    """The step's delivery, the steps it passed and its progress, in one transaction."""
+    with (urgent_scope if urgent else session_scope)(engine) as session:
+        record_passages(session, enrollment_id, [p.model_dump() for p in passed])
+        record_delivery(
+            session,
+            enrollment_id,
+            step_path,
+            type=type,
+            status=result.outcome,
+            detail=result.detail,
+            attempts=result.attempts or 1,
+        )
+        step_reached(session, enrollment_id, top_index(step_path) + 1)
+
+
+# Writes that must not wait behind the others (a message the SMTP server accepted): threads of
+# their own, so they never queue behind the default pool's database work.
+_URGENT_WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="flowline-urgent-write")
+
+
+def start_urgent_write(
+    engine: Engine,
+    enrollment_id: int,
+    step_path: str,
+    *,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage] = (),
+) -> "asyncio.Future[None]":
+    """Begin writing the delivery now, ahead of this process's other writes; `record` awaits it.
+
+    Once started the write runs to its end, even if the attempt that started it is cancelled.
+    """
+    write = partial(
+        write_delivery,
+        engine,
+        enrollment_id,
+        step_path,
+        type=type,
+        result=result,
+        passed=passed,
+        urgent=True,
+    )
+    return asyncio.get_running_loop().run_in_executor(_URGENT_WRITERS, write)
+
+
 async def record(
     engine: Engine,
     enrollment_id: int,
@@ -106,29 +165,31 @@ async def record(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    started: "asyncio.Future[None] | None" = None,
 ) -> StepResult:
-    """Write the step's delivery; on failure report the outcome anyway, marked unrecorded.
+    """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
+    report the outcome anyway, marked unrecorded.
 
     An email the SMTP server accepted must be reported as sent even when our own database is
     down: failing here would make Temporal retry, and the retry would send it again.
     """
-
-    def write() -> None:
-        with session_scope(engine) as session:
-            record_passages(session, enrollment_id, [p.model_dump() for p in passed])
-            record_delivery(
-                session,
-                enrollment_id,
-                step_path,
-                type=type,
-                status=result.outcome,
-                detail=result.detail,
-                attempts=result.attempts or 1,
-            )
-            step_reached(session, enrollment_id, top_index(step_path) + 1)
-
     try:
-        await in_thread(policies.STEP_RECORD_BUDGET, write)
+        if started is None:
+            await in_thread(
+                policies.STEP_RECORD_BUDGET,
+                partial(
+                    write_delivery,
+                    engine,
+                    enrollment_id,
+                    step_path,
+                    type=type,
+                    result=result,
+                    passed=passed,
+                ),
+            )
+        else:
+            async with asyncio.timeout(policies.STEP_RECORD_BUDGET.total_seconds()):
+                await asyncio.shield(started)
     except Exception:
         activity.logger.warning(
             "could not record the %s delivery; the workflow records it", type, exc_info=True
