@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -12,7 +11,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flowline.core.database import read_scope, session_scope, urgent_scope
+from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollment_records import (
@@ -30,6 +29,7 @@ from flowline.definitions.enrollment import has_consent
 from flowline.definitions.step_tree import top_index
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
+from flowline.worker.activities.urgent_writes import URGENT_WRITES
 from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 
 
@@ -109,26 +109,31 @@ def write_delivery(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
-    urgent: bool = False,
 ) -> None:
     """The step's delivery, the steps it passed and its progress, in one transaction."""
-    with (urgent_scope if urgent else session_scope)(engine) as session:
-        record_passages(session, enrollment_id, [p.model_dump() for p in passed])
-        record_delivery(
-            session,
-            enrollment_id,
-            step_path,
-            type=type,
-            status=result.outcome,
-            detail=result.detail,
-            attempts=result.attempts or 1,
-        )
-        step_reached(session, enrollment_id, top_index(step_path) + 1)
+    with session_scope(engine) as session:
+        _delivery_in(session, enrollment_id, step_path, type, result, passed)
 
 
-# Writes that must not wait behind the others (a message the SMTP server accepted): threads of
-# their own, so they never queue behind the default pool's database work.
-_URGENT_WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="flowline-urgent-write")
+def _delivery_in(
+    session: Session,
+    enrollment_id: int,
+    step_path: str,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage],
+) -> None:
+    record_passages(session, enrollment_id, [p.model_dump() for p in passed])
+    record_delivery(
+        session,
+        enrollment_id,
+        step_path,
+        type=type,
+        status=result.outcome,
+        detail=result.detail,
+        attempts=result.attempts or 1,
+    )
+    step_reached(session, enrollment_id, top_index(step_path) + 1)
 
 
 def start_urgent_write(
@@ -140,21 +145,18 @@ def start_urgent_write(
     result: StepResult,
     passed: Sequence[StepPassage] = (),
 ) -> "asyncio.Future[None]":
-    """Begin writing the delivery now, ahead of this process's other writes; `record` awaits it.
-
-    Once started the write runs to its end, even if the attempt that started it is cancelled.
-    """
-    write = partial(
-        write_delivery,
-        engine,
-        enrollment_id,
-        step_path,
+    """Begin writing the delivery now, ahead of this process's other writes (`urgent_writes`);
+    `record` awaits it. Once started the write runs to its end, even if the attempt that
+    started it is cancelled."""
+    job = partial(
+        _delivery_in,
+        enrollment_id=enrollment_id,
+        step_path=step_path,
         type=type,
         result=result,
         passed=passed,
-        urgent=True,
     )
-    return asyncio.get_running_loop().run_in_executor(_URGENT_WRITERS, write)
+    return URGENT_WRITES.submit(engine, job)
 
 
 async def record(
