@@ -15,6 +15,7 @@ TINY = [
     "--batches", "2",
     "--batch-size", "20",
     "--profiles", "20",
+    "--fault-mails", "20",
 ]  # fmt: skip
 FIGURES = [
     "5. ingestion on sqlite through the API",
@@ -29,6 +30,10 @@ FIGURES = [
     "4. 5 waiting: worker RSS",
     "4. 5 waiting: stats median / p95",
     "4. 5 waiting: goal -> closed p95 once absorbed",
+    "worker killed mid-burst: duplicated mails",
+    "worker killed mid-burst: lost mails",
+    "worker killed mid-burst: kill -> steps retried",
+    "worker killed mid-burst: kill -> first retried mail",
 ]
 
 

@@ -2,13 +2,16 @@
 "each message exactly once" check DESIGN's delivery guarantee makes."""
 
 import asyncio
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from email.message import Message
+from email.parser import BytesParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from flowline.bench.fault_figures import Arrival
 from tests.api.steps import email_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.mailbox import Mailbox, _Collect
@@ -53,10 +56,23 @@ def key_of(message: Message) -> Key:
 
 
 class _Report(_Collect):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        box = self.box
+        assert isinstance(box, WatchedMailbox)
+        box.in_progress[address] = time.monotonic()
+        await asyncio.sleep(box.rcpt_delay)  # cancelled by aiosmtpd when the client hangs up
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message_id = str(BytesParser().parsebytes(envelope.content, headersonly=True)["Message-ID"])
         reply = await super().handle_DATA(server, session, envelope)
         box = self.box
         assert isinstance(box, WatchedMailbox)
+        for recipient in envelope.rcpt_tos:
+            box.in_progress.pop(recipient, None)
+            box.arrivals.append(Arrival(time.monotonic(), recipient, message_id))
         hook = box.on_accepted
         if hook is not None:
             # Runs once this reply is on its way: the sender has its 250 or is about to.
@@ -65,11 +81,18 @@ class _Report(_Collect):
 
 
 class WatchedMailbox(Mailbox):
-    """A real SMTP server that calls `on_accepted(message)` right after answering 250."""
+    """A real SMTP server that calls `on_accepted(message)` right after answering 250, and
+    keeps when each message arrived and which conversations are under way."""
 
     def __init__(self) -> None:
         super().__init__()
         self.on_accepted: Callable[[Message], None] | None = None
+        self.arrivals: list[Arrival] = []
+        # Recipients whose conversation reached RCPT and not the end of DATA (a client that
+        # died mid-conversation leaves its recipient here).
+        self.in_progress: dict[str, float] = {}
+        # Every RCPT is answered after this many seconds (more conversations under way at once).
+        self.rcpt_delay = 0.0
 
     def start(self) -> None:
         self._controller = Controller(_Report(self), hostname="127.0.0.1", port=self.port)

@@ -37,7 +37,8 @@ from tests.support.processes import (
 T = TypeVar("T")
 
 # Long enough for a restart on a loaded machine plus the retry of an activity whose worker died:
-# Temporal only retries it when its start-to-close timeout (60 s for email) has passed.
+# Temporal retries an email or HTTP step after its heartbeat timeout (15 s), a bookkeeping
+# activity after its start-to-close timeout (75 s).
 SETTLE_TIMEOUT = 180.0
 
 

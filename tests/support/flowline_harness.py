@@ -18,7 +18,7 @@ from flowline.core.services.dispatch import run_dispatcher
 from flowline.core.services.outbox import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
-from flowline.worker.main import build_email_worker, build_worker
+from flowline.worker.main import build_workers
 from tests.support.http_target import HttpTarget
 from tests.support.mailbox import Mailbox
 from tests.support.profile_ids import profile_path
@@ -162,10 +162,7 @@ async def running_flowline(
             headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         ) as api,
     ):
-        workers = [build_worker(temporal, settings, engine, http_client)]
-        email_worker = build_email_worker(temporal, settings, engine)
-        if email_worker is not None:
-            workers.append(email_worker)
+        workers = build_workers(temporal, settings, engine, http_client)
         tasks = [asyncio.create_task(worker.run()) for worker in workers]
         dispatcher = asyncio.create_task(
             run_dispatcher(engine, temporal, settings, idle=0.05)

@@ -118,3 +118,43 @@ class HttpTarget:
                 raise AssertionError(f"expected {count} request(s) to {path}, got {self.to(path)}")
             await asyncio.sleep(0.05)
         return self.to(path)
+
+
+class HangingTarget:
+    """An HTTP server on 127.0.0.1 that reads requests and never answers them.
+
+    Runs on the test's event loop: `await start()`, `await stop()` (which hangs up on everyone).
+    """
+
+    def __init__(self) -> None:
+        self.held = 0  # connections open now
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.held += 1
+        self._writers.add(writer)
+        try:
+            while await reader.read(65536):
+                pass  # read everything, answer nothing
+        except OSError:
+            pass
+        finally:
+            self.held -= 1
+            self._writers.discard(writer)
+            writer.close()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()

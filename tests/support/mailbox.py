@@ -43,6 +43,10 @@ class _Collect:
         message = email.message_from_bytes(envelope.content, policy=default)
         self.box.recipients.append(list(envelope.rcpt_tos))
         self.box.messages.append(message)
+        # A slow server: the message is kept (delivered, as far as the reader can tell) and the
+        # 250 comes later; a client that hangs up meanwhile cannot know it got through.
+        if self.box.data_stall:
+            await asyncio.sleep(self.box.data_stall)
         return "250 OK"
 
 
@@ -81,6 +85,8 @@ class Mailbox:
         self.connections: list[Connection] = []
         # The next RCPT command is answered only after this many seconds (one-shot).
         self.rcpt_stall = 0.0
+        # Every end of DATA is answered only after this many seconds.
+        self.data_stall = 0.0
         self._controller: Controller | None = None
 
     def start(self) -> None:

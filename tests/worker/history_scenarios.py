@@ -317,3 +317,22 @@ SCENARIOS |= {
     for name, scenario in list(SCENARIOS.items())
     if name.endswith("_v2")
 }
+
+# Issue 14: starters name the email and HTTP steps' own task queues in the input (`{queue}` is
+# the recording worker's queue); runs without them keep every activity on the main queue.
+OWN_STEP_QUEUES = {"email_task_queue": "{queue}-email", "http_task_queue": "{queue}-http"}
+SCENARIOS |= {
+    "own_step_queues_v4": Scenario(
+        [email(1), wait("PT1H"), http(), email(2)],
+        _nothing,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_TIMER_FIRED,
+                E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+        patches_absent=STEP_PATHS,
+        input={"step_paths": True, **OWN_STEP_QUEUES},
+    ),
+}

@@ -14,6 +14,7 @@ import asyncio
 import json
 import sys
 import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
@@ -48,17 +49,31 @@ async def record(env: WorkflowEnvironment, name: str) -> WorkflowHistory:
     scenario = SCENARIOS[name]
     fakes = FakeActivities()
     scenario.prepare(fakes)
-    async with Worker(
-        env.client,
-        task_queue=f"flowline-history-{uuid.uuid4()}",
-        workflows=[EnrollmentWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=fakes.activities(),
-    ) as worker:
+    queue = f"flowline-history-{uuid.uuid4()}"
+    # Task queues the input names (`{queue}-email`) are this recording's own, with a worker each.
+    given = {
+        key: value.format(queue=queue) if isinstance(value, str) else value
+        for key, value in scenario.input.items()
+    }
+    own_queues = {value for key, value in given.items() if key.endswith("_task_queue")}
+    async with (
+        Worker(
+            env.client,
+            task_queue=queue,
+            workflows=[EnrollmentWorkflow],
+            workflow_runner=workflow_runner(),
+            activities=fakes.activities(),
+        ) as worker,
+        AsyncExitStack() as stack,
+    ):
+        for own in sorted(own_queues):
+            await stack.enter_async_context(
+                Worker(env.client, task_queue=own, activities=fakes.activities())
+            )
         fields = scenario.fields(await env.get_current_time())
         input = enrollment_input(
             f"history-{name}", scenario.steps, exit_on_goal=scenario.exit_on_goal, **fields
-        ).model_copy(update=scenario.input)
+        ).model_copy(update=given)
         handle = await start_enrollment(env.client, worker.task_queue, input)
         await scenario.drive(env, handle, fakes)
         await handle.result()

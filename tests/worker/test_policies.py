@@ -64,3 +64,24 @@ def test_the_backstop_ends_a_step_only_after_the_longest_retry_window_allowed(
     )
     assert last_attempt_ends < policies.EMAIL_SCHEDULE_TO_CLOSE
     assert last_attempt_ends < policies.HTTP_SCHEDULE_TO_CLOSE
+
+
+def test_smtp_waits_at_least_as_long_as_rfc_5321_asks_and_the_attempt_outlasts_them() -> None:
+    # RFC 5321 section 4.5.3.2: initial 220 5 min, MAIL and RCPT 5 min, DATA initiation 2 min,
+    # data block 3 min, DATA termination 10 min (minimums).
+    assert timedelta(minutes=5) <= policies.SMTP_GREETING_TIMEOUT
+    assert timedelta(minutes=5) <= policies.SMTP_COMMAND_TIMEOUT
+    assert timedelta(minutes=10) <= policies.SMTP_DATA_TIMEOUT
+    conversation = (
+        policies.SMTP_GREETING_TIMEOUT
+        + (policies.SMTP_SETUP_COMMANDS + 2) * policies.SMTP_COMMAND_TIMEOUT
+        + 2 * policies.SMTP_DATA_TIMEOUT
+    )
+    assert conversation <= policies.SMTP_SEND_BUDGET
+    assert policies.EMAIL_TIMEOUT > policies.SMTP_SEND_BUDGET
+
+
+def test_a_dead_workers_steps_move_on_within_20_s_and_a_busy_one_keeps_beating() -> None:
+    # Temporal retries after the heartbeat timeout plus the first retry's backoff.
+    assert timedelta(seconds=20) >= policies.STEP_HEARTBEAT_TIMEOUT + policies.EMAIL_INITIAL_RETRY
+    assert policies.STEP_HEARTBEAT_TIMEOUT >= 5 * policies.STEP_HEARTBEAT_EVERY

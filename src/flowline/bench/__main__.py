@@ -1,5 +1,7 @@
 """`python -m flowline.bench` (`make bench`): every figure of issue 8 (and issue 7 item 4) with
-its target and, where there is one, the bare Temporal baseline measured in the same run.
+its target and, where there is one, the bare Temporal baseline measured in the same run; and
+the figures of a worker killed mid-burst (issue 14 item 7: about a minute and a half at 1,000
+mails, `--fault-mails` to change, `--only faults` to run it alone).
 Prints figures and asserts nothing; see `--help` for sizes and `--only`."""
 
 import asyncio
@@ -8,9 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from flowline.bench import burst, ingestion_scenario, stats, throughput
+from flowline.bench import burst, ingestion_scenario, stats, throughput, worker_killed
 from flowline.bench.config import (
     BURST,
+    FAULTS,
     INGESTION,
     STATS,
     THROUGHPUT,
@@ -53,6 +56,10 @@ async def _enrollments(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+async def _faults(options: Options, work_dir: Path) -> list[Figure]:
+    return await worker_killed.run(work_dir, options.fault_mails, options.timeout)
+
+
 def _stats(options: Options, work_dir: Path) -> list[Figure]:
     print("\n== stats at many enrollment rows (issue 7 item 4)", flush=True)
     found = []
@@ -79,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
             (STATS, lambda: _stats(options, work_dir)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
+            (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]
         for name, step in steps:
             wanted = name in options.scenarios or (
@@ -88,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if name == INGESTION:
                 print("\n== ingestion (issue 8 item 5)", flush=True)
+            if name == FAULTS:
+                print("\n== worker killed mid-burst (issue 14 item 7)", flush=True)
             try:
                 figures += step()
             except BenchFailed as error:

@@ -16,7 +16,8 @@ STATS = "stats"
 THROUGHPUT = "throughput"
 BURST = "burst"
 WAITING = "waiting"
-SCENARIOS = (INGESTION, STATS, THROUGHPUT, BURST, WAITING)
+FAULTS = "faults"
+SCENARIOS = (INGESTION, STATS, THROUGHPUT, BURST, WAITING, FAULTS)
 
 
 class BenchEnvironment(BaseSettings):
@@ -48,6 +49,7 @@ class Options:
     waiting: int
     stats_enrollments: int
     goals: int
+    fault_mails: int
     timeout: float
     profile: bool
     profile_top: int
@@ -66,6 +68,7 @@ FULL = {
     "waiting": 100_000,
     "stats_enrollments": 100_000,
     "goals": 100,
+    "fault_mails": 1000,
 }
 QUICK = {
     "batches": 3,
@@ -77,8 +80,17 @@ QUICK = {
     "waiting": 40,
     "stats_enrollments": 500,
     "goals": 3,
+    "fault_mails": 100,
 }
-_SCALED = ("enrollments", "latency_samples", "burst", "waiting", "stats_enrollments", "goals")
+_SCALED = (
+    "enrollments",
+    "latency_samples",
+    "burst",
+    "waiting",
+    "stats_enrollments",
+    "goals",
+    "fault_mails",
+)
 
 
 def _positive(text: str) -> int:
@@ -125,6 +137,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("waiting", "enrollments waiting at once (default 100000)"),
         ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
         ("goals", "goals measured once a burst is absorbed (default 100)"),
+        ("fault-mails", "mails of the burst whose worker is killed (default 1000)"),
         ("batches", "ingestion batches per run (default 10)"),
         ("batch-size", "events per ingestion batch, at most 1000 (default 1000)"),
         ("profiles", "distinct profiles of the ingestion events (default 2000)"),

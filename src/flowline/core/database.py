@@ -13,6 +13,8 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 READ_ONLY = "flowline_read_only"
+# A write that goes ahead of the other writers of this process (see `_Writer`, `urgent_scope`).
+URGENT = "flowline_urgent"
 _HOLDS_WRITER = "flowline_holds_writer"
 # How long one statement waits for a lock (SQLite's busy_timeout, PostgreSQL's lock_timeout)
 # and for a connection of the pool. The worker, the dispatcher and the CLI wait long: their work
@@ -98,19 +100,23 @@ class _Writer:
     Writers of this process first queue on a lock of its own: SQLite's busy handler waits by
     sleeping (up to 100 ms a time) however soon the lock is free, which under load cost more
     than the writes themselves. Other processes still wait in the busy handler (busy_timeout).
+    An urgent writer (`urgent_scope`) takes the lock before any ordinary one waiting for it.
     """
 
     def __init__(self, wait_seconds: int) -> None:
         self._wait = wait_seconds
-        # A Lock, not an RLock: a request may begin its transaction on one thread of the pool
-        # and commit it on another.
-        self._lock = threading.Lock()
+        # Not an RLock: a request may begin its transaction on one thread of the pool and
+        # commit it on another.
+        self._changed = threading.Condition(threading.Lock())
+        self._held = False
+        self._urgent_waiting = 0
 
     def begin(self, connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY, False):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY, False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not self._lock.acquire(timeout=self._wait):
+        if not self._acquire(urgent=options.get(URGENT, False)):
             raise DatabaseBusy("waited too long for the database's write lock")
         connection.info[_HOLDS_WRITER] = True
         try:
@@ -121,7 +127,25 @@ class _Writer:
 
     def end(self, connection: Any) -> None:
         if connection.info.pop(_HOLDS_WRITER, False):
-            self._lock.release()
+            with self._changed:
+                self._held = False
+                self._changed.notify_all()
+
+    def _acquire(self, urgent: bool) -> bool:
+        with self._changed:
+            if urgent:
+                self._urgent_waiting += 1
+            try:
+                free = self._changed.wait_for(
+                    lambda: not self._held and (urgent or not self._urgent_waiting),
+                    timeout=self._wait,
+                )
+                if free:
+                    self._held = True
+                return free
+            finally:
+                if urgent:
+                    self._urgent_waiting -= 1
 
 
 def migrate(engine: Engine) -> None:
@@ -150,3 +174,16 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work that only reads (on SQLite it does not take the write lock)."""
     with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def urgent_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that writes ahead of this process's other writers (on SQLite, which has
+    one writer at a time): what must be on record before anything else, as soon as can be."""
+    with Session(engine.execution_options(**{URGENT: True}), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -87,9 +87,14 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir}/flowline.db"
 
     @property
-    def email_task_queue(self) -> str | None:
-        """The email activities' own queue, rate-limited fleet-wide; None: no rate is set."""
-        return f"{self.task_queue}-email" if self.email_max_per_second else None
+    def email_task_queue(self) -> str:
+        """The email activities' own queue (slots of their own; the fleet-wide rate, if set)."""
+        return f"{self.task_queue}-email"
+
+    @property
+    def http_task_queue(self) -> str:
+        """The HTTP steps' own queue: a target that hangs holds only HTTP slots."""
+        return f"{self.task_queue}-http"
 
     @property
     def resolved_public_url(self) -> str:

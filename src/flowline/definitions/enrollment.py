@@ -57,8 +57,10 @@ class EnrollmentInput(BaseModel):
     test: bool = False
     trigger_id: str | None = None  # the outbox intent that started it, if any
     triggered_at: datetime | None = None  # when the trigger happened (before any outage)
-    # Email activities run on their own task queue when a fleet-wide rate is set.
+    # Email and HTTP activities run on task queues of their own (slots of their own, and the
+    # email rate limit); None in runs started before, whose activities keep the main queue.
     email_task_queue: str | None = None
+    http_task_queue: str | None = None
     # Set by every starter since issue 8: the run takes the step-path code without asking
     # `workflow.patched` (each patch taken records a marker and a search-attribute upsert, a
     # visibility write per enrollment). Runs started before lack it and ask the patch as then.

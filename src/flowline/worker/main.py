@@ -24,21 +24,23 @@ from flowline.worker.sandbox import worker_runner
 from flowline.worker.segment_refresh import SegmentRefreshWorkflow, ensure_refresh_schedule
 from flowline.worker.workflows import EnrollmentWorkflow
 
+# Activity slots of one worker process, per task queue. Email and HTTP steps have queues of their
+# own, so a target that hangs fills only the HTTP slots and mail keeps flowing; the main queue
+# keeps the bookkeeping, the journey steps and the steps of runs started before the split.
+MAIN_SLOTS = 100
+EMAIL_SLOTS = 100
+HTTP_SLOTS = 100
 
-def build_activities(
-    settings: Settings, engine: Engine, http_client: httpx.AsyncClient
-) -> Sequence[Any]:
-    http = HttpActivities(
-        engine,
-        http_client,
-        http_retry_window(settings),
-        allow_private_networks=settings.http_allow_private_networks,
-    )
+
+def build_activities(engine: Engine, email: EmailActivities, http: HttpActivities) -> Sequence[Any]:
+    """The main queue's activities (the email and HTTP steps too: runs started before those had
+    queues of their own still schedule them here)."""
     records = RecordActivities(engine)
     segments = SegmentActivities(engine)
     journey = JourneyActivities(engine)
-    activities = [
+    return [
         http.http_call,
+        email.send_email,
         records.record_delivery,
         records.record_conversion,
         records.finish_enrollment,
@@ -47,45 +49,47 @@ def build_activities(
         journey.update_profile,
         journey.send_window_opening,
     ]
-    if settings.email_task_queue is None:
-        activities.append(_email_activities(settings, engine).send_email)
-    return activities
 
 
-def _email_activities(settings: Settings, engine: Engine) -> EmailActivities:
-    return EmailActivities(
+def build_workers(
+    client: Client, settings: Settings, engine: Engine, http_client: httpx.AsyncClient
+) -> list[Worker]:
+    """The enrollments' worker, and the email and HTTP steps' own, each with its own slots."""
+    email_activities = EmailActivities(
         engine,
         SmtpConfig.from_settings(settings),
         email_retry_window(settings),
         UnsubscribeLinks.from_settings(settings),
     )
-
-
-def build_worker(
-    client: Client, settings: Settings, engine: Engine, http_client: httpx.AsyncClient
-) -> Worker:
-    return Worker(
+    http_activities = HttpActivities(
+        engine,
+        http_client,
+        http_retry_window(settings),
+        allow_private_networks=settings.http_allow_private_networks,
+    )
+    main = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[EnrollmentWorkflow, SegmentRefreshWorkflow],
         workflow_runner=worker_runner(),
-        activities=build_activities(settings, engine, http_client),
-        max_concurrent_activities=100,
+        activities=build_activities(engine, email_activities, http_activities),
+        max_concurrent_activities=MAIN_SLOTS,
     )
-
-
-def build_email_worker(client: Client, settings: Settings, engine: Engine) -> Worker | None:
-    """With FLOWLINE_EMAIL_MAX_PER_SECOND, emails go through their own task queue, whose rate
-    the Temporal server enforces across every worker of the fleet."""
-    if settings.email_task_queue is None:
-        return None
-    return Worker(
+    email = Worker(
         client,
         task_queue=settings.email_task_queue,
-        activities=[_email_activities(settings, engine).send_email],
+        activities=[email_activities.send_email],
+        # FLOWLINE_EMAIL_MAX_PER_SECOND: enforced by the Temporal server across the fleet.
         max_task_queue_activities_per_second=settings.email_max_per_second,
-        max_concurrent_activities=100,
+        max_concurrent_activities=EMAIL_SLOTS,
     )
+    http = Worker(
+        client,
+        task_queue=settings.http_task_queue,
+        activities=[http_activities.http_call],
+        max_concurrent_activities=HTTP_SLOTS,
+    )
+    return [main, email, http]
 
 
 async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
@@ -98,10 +102,7 @@ async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
     )
     # Redirects are not followed: a 3xx is the target's answer, recorded as such.
     async with httpx.AsyncClient(follow_redirects=False) as http_client:
-        workers = [build_worker(client, settings, engine, http_client)]
-        email_worker = build_email_worker(client, settings, engine)
-        if email_worker is not None:
-            workers.append(email_worker)
+        workers = build_workers(client, settings, engine, http_client)
         tasks = [asyncio.create_task(worker.run()) for worker in workers]
         if settings.dispatcher:
             tasks.append(asyncio.create_task(run_dispatcher(engine, client, settings)))

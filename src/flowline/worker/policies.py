@@ -3,8 +3,16 @@
 The rule behind the numbers: Temporal must never start attempt N+1 while attempt N may still be
 sending. So every attempt has a total budget that the activity enforces itself (each phase runs
 under `asyncio.timeout`), and the start-to-close timeout is that budget plus a margin for
-reporting back. No heartbeat timeout: a late heartbeat would let Temporal retry while the first
-attempt still talks to the SMTP server, which is exactly what must not happen.
+reporting back.
+
+The step activities (email, HTTP) also heartbeat, from the event loop of the process doing the
+work, every STEP_HEARTBEAT_EVERY while an attempt runs (the SDK sends at most one heartbeat per
+0.8 x the timeout). A worker that dies stops heartbeating, and Temporal retries its steps after
+STEP_HEARTBEAT_TIMEOUT instead of the whole start-to-close timeout (which, for email, follows RFC
+5321 and runs to an hour). A live worker whose heartbeats stop reaching Temporal for that long (a
+stalled event loop, Temporal away) may see a retry start beside its attempt: the retry finds the
+delivery once the attempt recorded it, waits for the attempt when it runs in the same process
+(`SendsInFlight`), and otherwise sends the same Message-ID, so receivers can de-duplicate.
 """
 
 from datetime import timedelta
@@ -24,9 +32,31 @@ STEP_PREPARE_BUDGET = 2 * DATABASE_WAIT
 # the outcome, and the workflow writes it (RECORD_DELIVERY).
 STEP_RECORD_BUDGET = DATABASE_WAIT + timedelta(seconds=15)
 
-# SMTP: each command may take SMTP_COMMAND_TIMEOUT; the whole conversation SMTP_SEND_BUDGET.
-SMTP_COMMAND_TIMEOUT = timedelta(seconds=30)
-SMTP_SEND_BUDGET = 2 * SMTP_COMMAND_TIMEOUT
+# SMTP: how long the client waits for each reply, RFC 5321 section 4.5.3.2 (minimums a client
+# SHOULD honour: a server that takes 35 s to answer the end of DATA is within its rights, and a
+# client that hung up at 30 s had it deliver the message again on every retry).
+SMTP_GREETING_TIMEOUT = timedelta(minutes=5)  # connecting and the initial 220
+SMTP_COMMAND_TIMEOUT = timedelta(minutes=5)  # MAIL, RCPT; also EHLO, STARTTLS, AUTH
+SMTP_DATA_INITIATION_TIMEOUT = timedelta(minutes=2)  # the 354 after DATA
+SMTP_DATA_BLOCK_TIMEOUT = timedelta(minutes=3)  # each chunk of the message written
+SMTP_DATA_TERMINATION_TIMEOUT = timedelta(minutes=10)  # the 250 after the final "."
+# aiosmtplib waits for both replies of DATA (354, then 250) with one timeout: the longer one,
+# which also covers writing the message (buffered; the 250 cannot come before it is read).
+SMTP_DATA_TIMEOUT = max(
+    SMTP_DATA_INITIATION_TIMEOUT, SMTP_DATA_BLOCK_TIMEOUT, SMTP_DATA_TERMINATION_TIMEOUT
+)
+# QUIT once the message is accepted, RSET once it is refused: politeness, not worth a long wait.
+SMTP_QUIT_TIMEOUT = timedelta(seconds=10)
+# Commands before MAIL at most: EHLO, STARTTLS, EHLO again, AUTH and its continuation.
+SMTP_SETUP_COMMANDS = 5
+# The whole conversation: every wait above at its longest, one after the other.
+SMTP_SEND_BUDGET = (
+    SMTP_GREETING_TIMEOUT
+    + SMTP_SETUP_COMMANDS * SMTP_COMMAND_TIMEOUT
+    + 2 * SMTP_COMMAND_TIMEOUT  # MAIL, RCPT
+    + 2 * SMTP_DATA_TIMEOUT
+    + SMTP_QUIT_TIMEOUT
+)
 EMAIL_ATTEMPT_BUDGET = STEP_PREPARE_BUDGET + SMTP_SEND_BUDGET + STEP_RECORD_BUDGET
 EMAIL_TIMEOUT = EMAIL_ATTEMPT_BUDGET + REPORT_MARGIN
 # The activity gives up after FLOWLINE_EMAIL_RETRY_SECONDS (at most RETRY_WINDOW_LIMIT) and
@@ -34,8 +64,15 @@ EMAIL_TIMEOUT = EMAIL_ATTEMPT_BUDGET + REPORT_MARGIN
 EMAIL_INITIAL_RETRY = timedelta(seconds=1)
 EMAIL_MAX_RETRY = timedelta(minutes=5)
 RETRY_WINDOW_LIMIT = timedelta(days=7)
-STEP_SCHEDULE_TO_CLOSE = RETRY_WINDOW_LIMIT + timedelta(hours=1)
+# Past the last attempt of the longest retry window, and that attempt's whole start-to-close.
+STEP_SCHEDULE_TO_CLOSE = RETRY_WINDOW_LIMIT + timedelta(hours=2)
 EMAIL_SCHEDULE_TO_CLOSE = STEP_SCHEDULE_TO_CLOSE
+# Step activities heartbeat this often while an attempt runs; an attempt whose heartbeats stop
+# for STEP_HEARTBEAT_TIMEOUT (its worker died) is retried then, on any worker. Several beats
+# fit in it, so a busy event loop (the beats come from it) is not taken for a dead worker; and a
+# dead worker's steps move on within 20 s (the timeout, then the retry's 1 s backoff).
+STEP_HEARTBEAT_EVERY = timedelta(seconds=2)
+STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 EMAIL_RETRY = RetryPolicy(
     initial_interval=EMAIL_INITIAL_RETRY,
     backoff_coefficient=2.0,

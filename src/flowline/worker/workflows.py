@@ -248,9 +248,12 @@ class EnrollmentWorkflow:
             step=step,
             consent_property=input.definition.consent_property,
         )
+        options: dict[str, Any] = {}
         if self._paths:
             call.step_path = path
             call.passed = self._take_passed()
+        if input.http_task_queue:
+            options["task_queue"] = input.http_task_queue
         return await self._act(
             ref,
             path,
@@ -261,6 +264,7 @@ class EnrollmentWorkflow:
             schedule_to_close=policies.HTTP_SCHEDULE_TO_CLOSE,
             retry_policy=policies.HTTP_RETRY,
             summary=f"{step.method} {step.url}",
+            **options,
         )
 
     async def _act(
@@ -285,6 +289,8 @@ class EnrollmentWorkflow:
                 result_type=StepResult,
                 start_to_close_timeout=start_to_close,
                 schedule_to_close_timeout=schedule_to_close,
+                # A dead worker's step moves on after this, not after start-to-close.
+                heartbeat_timeout=policies.STEP_HEARTBEAT_TIMEOUT,
                 retry_policy=retry_policy,
                 summary=summary,
                 **options,

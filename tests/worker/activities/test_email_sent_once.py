@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from flowline.worker import policies
@@ -69,4 +70,27 @@ async def test_attempt_that_overruns_is_not_retried_while_it_may_still_be_sendin
     for earlier, later in zip(ours, ours[1:], strict=False):
         # Each attempt had hung up before the next one connected.
         assert earlier.closed is not None and earlier.closed <= later.opened, ours
+    assert len(flowline.mailbox.messages) == 1
+
+
+@pytest.mark.slow
+async def test_server_answering_the_end_of_data_after_35_s_gets_the_message_once(
+    flowline: Flowline, engine: Engine
+) -> None:
+    # RFC 5321 lets a server take 10 minutes over it; a client that gave up after 30 s had the
+    # message delivered again on each retry. (The database plays no part: SQLite only.)
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one backend is enough: the SMTP conversation is what is measured")
+    flowline.mailbox.data_stall = 35.0
+    campaign = await flowline.campaign()
+    workflow = await flowline.workflow(steps=[email_step(campaign["id"])])
+    await flowline.profile("p-slow-data", email="grace@example.test", first_name="Grace")
+    enrolled = await flowline.enroll(workflow["id"], "p-slow-data")
+    assert enrolled.status_code == 201, enrolled.text
+
+    ended = await flowline.ended(enrolled.json()["id"], timeout=120)
+
+    assert ended["status"] == "completed"
+    [delivery] = ended["deliveries"]
+    assert (delivery["status"], delivery["attempts"]) == ("sent", 1)
     assert len(flowline.mailbox.messages) == 1

@@ -195,6 +195,7 @@ async def start_enrollment(
     input.trigger_id = trigger_id
     input.triggered_at = triggered_at
     input.email_task_queue = settings.email_task_queue
+    input.http_task_queue = settings.http_task_queue
     temporal_id = enrollment_workflow_id(workflow_id, profile_id)
     never = input.definition.reentry == "never"
     options = StartOptions(

@@ -1,7 +1,8 @@
 """One attempt of a step activity: its time budget, and when a retryable failure gives up."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from flowline.worker import policies
 from flowline.worker.contracts import StepResult
 
 T = TypeVar("T")
@@ -58,3 +60,23 @@ class RetryWindow:
         return StepResult(
             outcome="failed", detail=detail, recorded=False, attempts=activity.info().attempt
         )
+
+
+@asynccontextmanager
+async def heartbeating() -> AsyncIterator[None]:
+    """Heartbeat every STEP_HEARTBEAT_EVERY while the block runs (see worker/policies.py).
+
+    From this process's event loop: when the process dies the beats stop, and Temporal retries
+    the attempt after STEP_HEARTBEAT_TIMEOUT instead of its whole start-to-close timeout.
+    """
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(policies.STEP_HEARTBEAT_EVERY.total_seconds())
+            activity.heartbeat()
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()

@@ -1,10 +1,13 @@
 """The `send_email` activity: render the campaign for the live profile and send it over SMTP.
 
 One attempt = prepare (database, render), send (SMTP), record (database), each phase under its
-own budget (see worker/policies.py). Once the server has accepted the message, the attempt
-reports "sent" whatever happens to the bookkeeping, so no retry can send it again.
+own budget (see worker/policies.py), heartbeating throughout. Once the server has accepted the
+message, its delivery is written at once, ahead of every other write of the process (the
+shorter that window, the fewer messages a worker killed in it leaves to send again), and the
+attempt reports "sent" whatever happens to the bookkeeping, so no retry can send it again.
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import Message
@@ -22,7 +25,7 @@ from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
 from flowline.definitions.templates import UNSUBSCRIBE_TAG, merge_values, render_email
 from flowline.worker import policies
-from flowline.worker.activities.attempts import RetryWindow, in_thread
+from flowline.worker.activities.attempts import RetryWindow, heartbeating, in_thread
 from flowline.worker.activities.email_message import (
     InvalidSender,
     build_message,
@@ -30,8 +33,14 @@ from flowline.worker.activities.email_message import (
     sender_address,
     single_mailbox,
 )
+from flowline.worker.activities.sends_in_flight import Accepted, SendsInFlight
 from flowline.worker.activities.smtp import SmtpConfig, SmtpRejected, SmtpUnavailable, deliver
-from flowline.worker.activities.step_context import StepContext, load_step_context, record
+from flowline.worker.activities.step_context import (
+    StepContext,
+    load_step_context,
+    record,
+    start_urgent_write,
+)
 from flowline.worker.contracts import SEND_EMAIL, SendEmailInput, StepResult
 
 # Raised for Temporal to retry; never in `non_retryable_error_types`.
@@ -101,9 +110,17 @@ class EmailActivities:
         self._smtp = smtp
         self._retry = retry
         self._links = links
+        self._in_flight = SendsInFlight()
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, input: SendEmailInput) -> StepResult:
+        key = message_id(input)
+        async with heartbeating(), self._in_flight.one_at_a_time(key) as earlier:
+            if earlier is not None:  # an attempt here was accepted, then could not record it
+                return await self._record(input, earlier.enrollment_id, earlier.result)
+            return await self._attempt(input, key)
+
+    async def _attempt(self, input: SendEmailInput, key: str) -> StepResult:
         attempts = activity.info().attempt
         try:
             prepared = await in_thread(policies.STEP_PREPARE_BUDGET, self._prepare, input)
@@ -112,22 +129,53 @@ class EmailActivities:
         if isinstance(prepared, StepResult):
             return prepared
         if isinstance(prepared, _Decided):
-            return await self._record(input, prepared.enrollment_id, prepared.result, attempts)
+            result = prepared.result.model_copy(update={"attempts": attempts})
+            return await self._record(input, prepared.enrollment_id, result)
+        # The address stays out of the detail: deliveries outlive an erased profile.
+        sent = StepResult(outcome="sent", detail="accepted by the SMTP server", attempts=attempts)
+        writing: list[asyncio.Future[None]] = []
+
+        def accepted() -> None:
+            # The 250 has just arrived: on record at once, ahead of every other write here.
+            self._in_flight.accepted(key, Accepted(prepared.enrollment_id, sent))
+            write = start_urgent_write(
+                self._engine,
+                prepared.enrollment_id,
+                input.path,
+                type="email",
+                result=sent,
+                passed=input.passed,
+            )
+            write.add_done_callback(lambda done: self._written(key, done))
+            writing.append(write)
+
         try:
-            await deliver(self._smtp, prepared.message, prepared.sender, prepared.recipient)
+            await deliver(
+                self._smtp, prepared.message, prepared.sender, prepared.recipient, accepted
+            )
         except SmtpRejected as error:
-            failed = StepResult(outcome="failed", detail=str(error))
+            failed = StepResult(outcome="failed", detail=str(error), attempts=attempts)
             await self._give_back_slot(input, prepared.enrollment_id)
-            return await self._record(input, prepared.enrollment_id, failed, attempts)
+            return await self._record(input, prepared.enrollment_id, failed)
         except SmtpUnavailable as error:
             # Raises to retry while the window lasts; past it, the step fails for good.
             detail = self._retry.give_up_or_retry(str(error), _DEFERRED)
             await self._give_back_slot(input, prepared.enrollment_id)
-            failed = StepResult(outcome="failed", detail=detail)
-            return await self._record(input, prepared.enrollment_id, failed, attempts)
-        # The address stays out of the detail: deliveries outlive an erased profile.
-        sent = StepResult(outcome="sent", detail="accepted by the SMTP server")
-        return await self._record(input, prepared.enrollment_id, sent, attempts)
+            failed = StepResult(outcome="failed", detail=detail, attempts=attempts)
+            return await self._record(input, prepared.enrollment_id, failed)
+        return await record(
+            self._engine,
+            prepared.enrollment_id,
+            input.path,
+            type="email",
+            result=sent,
+            passed=input.passed,
+            started=writing[0] if writing else None,
+        )
+
+    def _written(self, key: str, write: "asyncio.Future[None]") -> None:
+        if not write.cancelled() and write.exception() is None:
+            self._in_flight.recorded(key)
 
     def _prepare(self, input: SendEmailInput) -> StepResult | _Decided | _Outgoing:
         """In a thread: what this attempt does, decided from the database and the templates."""
@@ -220,13 +268,16 @@ class EmailActivities:
         return _Outgoing(context.enrollment_id, envelope_sender, recipient, message)
 
     async def _record(
-        self, input: SendEmailInput, enrollment_id: int, result: StepResult, attempts: int
+        self, input: SendEmailInput, enrollment_id: int, result: StepResult
     ) -> StepResult:
-        return await record(
+        recorded = await record(
             self._engine,
             enrollment_id,
             input.path,
             type="email",
-            result=result.model_copy(update={"attempts": attempts}),
+            result=result,
             passed=input.passed,
         )
+        if recorded.recorded:
+            self._in_flight.recorded(message_id(input))
+        return recorded

@@ -1,7 +1,8 @@
 """The `http_call` activity: render the request for the live profile and send it once.
 
 One attempt = prepare (database), request (bounded by the step's `timeout`, answer read up to
-64 KiB), record (database), each phase under its own budget (see worker/policies.py).
+64 KiB), record (database), each phase under its own budget (see worker/policies.py),
+heartbeating throughout: a target that hangs holds the attempt, a dead worker does not.
 """
 
 import asyncio
@@ -14,7 +15,7 @@ from temporalio import activity
 
 from flowline.core.settings import Settings
 from flowline.worker import policies
-from flowline.worker.activities.attempts import RetryWindow, in_thread
+from flowline.worker.activities.attempts import RetryWindow, heartbeating, in_thread
 from flowline.worker.activities.http_request import (
     RequestInvalid,
     read_capped,
@@ -60,6 +61,10 @@ class HttpActivities:
 
     @activity.defn(name=HTTP_CALL)
     async def http_call(self, input: HttpCallInput) -> StepResult:
+        async with heartbeating():
+            return await self._attempt(input)
+
+    async def _attempt(self, input: HttpCallInput) -> StepResult:
         attempts = activity.info().attempt
         try:
             context = await in_thread(

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 
@@ -41,12 +42,21 @@ class SmtpUnavailable(Exception):
     """Worth another try: no connection, a 4xx reply, a timeout, login or STARTTLS failing."""
 
 
-async def deliver(config: SmtpConfig, message: Message, sender: str, recipient: str) -> None:
+async def deliver(
+    config: SmtpConfig,
+    message: Message,
+    sender: str,
+    recipient: str,
+    accepted: Callable[[], None] | None = None,
+) -> None:
     """Hand the message to the server; returns once the server has accepted it (250).
 
-    The envelope names exactly one recipient, whatever the headers say. The whole conversation
-    has SMTP_SEND_BUDGET: past it the connection is dropped, so a slow server can never still be
-    receiving this message when Temporal starts the next attempt.
+    `accepted` is called the moment the 250 arrives, before QUIT: the caller records it at once,
+    since a process that dies from here on leaves a message sent but not known to be.
+    Each reply is awaited as long as RFC 5321 asks (worker/policies.py), the whole conversation
+    at most SMTP_SEND_BUDGET: past it the connection is dropped, so a slow server can never still
+    be receiving this message when Temporal starts the next attempt. The envelope names exactly
+    one recipient, whatever the headers say.
     """
     client = aiosmtplib.SMTP(
         hostname=config.host,
@@ -54,19 +64,22 @@ async def deliver(config: SmtpConfig, message: Message, sender: str, recipient: 
         username=config.username,
         password=config.password,
         start_tls=config.starttls,
+        # EHLO, STARTTLS and AUTH; MAIL, RCPT and DATA get their own below.
         timeout=policies.SMTP_COMMAND_TIMEOUT.total_seconds(),
     )
-    accepted = False
+    done = False
     try:
         async with asyncio.timeout(policies.SMTP_SEND_BUDGET.total_seconds()):
             await _connect(client)
             await _send(client, message, sender, recipient)
-            accepted = True
+            done = True
+            if accepted is not None:
+                accepted()
             # Politeness only: the message is the server's now, whatever QUIT answers.
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await client.quit()
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                await client.quit(timeout=policies.SMTP_QUIT_TIMEOUT.total_seconds())
     except TimeoutError:
-        if not accepted:
+        if not done:
             raise SmtpUnavailable("the SMTP server did not answer in time") from None
     finally:
         client.close()
@@ -76,20 +89,25 @@ async def _connect(client: aiosmtplib.SMTP) -> None:
     # Failing to connect, greet, start TLS or log in is the operator's to fix (or an outage),
     # not a property of this message: retried, even for 5xx replies such as 535.
     try:
-        await client.connect()
+        await client.connect(timeout=policies.SMTP_GREETING_TIMEOUT.total_seconds())
     except (aiosmtplib.SMTPException, OSError) as error:
         raise SmtpUnavailable(f"cannot connect to the SMTP server: {_describe(error)}") from None
 
 
 async def _send(client: aiosmtplib.SMTP, message: Message, sender: str, recipient: str) -> None:
+    """MAIL, RCPT and DATA, each with its own RFC 5321 timeout (`sendmail` has one for all)."""
+    content = message_bytes(message)
+    command = policies.SMTP_COMMAND_TIMEOUT.total_seconds()
     try:
-        await client.sendmail(sender, [recipient], message_bytes(message))
-    except aiosmtplib.SMTPRecipientsRefused as error:
-        codes = [refused.code for refused in error.recipients]
-        if codes and all(500 <= code < 600 for code in codes):
-            raise SmtpRejected(f"rejected by the SMTP server ({codes[0]})") from None
-        raise SmtpUnavailable(f"recipient deferred by the SMTP server ({codes})") from None
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        options = [f"size={len(content)}"] if client.supports_extension("size") else []
+        await client.mail(sender, options=options, timeout=command)
+        await client.rcpt(recipient, timeout=command)
+        await client.data(content, timeout=policies.SMTP_DATA_TIMEOUT.total_seconds())
     except aiosmtplib.SMTPResponseException as error:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+            await client.rset(timeout=policies.SMTP_QUIT_TIMEOUT.total_seconds())
         if 500 <= error.code < 600:
             raise SmtpRejected(f"rejected by the SMTP server ({error.code})") from None
         raise SmtpUnavailable(f"deferred by the SMTP server ({error.code})") from None

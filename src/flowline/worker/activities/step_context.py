@@ -1,7 +1,9 @@
 """What every action step reads before it acts: its enrollment row, the live profile, consent."""
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -27,6 +29,7 @@ from flowline.definitions.enrollment import has_consent
 from flowline.definitions.step_tree import top_index
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
+from flowline.worker.activities.urgent_writes import URGENT_WRITES
 from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
 
 
@@ -98,6 +101,64 @@ def _context(
     return StepContext(enrollment.id, dict(profile.properties), None, extra)
 
 
+def write_delivery(
+    engine: Engine,
+    enrollment_id: int,
+    step_path: str,
+    *,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage] = (),
+) -> None:
+    """The step's delivery, the steps it passed and its progress, in one transaction."""
+    with session_scope(engine) as session:
+        _delivery_in(session, enrollment_id, step_path, type, result, passed)
+
+
+def _delivery_in(
+    session: Session,
+    enrollment_id: int,
+    step_path: str,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage],
+) -> None:
+    record_passages(session, enrollment_id, [p.model_dump() for p in passed])
+    record_delivery(
+        session,
+        enrollment_id,
+        step_path,
+        type=type,
+        status=result.outcome,
+        detail=result.detail,
+        attempts=result.attempts or 1,
+    )
+    step_reached(session, enrollment_id, top_index(step_path) + 1)
+
+
+def start_urgent_write(
+    engine: Engine,
+    enrollment_id: int,
+    step_path: str,
+    *,
+    type: str,
+    result: StepResult,
+    passed: Sequence[StepPassage] = (),
+) -> "asyncio.Future[None]":
+    """Begin writing the delivery now, ahead of this process's other writes (`urgent_writes`);
+    `record` awaits it. Once started the write runs to its end, even if the attempt that
+    started it is cancelled."""
+    job = partial(
+        _delivery_in,
+        enrollment_id=enrollment_id,
+        step_path=step_path,
+        type=type,
+        result=result,
+        passed=passed,
+    )
+    return URGENT_WRITES.submit(engine, job)
+
+
 async def record(
     engine: Engine,
     enrollment_id: int,
@@ -106,29 +167,31 @@ async def record(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    started: "asyncio.Future[None] | None" = None,
 ) -> StepResult:
-    """Write the step's delivery; on failure report the outcome anyway, marked unrecorded.
+    """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
+    report the outcome anyway, marked unrecorded.
 
     An email the SMTP server accepted must be reported as sent even when our own database is
     down: failing here would make Temporal retry, and the retry would send it again.
     """
-
-    def write() -> None:
-        with session_scope(engine) as session:
-            record_passages(session, enrollment_id, [p.model_dump() for p in passed])
-            record_delivery(
-                session,
-                enrollment_id,
-                step_path,
-                type=type,
-                status=result.outcome,
-                detail=result.detail,
-                attempts=result.attempts or 1,
-            )
-            step_reached(session, enrollment_id, top_index(step_path) + 1)
-
     try:
-        await in_thread(policies.STEP_RECORD_BUDGET, write)
+        if started is None:
+            await in_thread(
+                policies.STEP_RECORD_BUDGET,
+                partial(
+                    write_delivery,
+                    engine,
+                    enrollment_id,
+                    step_path,
+                    type=type,
+                    result=result,
+                    passed=passed,
+                ),
+            )
+        else:
+            async with asyncio.timeout(policies.STEP_RECORD_BUDGET.total_seconds()):
+                await asyncio.shield(started)
     except Exception:
         activity.logger.warning(
             "could not record the %s delivery; the workflow records it", type, exc_info=True
