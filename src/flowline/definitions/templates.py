@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from jinja2 import Template, TemplateSyntaxError, meta
@@ -83,16 +83,27 @@ class RenderedEmail:
     text: str | None
 
 
+EmailPart = Literal["subject", "html", "text"]
+
+
+def render_email_part(part: EmailPart, source: str, values: Mapping[str, str]) -> str:
+    if part == "subject":
+        # A subject is a header: never let a value add a line to it.
+        return " ".join(_rendered(_text_template(source), values).split())
+    if part == "html":
+        return _rendered(_html_template(source), values)
+    return _rendered(_text_template(source), values)
+
+
 def render_email(
     subject: str, html: str, text: str | None, values: Mapping[str, str]
 ) -> RenderedEmail:
     """The three parts share one budget (TemplateTooExpensive past it)."""
     with render_budget():
         return RenderedEmail(
-            # A subject is a header: never let a value add a line to it.
-            subject=" ".join(_rendered(_text_template(subject), values).split()),
-            html=_rendered(_html_template(html), values),
-            text=_rendered(_text_template(text), values) if text else None,
+            subject=render_email_part("subject", subject, values),
+            html=render_email_part("html", html, values),
+            text=render_email_part("text", text, values) if text else None,
         )
 
 
