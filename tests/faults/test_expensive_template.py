@@ -69,4 +69,5 @@ async def test_an_expensive_template_fails_once_while_another_workflow_mails_wit
             assert delivery["status"] == "failed", delivery
             assert delivery["detail"].startswith("template too expensive: range()"), delivery
             assert delivery["attempts"] == 1, delivery
-        assert not {p for p in heavy_profiles if any(address(p) == to for to, _ in mailbox.keys())}
+        recipients = {str(message["To"]) for message in list(mailbox.messages)}
+        assert not recipients & {address(p) for p in heavy_profiles}

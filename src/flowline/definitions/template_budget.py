@@ -104,6 +104,7 @@ class RenderBudget:
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
+_SIZED = (str, bytes, *_CONTAINERS)
 
 
 def printed_size(value: Any, limit: int = DEFAULT_LIMITS.characters) -> int:
@@ -130,6 +131,10 @@ def _flat_size(value: Any, limit: int) -> int:
             return sizes[id(item)]
         sizes[id(item)] = 1  # a container inside itself prints as [...]
         total = len(item)
+        inners = itertools.chain(item, item.values()) if isinstance(item, dict) else item
+        if not any(issubclass(kind, _SIZED) for kind in set(map(type, inners))):
+            sizes[id(item)] = total  # numbers and such only: counted at C speed
+            return total
         for inner in itertools.chain(item, item.values()) if isinstance(item, dict) else item:
             if isinstance(inner, str | bytes):
                 total += len(inner)
