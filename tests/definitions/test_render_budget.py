@@ -56,6 +56,15 @@ def test_a_larger_range_is_refused(bounds: str) -> None:
         html(f"{{% for i in range({bounds}) %}}{{% endfor %}}")
 
 
+def test_slicing_into_more_parts_than_a_range_may_have_is_refused() -> None:
+    assert (
+        html("{{ 'abcd'|slice(2)|list }}")
+        == "[[&#39;a&#39;, &#39;b&#39;], [&#39;c&#39;, &#39;d&#39;]]"
+    )
+    with stops_quickly(r"slice\(\) into more than 1,000"):
+        html("{{ 'x'|slice(10**6)|list }}")
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -34,7 +34,6 @@ _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _SIZE_ARGUMENTS = {  # filter -> its arguments that say how big the result is
     "center": ("width",),
     "batch": ("linecount",),
-    "slice": ("slices",),
 }
 _MAX_JSON_INDENT = 8
 
@@ -146,6 +145,10 @@ def _filter_allowed(name: str, value: Any, rest: tuple[Any, ...], kwargs: dict[s
     elif name == "sum":
         value = list(value or ())
         budget.size_allowed(sum(len(v) for v in value if isinstance(v, list | tuple)))
+    elif name == "slice":  # loops `slices` times, a loop of its own that nothing counts
+        slices = rest[0] if rest else kwargs.get("slices", 0)
+        if isinstance(slices, int) and slices > budget.limits.range_items:
+            raise TemplateTooExpensive(f"slice() into more than {budget.limits.range_items:,}")
     elif name == "replace" and len(rest) >= 2:
         budget.size_allowed(_estimated_replace(str(value), str(rest[0]), str(rest[1])))
     elif name == "indent":
