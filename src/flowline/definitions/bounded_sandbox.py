@@ -11,9 +11,7 @@ refused before they allocate, since a single C call cannot be interrupted.
 
 import functools
 import operator
-import re
-from collections.abc import Callable, Iterable, Iterator
-from string import Formatter
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jinja2 import Template, nodes
@@ -27,91 +25,16 @@ from flowline.definitions.template_budget import (
     current_budget,
     printed_size,
 )
+from flowline.definitions.template_sizes import (
+    filter_value,
+    method_arguments,
+    sized_modulo,
+    sized_power,
+    sized_product,
+)
 
 _LOOP, _OUTPUT, _TEXT_OUTPUT = "flowline_loop", "flowline_output", "flowline_text_output"
 _CONCAT, _LITERAL = "flowline_concat", "flowline_literal"
-_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-_SIZE_ARGUMENTS = {  # filter -> its arguments that say how big the result is
-    "center": ("width",),
-    "batch": ("linecount",),
-}
-_MAX_JSON_INDENT = 8
-
-
-def _int_sizes_allowed(values: Iterable[Any]) -> None:
-    budget = current_budget()
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool):
-            budget.size_allowed(abs(value))
-
-
-def _percent_format_allowed(template: str, args: Any) -> None:
-    """`"%999999999d" % 1` allocates before anything could check its result."""
-    starred = False
-    for width, precision in _PERCENT_FIELD.findall(template):
-        for number in (width, precision):
-            starred |= number == "*"
-            if number.isdigit():
-                current_budget().size_allowed(int(number))
-    if starred:
-        _int_sizes_allowed(args if isinstance(args, tuple) else (args,))
-
-
-def _brace_format_allowed(template: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    try:
-        fields = list(Formatter().parse(template))
-    except ValueError:
-        return  # the call itself says what is wrong
-    for _literal, _name, spec, _conversion in fields:
-        if not spec:
-            continue
-        if "{" in spec:  # a width taken from the arguments
-            _int_sizes_allowed([*args, *kwargs.values()])
-        for number in re.findall(r"\d+", spec):
-            current_budget().size_allowed(int(number))
-
-
-def _estimated_join(separator: str, items: list[Any]) -> int:
-    return len(separator) * max(len(items) - 1, 0) + sum(printed_size(item) for item in items)
-
-
-def _estimated_replace(text: str, old: str, new: str, count: int = -1) -> int:
-    found = text.count(old) if old else len(text) + 1
-    if count is not None and count >= 0:
-        found = min(found, count)
-    return len(text) + found * (len(new) - len(old))
-
-
-def _method_allowed(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    """Built-in methods of strings, bytes and numbers: their integer arguments are sizes.
-
-    The arguments to call with: `join`'s items are read once, to measure them first.
-    """
-    owner = getattr(method, "__self__", None)
-    name = getattr(method, "__name__", "")
-    if name in ("format", "format_map") and isinstance(owner, str):
-        fields = args[0] if name == "format_map" and args else kwargs
-        _brace_format_allowed(owner, args if name == "format" else (), dict(fields))
-        return args
-    if not isinstance(owner, str | bytes | int | float):
-        return args
-    _int_sizes_allowed([*args, *kwargs.values()])
-    budget = current_budget()
-    if not isinstance(owner, str):
-        return args
-    if name == "join" and len(args) == 1:
-        items = list(args[0])
-        budget.size_allowed(_estimated_join(owner, items))
-        return (items,)
-    if name == "replace" and len(args) >= 2:
-        budget.size_allowed(_estimated_replace(owner, *args))
-    elif name == "expandtabs":
-        tabsize = args[0] if args else kwargs.get("tabsize", 8)
-        budget.size_allowed(len(owner) + owner.count("\t") * max(tabsize, 0))
-    elif name == "translate" and args and isinstance(args[0], dict):
-        longest = max((len(str(v)) for v in args[0].values() if v is not None), default=1)
-        budget.size_allowed(len(owner) * longest)
-    return args
 
 
 def _bounded_range(*args: int) -> range:
@@ -131,46 +54,6 @@ def _bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100
     return generate_lorem_ipsum(n, html, min, max)
 
 
-def _filter_allowed(name: str, value: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Checks of the filters whose result can be far larger than their input; the value to
-    filter (`join` and `sum` read their items once, to measure them first)."""
-    budget = current_budget()
-    if name in _SIZE_ARGUMENTS:
-        sizes = _SIZE_ARGUMENTS[name]
-        _int_sizes_allowed([*rest[: len(sizes)], *(kwargs.get(s) for s in sizes)])
-    if name == "join":
-        value = list(value or ())
-        separator = rest[0] if rest else kwargs.get("d", "")
-        budget.size_allowed(_estimated_join(str(separator), value))
-    elif name == "sum":
-        value = list(value or ())
-        budget.size_allowed(sum(len(v) for v in value if isinstance(v, list | tuple)))
-    elif name == "slice":  # loops `slices` times, a loop of its own that nothing counts
-        slices = rest[0] if rest else kwargs.get("slices", 0)
-        if isinstance(slices, int) and slices > budget.limits.range_items:
-            raise TemplateTooExpensive(f"slice() into more than {budget.limits.range_items:,}")
-    elif name == "replace" and len(rest) >= 2:
-        budget.size_allowed(_estimated_replace(str(value), str(rest[0]), str(rest[1])))
-    elif name == "indent":
-        width = rest[0] if rest else kwargs.get("width", 4)
-        per_line = width if isinstance(width, int) else len(str(width))
-        text = str(value)
-        budget.size_allowed(len(text) + (text.count("\n") + 1) * per_line)
-    elif name == "wordwrap":
-        width = rest[0] if rest else kwargs.get("width", 79)
-        wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring")
-        text = str(value)
-        lines = len(text) // max(width if isinstance(width, int) else 1, 1) + 1
-        budget.size_allowed(len(text) + lines * len(wrap or "\n"))
-    elif name == "tojson":
-        indent = rest[0] if rest else kwargs.get("indent")
-        if isinstance(indent, int) and indent > _MAX_JSON_INDENT:
-            raise TemplateTooExpensive(f"tojson() indents by more than {_MAX_JSON_INDENT}")
-    elif name == "format":
-        _percent_format_allowed(str(value), tuple(rest) or tuple(kwargs.values()))
-    return value
-
-
 def _checked_filter(name: str, filter: Callable[..., Any]) -> Callable[..., Any]:
     """A built-in filter that checks the budget first and the size of what it made after."""
     value_at = 1 if hasattr(filter, "jinja_pass_arg") else 0
@@ -180,7 +63,7 @@ def _checked_filter(name: str, filter: Callable[..., Any]) -> Callable[..., Any]
         budget = current_budget()
         budget.tick()
         if len(args) > value_at:
-            value = _filter_allowed(name, args[value_at], args[value_at + 1 :], kwargs)
+            value = filter_value(name, args[value_at], args[value_at + 1 :], kwargs)
             args = (*args[:value_at], value, *args[value_at + 1 :])
         return budget.checked(filter(*args, **kwargs))
 
@@ -278,37 +161,15 @@ def _filtered(node: nodes.Node, name: str) -> nodes.Filter:
     return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
 
-def _sized_product(left: Any, right: Any) -> Any:
-    budget = current_budget()
-    for sequence, times in ((left, right), (right, left)):
-        if isinstance(sequence, str | bytes | list | tuple) and isinstance(times, int):
-            budget.size_allowed(len(sequence) * max(times, 0))
-    if isinstance(left, int) and isinstance(right, int):
-        budget.number_allowed(left.bit_length() + right.bit_length())
-    return left * right
-
-
-def _sized_power(left: Any, right: Any) -> Any:
-    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
-        current_budget().number_allowed(left.bit_length() * right)
-    return left**right
-
-
-def _sized_modulo(left: Any, right: Any) -> Any:
-    if isinstance(left, str):
-        _percent_format_allowed(left, right)
-    return left % right
-
-
 class BoundedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox (no `list.append` or `dict.update`) with the budget's checks."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
     _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
-        "*": _sized_product,
-        "**": _sized_power,
+        "*": sized_product,
+        "**": sized_power,
         "+": operator.add,
-        "%": _sized_modulo,
+        "%": sized_modulo,
     }
 
     def __init__(self, **options: Any) -> None:
@@ -333,7 +194,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         budget = current_budget()
         budget.tick()
-        args = _method_allowed(getattr(__obj, "__wrapped__", __obj), args, kwargs)
+        args = method_arguments(getattr(__obj, "__wrapped__", __obj), args, kwargs)
         return budget.checked(super().call(__context, __obj, *args, **kwargs))
 
     def metered(self, source: str) -> Template:
