@@ -72,6 +72,9 @@ def test_slicing_into_more_parts_than_a_range_may_have_is_refused() -> None:
         # Loops over the profile's own values count as much as ranges.
         "{% for a in s %}{% for b in s %}{% for c in s %}{% endfor %}{% endfor %}{% endfor %}",
         "{% for a in range(1000) %}{% for b in s|list %}{{ b }}{% endfor %}{% endfor %}",
+        # A recursive loop: `loop(...)` iterates its argument like a `for`.
+        "{% for x in range(1000) recursive %}{% if loop.depth < 3 %}{{ loop(range(1000)) }}"
+        "{% endif %}{% endfor %}",
         # A macro calling itself in a loop, six deep.
         "{% macro m(n) %}{% for i in range(10) if n %}{{ m(n - 1) }}{% endfor %}{% endmacro %}"
         "{{ m(6) }}",
@@ -138,6 +141,8 @@ def test_more_than_a_million_characters_written_is_refused(source: str) -> None:
         "{% set ns.l = [ns.l, ns.l] %}{% endfor %}{{ ns.l }}",
         "{% set ns = namespace(l=[1]) %}{% for i in range(60) %}"
         "{% set ns.l = ns.l + ns.l %}{% endfor %}",
+        "{% set ns = namespace(n=namespace(a=1)) %}{% for i in range(60) %}"
+        "{% set ns.n = namespace(a=ns.n, b=ns.n) %}{% endfor %}{{ ns.n }}",
     ],
 )
 def test_a_value_of_more_than_a_million_characters_or_items_is_refused_before_it_is_built(
@@ -200,6 +205,13 @@ def test_ordinary_templates_render_as_before() -> None:
         "{% for x in names.split(',') if x %}{{ item(x) }}{{ loop.index }}/{{ loop.length }}"
         "{% else %}none{% endfor %} {{ [1, 2] }} {{ {'a': 1} }} {{ (1, 2) }} {{ name ~ '<i>' }}"
         " {{ '%05.1f'|format(3.14159) }} {{ '{:>4}'.format(7) }} {{ 2 ** 10 }}"
+    )
+    assert (
+        html(
+            "{% for x in [[1, [2]], [3]] recursive %}{{ x if x is number else loop(x) }}"
+            "{% endfor %}"
+        )
+        == "123"
     )
     assert html(source, names="ada,bram", name="A<") == (
         "<li>Ada</li>1/2<li>Bram</li>2/2 [1, 2] {&#39;a&#39;: 1} (1, 2) A&lt;&lt;i&gt;"

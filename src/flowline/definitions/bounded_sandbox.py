@@ -140,6 +140,13 @@ class _Metered(NodeTransformer):
             node.nodes.append(_filtered(length, _TEXT_OUTPUT))
         return node
 
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        """`loop(children)` in a recursive loop iterates its argument: counted like a `for`."""
+        self.generic_visit(node)
+        if isinstance(node.node, nodes.Name) and node.node.name == "loop" and node.args:
+            node.args[0] = _filtered(node.args[0], _LOOP)
+        return node
+
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return _filtered(nodes.List(node.nodes, lineno=node.lineno), _CONCAT)

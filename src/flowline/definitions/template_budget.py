@@ -7,13 +7,14 @@ iteration, call, filter and output, so an expensive template stops with `Templat
 in the thread that runs it, instead of running on after its caller gave up.
 """
 
-import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+from jinja2.utils import Namespace
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class RenderBudget:
         return value
 
 
-_CONTAINERS = (list, tuple, dict, set, frozenset)
+_CONTAINERS = (list, tuple, dict, set, frozenset, Namespace)
 _SIZED = (str, bytes, *_CONTAINERS)
 
 
@@ -130,22 +131,29 @@ def _flat_size(value: Any, limit: int) -> int:
         if id(item) in sizes:
             return sizes[id(item)]
         sizes[id(item)] = 1  # a container inside itself prints as [...]
-        total = len(item)
-        inners = itertools.chain(item, item.values()) if isinstance(item, dict) else item
-        if not any(issubclass(kind, _SIZED) for kind in set(map(type, inners))):
-            sizes[id(item)] = total  # numbers and such only: counted at C speed
-            return total
-        for inner in itertools.chain(item, item.values()) if isinstance(item, dict) else item:
-            if isinstance(inner, str | bytes):
-                total += len(inner)
-            elif isinstance(inner, _CONTAINERS):
-                total += size(inner)
-                if total > limit:
-                    break
+        inners = _inners(item)
+        total = len(inners)
+        # Numbers and such only: counted at C speed.
+        if any(issubclass(kind, _SIZED) for kind in set(map(type, inners))):
+            for inner in inners:
+                if isinstance(inner, str | bytes):
+                    total += len(inner)
+                elif isinstance(inner, _CONTAINERS):
+                    total += size(inner)
+                    if total > limit:
+                        break
         sizes[id(item)] = total
         return total
 
     return size(value)
+
+
+def _inners(container: Any) -> Collection[Any]:
+    if isinstance(container, Namespace):  # `namespace(a=l, b=l)` prints `l` twice too
+        container = object.__getattribute__(container, "_Namespace__attrs")
+    if isinstance(container, dict):
+        return [*container, *container.values()]
+    return cast(Collection[Any], container)
 
 
 _active: ContextVar[RenderBudget | None] = ContextVar("render_budget", default=None)
