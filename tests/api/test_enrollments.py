@@ -91,15 +91,18 @@ async def test_enrollment_keeps_its_version_after_the_workflow_is_edited(
 
 async def test_visibility_query_finds_the_enrollment_by_profile(flowline: Flowline) -> None:
     workflow = await flowline.workflow(steps=[wait_step("PT1H")])
-    await flowline.profile("p-visible")
-    enrolled = (await flowline.enroll(workflow["id"], "p-visible")).json()
+    # The session's dev server outlives the tables: each backend's run of this test may get the
+    # same workflow id.
+    profile_id = f"p-visible-{uuid.uuid4().hex[:8]}"
+    await flowline.profile(profile_id)
+    enrolled = (await flowline.enroll(workflow["id"], profile_id)).json()
 
     found = []
     for _ in range(50):  # visibility is eventually consistent
         found = [
             w
             async for w in flowline.temporal.list_workflows(
-                f"FlowlineProfileId='p-visible' AND FlowlineWorkflowId={workflow['id']}"
+                f"FlowlineProfileId='{profile_id}' AND FlowlineWorkflowId={workflow['id']}"
             )
         ]
         if found:

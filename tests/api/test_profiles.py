@@ -4,6 +4,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 from temporalio.service import RPCError, RPCStatusCode
@@ -12,6 +13,7 @@ from flowline.core.models.outbox import OutboxIntent
 from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.private_temporal import eventually
+from tests.support.profile_ids import TRICKY_PROFILE_IDS, profile_path
 
 
 async def test_put_merges_properties_and_null_removes_one(flowline: Flowline) -> None:
@@ -149,3 +151,23 @@ async def history_gone(flowline: Flowline, workflow_id: str, run_id: str) -> boo
     except RPCError as error:
         return error.status == RPCStatusCode.NOT_FOUND
     return False
+
+
+@pytest.mark.parametrize("profile_id", [TRICKY_PROFILE_IDS["255-emoji"], "gdpr/subject #1"])
+async def test_a_trigger_enrolls_any_ingested_id_and_erasure_deletes_the_run(
+    flowline: Flowline, profile_id: str
+) -> None:
+    workflow = await flowline.workflow(steps=[wait_step("PT1H")])
+    await flowline.event(profile_id, "registered")
+    await flowline.settled()
+    [enrollment] = await flowline.enrollments_of(workflow["id"])
+    assert enrollment["profile_id"] == profile_id and enrollment["status"] == "active"
+    run = (enrollment["temporal_workflow_id"], enrollment["temporal_run_id"])
+
+    assert (await flowline.api.delete(profile_path(profile_id))).status_code == 204
+    await flowline.settled()
+
+    async def deleted() -> bool:
+        return await history_gone(flowline, *run)
+
+    await eventually(deleted, 30, "the running enrollment's history deleted")

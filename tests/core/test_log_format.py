@@ -1,5 +1,6 @@
 """`FLOWLINE_LOG_FORMAT=json`: one JSON object per line; lines logged inside an activity (and by
-`workflow.logger`) carry the enrollment's workflow id and run id. Real dev server and worker."""
+`workflow.logger`) carry the enrollment's workflow id (its profile part redacted) and run id.
+Real dev server and worker."""
 
 import io
 import json
@@ -54,7 +55,7 @@ async def test_json_lines_from_an_activity_carry_workflow_and_run_id(
         dev_server.client, task_queue=queue, workflows=[LoggingWorkflow], activities=[log_something]
     ):
         handle = await dev_server.client.start_workflow(
-            LoggingWorkflow.run, "p-1", id=f"enroll:1:{queue}", task_queue=queue
+            LoggingWorkflow.run, "p-1", id=f"enroll:1:subject-{queue}", task_queue=queue
         )
         await handle.result()
 
@@ -62,14 +63,15 @@ async def test_json_lines_from_an_activity_carry_workflow_and_run_id(
     [from_activity] = [line for line in lines if line["logger"] == LOGGER]
     assert from_activity["message"] == "sending to p-1"
     assert from_activity["level"] == "INFO"
-    assert from_activity["workflow_id"] == handle.id
+    assert from_activity["workflow_id"] == "enroll:1:<redacted>"
     assert from_activity["run_id"] == handle.result_run_id
     assert from_activity["activity"] == "log_something"
     [from_workflow] = [line for line in lines if line["message"].startswith("about to send")]
     assert (from_workflow["workflow_id"], from_workflow["run_id"]) == (
-        handle.id,
+        "enroll:1:<redacted>",
         handle.result_run_id,
     )
+    assert f"subject-{queue}" not in json_lines.getvalue()  # the profile part, nowhere
 
 
 def test_json_line_outside_temporal_has_no_ids_and_keeps_the_exception() -> None:

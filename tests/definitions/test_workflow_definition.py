@@ -9,6 +9,7 @@ from flowline.definitions.enrollment import (
     EnrollmentOutcome,
     GoalReached,
     enrollment_workflow_id,
+    profile_search_attribute,
 )
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
 from flowline.definitions.triggers import EventGoal, EventTrigger, PropertyFilter
@@ -223,6 +224,20 @@ def test_enrollment_workflow_id_is_deterministic_per_workflow_and_profile():
     assert enrollment_workflow_id(7, "user-1") == "enroll:7:user-1"
     assert enrollment_workflow_id(7, "user-1") == enrollment_workflow_id(7, "user-1")
     assert enrollment_workflow_id(7, "user-1") != enrollment_workflow_id(8, "user-1")
+
+
+def test_a_profile_id_too_long_for_temporal_is_named_by_its_hash_where_no_plain_id_reaches():
+    longest = "😀" * 255  # 1,020 bytes of UTF-8; Temporal takes 1,000
+    hashed = enrollment_workflow_id(7, longest)
+    assert hashed.startswith("enroll-sha256:7:") and len(hashed.encode()) <= 1000
+    assert hashed == enrollment_workflow_id(7, longest) != enrollment_workflow_id(7, longest[1:])
+    assert enrollment_workflow_id(7, hashed) == f"enroll:7:{hashed}"
+    assert enrollment_workflow_id(7, "☃" * 255) == "enroll:7:" + "☃" * 255  # 765 bytes
+
+
+def test_a_profile_id_too_long_for_a_search_attribute_is_left_out_of_it():
+    assert profile_search_attribute("☃" * 255) == "☃" * 255  # 1,532 bytes as JSON
+    assert profile_search_attribute("😀" * 255) is None  # 3,062 bytes as JSON
 
 
 def test_goal_reached_and_outcome_payloads_round_trip():

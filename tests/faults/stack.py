@@ -191,8 +191,10 @@ async def fault_stack(
     database_url: str | None = None,
     apis: int = 1,
     workers: int = 1,
+    **settings: object,
 ) -> AsyncIterator[FaultStack]:
-    """Temporal on a file in tmp_path, then `apis` API and `workers` worker processes."""
+    """Temporal on a file in tmp_path, then `apis` API and `workers` worker processes;
+    `settings` override the stack's (e.g. `log_format="json"`)."""
     temporal = processes.temporal(tmp_path / "temporal.db")
     database_url = database_url or f"sqlite:///{tmp_path / 'flowline.db'}"
     engine = make_engine(database_url)
@@ -211,6 +213,7 @@ async def fault_stack(
             "http_allow_private_networks": True,
             "http_initial_retry_seconds": 0.2,
             "http_max_retry_seconds": 1.0,
+            **settings,
         }
     )
     await temporal.wait_ready()
@@ -233,5 +236,10 @@ async def fault_stack(
 
 class Launch(Protocol):
     def __call__(
-        self, *, database_url: str | None = None, apis: int = 1, workers: int = 1
+        self,
+        *,
+        database_url: str | None = None,
+        apis: int = 1,
+        workers: int = 1,
+        **settings: object,
     ) -> AbstractAsyncContextManager[FaultStack]: ...

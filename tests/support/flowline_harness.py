@@ -21,6 +21,7 @@ from flowline.core.temporal import connect
 from flowline.worker.main import build_email_worker, build_worker
 from tests.support.http_target import HttpTarget
 from tests.support.mailbox import Mailbox
+from tests.support.profile_ids import profile_path
 
 ADMIN_KEY = "test-admin-key"
 ENDED = ("completed", "converted", "exited", "failed")
@@ -66,7 +67,7 @@ class Flowline:
 
     async def profile(self, profile_id: str, **properties: Any) -> dict[str, Any]:
         """Upsert a profile; the answer is `{id, updated_at}` (GET it for the rest)."""
-        response = await self.api.put(f"/v1/profiles/{profile_id}", json={"properties": properties})
+        response = await self.api.put(profile_path(profile_id), json={"properties": properties})
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -182,8 +183,9 @@ async def running_flowline(
 
 
 async def terminate_leftovers(temporal: Client, task_queue: str) -> None:
-    """End this test's open executions: the next test reuses database ids, hence workflow ids
-    (`enroll:1:p-1`), and must not attach to a run left on this test's queue."""
+    """End this test's open executions: the same test on the other backend gets the same
+    database ids, hence workflow ids (`enroll:1:p-1`), and must not attach to a run left on this
+    test's queue."""
     query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
     async for execution in temporal.list_workflows(query):
         handle = temporal.get_workflow_handle(execution.id, run_id=execution.run_id)

@@ -27,6 +27,8 @@ class HttpTarget:
         self._scripts: dict[str, list[int]] = {}
         # Paths that answer 200 with a body of this many bytes, and how many of them got out.
         self._large: dict[str, int] = {}
+        # Paths that answer with the body they were sent.
+        self._echo: set[str] = set()
         self.bytes_sent: dict[str, int] = {}
         self._lock = threading.Lock()
         target = self
@@ -47,12 +49,13 @@ class HttpTarget:
                     script = target._scripts.get(self.path.split("?")[0], [])
                     status = script.pop(0) if script else 200
                     large = target._large.get(self.path.split("?")[0])
+                    echo = self.path.split("?")[0] in target._echo
                 if large is not None:
                     self._send_large(large)
                     return
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                payload = json.dumps({"status": status}).encode()
+                payload = body if echo else json.dumps({"status": status}).encode()
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -92,6 +95,11 @@ class HttpTarget:
         """Requests to `path` get a 200 with `size` bytes of body."""
         with self._lock:
             self._large[path] = size
+
+    def echo(self, path: str) -> None:
+        """Requests to `path` get their own body back, whatever status they are answered."""
+        with self._lock:
+            self._echo.add(path)
 
     def to(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path.split("?")[0] == path]

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flowline.api.app import create_app
@@ -21,15 +22,20 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
-@asynccontextmanager
-async def web_client(engine: Engine, data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+def web_app(engine: Engine, data_dir: Path) -> FastAPI:
+    """The app as `flowline api` builds it, with `ADMIN_KEY` as its bootstrap admin key."""
     settings = Settings(
         data_dir=data_dir,
         database_url=engine.url.render_as_string(hide_password=False),
         bootstrap_admin_key=ADMIN_KEY,
         secret_key="ui-test-secret",
     )
-    app = create_app(settings, engine=engine)
+    return create_app(settings, engine=engine)
+
+
+@asynccontextmanager
+async def web_client(engine: Engine, data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    app = web_app(engine, data_dir)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://flowline.test") as client:
         yield client

@@ -29,7 +29,7 @@ from flowline.api.routes import (
 )
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.api.unexpected_errors import UnexpectedErrors
-from flowline.core.database import make_engine
+from flowline.core.database import REQUEST_WAIT_SECONDS, make_engine
 from flowline.core.metrics import metrics_registry
 from flowline.core.settings import Settings
 from flowline.core.temporal import data_converter
@@ -43,7 +43,7 @@ def create_app(
     temporal_client: Client | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(settings.resolved_database_url, REQUEST_WAIT_SECONDS)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -12,8 +12,14 @@ from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unexpected
-from flowline.core.errors import FlowlineError, ValidationFailed, pydantic_errors
+from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unavailable, log_unexpected
+from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
+from flowline.core.errors import (
+    DatabaseUnavailable,
+    FlowlineError,
+    ValidationFailed,
+    pydantic_errors,
+)
 
 _HTTP_ERROR_NAMES = {
     400: "BadRequest",
@@ -27,8 +33,16 @@ def _render(error: FlowlineError) -> JSONResponse:
     body: dict[str, object] = {"error": error.error, "detail": error.detail}
     if isinstance(error, ValidationFailed):
         body["errors"] = error.errors
-    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-    return JSONResponse(body, status_code=error.status_code, headers=headers)
+    return JSONResponse(body, status_code=error.status_code, headers=_headers(error))
+
+
+def _headers(error: FlowlineError) -> dict[str, str] | None:
+    headers = {}
+    if error.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return headers or None
 
 
 def _request_errors(errors: list[Any]) -> ValidationFailed:
@@ -62,6 +76,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def invalid_model(_: Request, error: ValidationError) -> JSONResponse:
         return _render(pydantic_errors(error.errors()))
+
+    async def database_failed(request: Request, error: Exception) -> JSONResponse:
+        if not means_unavailable(error):
+            log_unexpected(error, request.scope)
+            return JSONResponse(INTERNAL_ERROR, status_code=500)
+        log_unavailable(error, request.scope)
+        return _render(DatabaseUnavailable())
+
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, database_failed)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

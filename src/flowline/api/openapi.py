@@ -50,7 +50,8 @@ ERROR_DESCRIPTIONS = {
     413: f"The body is larger than {MAX_BODY_BYTES // 1024 // 1024} MiB, or a batch holds too "
     "many events.",
     422: "A parameter or the body is invalid; `errors` lists each bad field with its path.",
-    503: "Temporal cannot be reached; try again later.",
+    503: "The database or Temporal cannot be reached; try again later (after `Retry-After` "
+    "seconds when given).",
 }
 
 

@@ -1,9 +1,11 @@
 """Path and query parameters with the limits the OpenAPI document states (422 beyond them)."""
 
 from typing import Annotated
+from urllib.parse import unquote_to_bytes
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query, Request
 
+from flowline.core.errors import ValidationFailed
 from flowline.definitions.identifiers import (
     MAX_ID,
     MAX_PROFILE_ID,
@@ -17,13 +19,35 @@ MAX_OFFSET = 10_000_000
 IdInPath = Annotated[
     int, Path(ge=1, le=MAX_ID, description=f"A positive integer id, at most {MAX_ID}.")
 ]
-ProfileIdInPath = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=MAX_PROFILE_ID,
-        pattern=PRINTABLE_TEXT,
-        description=PROFILE_ID_DESCRIPTION,
-    ),
-]
+PROFILE_ID_IN_PATH_DESCRIPTION = (
+    f"{PROFILE_ID_DESCRIPTION} Percent-encoded as UTF-8, `/` included (`gdpr%2Fsubject`); "
+    "an id that is only `.` or `..` is written `%2E` or `%2E%2E`."
+)
+
+
+def _profile_id_in_path(
+    request: Request,
+    profile_id: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=MAX_PROFILE_ID,
+            pattern=PRINTABLE_TEXT,
+            description=PROFILE_ID_IN_PATH_DESCRIPTION,
+        ),
+    ],
+) -> str:
+    # The server decodes the path leniently (bytes that are not UTF-8 become U+FFFD): such a
+    # path names no id a client could have sent in JSON, and must not erase the profile "\ufffd".
+    raw_path = request.scope.get("raw_path") or b""
+    try:
+        unquote_to_bytes(raw_path.split(b"?", 1)[0]).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed.at(("path", "profile_id"), "must be percent-encoded UTF-8") from None
+    return profile_id
+
+
+ProfileIdInPath = Annotated[str, Depends(_profile_id_in_path)]
+"""A profile id as the last part of a path: the route declares it `{profile_id:path}`, because
+the server decodes `%2F` before routing and an id may hold `/`."""
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]

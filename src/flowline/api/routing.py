@@ -5,8 +5,9 @@ looked up): the API key the route names (`AdminKey`/`IngestKey`) is checked — 
 the body is read within the size limit (`BodyLimit`, 413) and parsed as strict JSON (422).
 
 Each route's OpenAPI entry gets the errors this door can answer — 401 and 403 when it needs a
-key, 413 when it takes a body, 422 when it has parameters or a body — next to the ones the
-route declares itself (`responses=error_responses(404, 409)`).
+key, 413 when it takes a body, 422 when it has parameters or a body, 503 for a database that
+is unavailable (api/errors.py) — next to the ones the route declares itself
+(`responses=error_responses(404, 409)`).
 """
 
 from collections.abc import Callable, Coroutine
@@ -45,6 +46,7 @@ class ApiRoute(APIRoute):
             statuses.append(413)
         if self.body_field is not None or get_flat_params(self.dependant):
             statuses.append(422)
+        statuses.append(503)
         self.responses = {**error_responses(*statuses), **self.responses}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -55,6 +55,17 @@ def log_unexpected(error: BaseException, scope: Scope) -> None:
     )
 
 
+def log_unavailable(error: BaseException, scope: Scope) -> None:
+    """A warning, not an error: the database is away, the code is fine. Still no message."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    logger.warning(
+        "database unavailable in %s (%s%s)",
+        _operation(scope),
+        type(getattr(error, "orig", None) or error).__qualname__,
+        f", SQLSTATE {sqlstate}" if isinstance(sqlstate, str) else "",
+    )
+
+
 class UnexpectedErrors:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -1,7 +1,7 @@
 """The database engine, sessions and migrations."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,25 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 READ_ONLY = "flowline_read_only"
 _HOLDS_WRITER = "flowline_holds_writer"
+# How long one statement waits for a lock (SQLite's busy_timeout, PostgreSQL's lock_timeout)
+# and for a connection of the pool. The worker, the dispatcher and the CLI wait long: their work
+# is retried anyway, a wait costs less than a failed attempt, and worker/policies.py budgets
+# each attempt around this number.
 SQLITE_BUSY_SECONDS = 30
+# An API request waits briefly, then answers 503 with Retry-After (api/errors.py): a client
+# retries by itself, while a request held for 30 s holds a server thread and the client.
+REQUEST_WAIT_SECONDS = 5
+# Connecting to PostgreSQL: a refused connection fails at once; this bounds a silent network
+# (libpq counts at least 2 s).
+_CONNECT_SECONDS = 10
 
 
-def make_engine(url: str) -> Engine:
+class DatabaseBusy(TimeoutError):
+    """A writer of this process waited its whole budget for SQLite's write lock."""
+
+
+def make_engine(url: str, wait_seconds: int = SQLITE_BUSY_SECONDS) -> Engine:
+    """An engine whose statements wait at most `wait_seconds` for a lock or a connection."""
     # Statement parameters are personal data (addresses, phone numbers): never in an error
     # message, hence never in a log.
     if url.startswith("sqlite"):
@@ -27,43 +42,50 @@ def make_engine(url: str) -> Engine:
         # The API and the worker are separate processes writing the same file: wait for locks.
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": wait_seconds, "check_same_thread": False},
             hide_parameters=True,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        writer = _Writer()
+        event.listen(engine, "connect", _sqlite_pragmas(wait_seconds))
+        writer = _Writer(wait_seconds)
         event.listen(engine, "begin", writer.begin)
         event.listen(engine, "commit", writer.end)
         event.listen(engine, "rollback", writer.end)
         return engine
-    # Lock waits end after 30 s like SQLite's busy_timeout, so the worker's activities can
-    # budget their attempts (worker/policies.py DATABASE_WAIT) and no thread waits forever.
-    # Added to the URL's own `options` (e.g. a search_path) and kept in the URL, so that
-    # `engine.url` still reaches the same schema from another process (`flowline api`).
+    # Lock waits end after `wait_seconds` like SQLite's busy_timeout, so no thread waits forever.
+    # Added to the URL's own `options` (e.g. a search_path) at connect time only: `engine.url`
+    # keeps the URL as given, so it reaches the same schema from another process (`flowline
+    # api`), which adds its own wait.
     parsed = make_url(url)
     given = parsed.query.get("options") or ()
     options = [*([given] if isinstance(given, str) else given)]
     if not any("lock_timeout" in option for option in options):
-        options.append(f"-c lock_timeout={SQLITE_BUSY_SECONDS}s")
+        options.append(f"-c lock_timeout={wait_seconds}s")
     return create_engine(
-        parsed.update_query_dict({"options": " ".join(options)}),
+        parsed,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"connect_timeout": 10},
+        pool_timeout=wait_seconds,
+        connect_args={
+            "connect_timeout": min(_CONNECT_SECONDS, max(2, wait_seconds // 2)),
+            "options": " ".join(options),
+        },
         hide_parameters=True,
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, open transactions (see `_Writer`).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
-    cursor.close()
+def _sqlite_pragmas(wait_seconds: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions (see `_Writer`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={wait_seconds * 1000}")
+        cursor.close()
+
+    return on_connect
 
 
 class _Writer:
@@ -78,7 +100,8 @@ class _Writer:
     than the writes themselves. Other processes still wait in the busy handler (busy_timeout).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: int) -> None:
+        self._wait = wait_seconds
         # A Lock, not an RLock: a request may begin its transaction on one thread of the pool
         # and commit it on another.
         self._lock = threading.Lock()
@@ -87,8 +110,8 @@ class _Writer:
         if connection.get_execution_options().get(READ_ONLY, False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
-            raise TimeoutError("waited too long for the database's write lock")
+        if not self._lock.acquire(timeout=self._wait):
+            raise DatabaseBusy("waited too long for the database's write lock")
         connection.info[_HOLDS_WRITER] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

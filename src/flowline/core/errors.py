@@ -6,6 +6,8 @@ from typing import Any
 
 class FlowlineError(Exception):
     status_code = 400
+    # Seconds a client should wait before trying again (`Retry-After`), when that is known.
+    retry_after: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -58,6 +60,16 @@ class ReentryNotAllowed(Conflict):
 
 class TemporalUnavailable(FlowlineError):
     status_code = 503
+
+
+class DatabaseUnavailable(FlowlineError):
+    """The database refused the request or kept it waiting: worth trying again shortly."""
+
+    status_code = 503
+    retry_after = 5
+
+    def __init__(self, detail: str = "the database is unavailable") -> None:
+        super().__init__(detail)
 
 
 class ValidationFailed(FlowlineError):

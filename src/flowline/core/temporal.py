@@ -1,6 +1,7 @@
 """The Temporal client: one connection per process, our search attributes registered."""
 
 import dataclasses
+import logging
 from functools import cache
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -12,7 +13,14 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 from flowline.core.payload_codec import EncryptionCodec
 from flowline.core.payload_keys import configured_payload_keys
@@ -49,23 +57,29 @@ def data_converter(settings: Settings) -> DataConverter:
     )
 
 
-def sdk_runtime(settings: Settings) -> Runtime | None:
+def sdk_runtime(settings: Settings) -> Runtime:
     """The SDK's runtime: with FLOWLINE_TEMPORAL_METRICS_ADDRESS, it serves its own metrics."""
-    if not settings.temporal_metrics_address:
-        return None
-    return _prometheus_runtime(settings.temporal_metrics_address)
+    return _runtime(settings.temporal_metrics_address or None)
 
 
 @cache
-def _prometheus_runtime(bind_address: str) -> Runtime:
+def _runtime(metrics_address: str | None) -> Runtime:
     # One per process and address: the runtime owns the HTTP listener Prometheus scrapes.
-    return Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(
-                bind_address=bind_address, counters_total_suffix=True, durations_as_seconds=True
-            )
+    metrics = (
+        PrometheusConfig(
+            bind_address=metrics_address, counters_total_suffix=True, durations_as_seconds=True
         )
+        if metrics_address
+        else None
     )
+    # The SDK core's own lines (written by Rust, straight to stderr otherwise) go through
+    # Python's logging, so the format and the redaction of core/log_format.py apply to them:
+    # they may name an enrollment's workflow id, which holds the profile id.
+    forwarded = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=forwarded, metrics=metrics))
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:

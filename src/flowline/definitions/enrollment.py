@@ -4,6 +4,8 @@ Names, search attributes and payloads live here so that core can start and signa
 without importing the worker.
 """
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,11 +27,23 @@ SA_STATUS = SearchAttributeKey.for_keyword("FlowlineStatus")
 SEARCH_ATTRIBUTES = (SA_WORKFLOW_ID, SA_PROFILE_ID, SA_VERSION, SA_STATUS)
 
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
+MAX_TEMPORAL_ID_BYTES = 1000
+"""Temporal refuses longer workflow ids (`limit.maxIDLength`, in UTF-8 bytes): a profile id of
+255 four-byte characters is 1,020 bytes."""
+MAX_SEARCH_ATTRIBUTE_BYTES = 2048
+"""Temporal refuses a longer search attribute value (`limit.searchAttributeSizeLimit`), counted
+as the SDK encodes it: JSON with every non-ASCII character escaped (12 bytes for an emoji)."""
 
 
 def enrollment_workflow_id(workflow_id: int, profile_id: str) -> str:
-    """At most one running enrollment per (workflow, profile): the id says so."""
-    return f"enroll:{workflow_id}:{profile_id}"
+    """At most one running enrollment per (workflow, profile): the id says so.
+
+    A profile id too long for Temporal is named by its SHA-256 under another prefix, which no
+    profile id written out can produce."""
+    plain = f"enroll:{workflow_id}:{profile_id}"
+    if len(plain.encode()) <= MAX_TEMPORAL_ID_BYTES:
+        return plain
+    return f"enroll-sha256:{workflow_id}:{hashlib.sha256(profile_id.encode()).hexdigest()}"
 
 
 class EnrollmentInput(BaseModel):
@@ -101,3 +115,9 @@ def has_consent(properties: dict[str, Any], consent_property: str | None) -> boo
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "1")
     return value is True or (type(value) is int and value == 1)
+
+
+def profile_search_attribute(profile_id: str) -> str | None:
+    """The profile id as `FlowlineProfileId`; None when Temporal would refuse it as too long
+    (that profile's runs are then found through the database alone)."""
+    return profile_id if len(json.dumps(profile_id)) <= MAX_SEARCH_ATTRIBUTE_BYTES else None

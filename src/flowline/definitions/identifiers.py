@@ -6,7 +6,7 @@ an id the id columns cannot hold never reaches the database, which would fail to
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 MAX_ID = 2**63 - 1
 """The largest id (a positive 64-bit integer): the id columns are BIGINT on PostgreSQL."""
@@ -43,3 +43,15 @@ ProfileId = Annotated[
         description=PROFILE_ID_DESCRIPTION,
     ),
 ]
+
+_PROFILE_ID = TypeAdapter(ProfileId)
+
+
+def is_profile_id(text: str) -> bool:
+    """Whether ingestion would take `text` as a profile id: text it refuses names no profile, and
+    must not reach a query (PostgreSQL cannot even be sent U+0000)."""
+    try:
+        _PROFILE_ID.validate_python(text)
+    except ValidationError:
+        return False
+    return True

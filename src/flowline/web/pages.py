@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from flowline.core.errors import FlowlineError
+from flowline.api.unexpected_errors import log_unavailable
+from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
+from flowline.core.errors import DatabaseUnavailable, FlowlineError
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
 from flowline.web.signin import SignInRequired, csrf_token
@@ -84,6 +86,13 @@ class PageRoute(APIRoute):
                     response = RedirectResponse(f"/sign-in?next={target}", status_code=303)
             except FlowlineError as error:
                 response = _error_page(request, error.status_code, error.detail)
+            except DATABASE_FAILURES as error:
+                if not means_unavailable(error):
+                    raise
+                log_unavailable(error, request.scope)
+                unavailable = DatabaseUnavailable()
+                response = _error_page(request, unavailable.status_code, unavailable.detail)
+                response.headers["Retry-After"] = str(unavailable.retry_after)
             except RequestValidationError:
                 response = _error_page(request, 404, "there is no such page")
             for name, value in PAGE_HEADERS.items():

@@ -3,12 +3,13 @@
 import asyncio
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from flowline.core.database import session_scope
+from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services import outbox
 from flowline.core.timestamps import utcnow
@@ -165,3 +166,65 @@ class TestWithoutARunningDispatcher(WithoutARunningDispatcher):
         [enrollment] = await flowline.enrollments_of(workflow["id"])
         ended = await flowline.ended(enrollment["id"])
         assert (ended["status"], ended["converted"]) == ("converted", True)
+
+    async def test_a_start_recorded_under_its_former_trigger_name_is_not_sent_again(
+        self, flowline: Flowline
+    ) -> None:
+        """Sent before the upgrade (its enrollment named `outbox:<id>`), not marked done: the
+        intent dispatched again after the upgrade finds that enrollment."""
+        workflow = await flowline.workflow(steps=[])
+        profile_id = f"p-former-{uuid.uuid4().hex[:8]}"  # the dev server outlives the tables
+        await flowline.event(profile_id, "registered")
+        [start] = intents(flowline.engine)
+        earlier = record_former_enrollment(flowline.engine, start, profile_id, start.created_at)
+
+        await dispatch_all(flowline)
+
+        [again] = intents(flowline.engine)
+        assert (again.done_at is not None, again.last_error) == (True, "already started")
+        assert [e["id"] for e in await flowline.enrollments_of(workflow["id"])] == [earlier]
+
+    async def test_a_former_trigger_name_of_another_profile_or_time_stops_no_start(
+        self, flowline: Flowline
+    ) -> None:
+        """Rows deleted before the upgrade left their ids to new intents: an enrollment named
+        after the deleted intent (another profile, or the same id re-created later) is not
+        this intent's."""
+        workflow = await flowline.workflow(steps=[])
+        tag = uuid.uuid4().hex[:8]  # the dev server outlives the tables
+        for profile_id, recorded_for, shift in (
+            (f"p-new-{tag}", f"p-erased-{tag}", timedelta(0)),
+            (f"p-again-{tag}", f"p-again-{tag}", timedelta(seconds=-5)),
+        ):
+            await flowline.event(profile_id, "registered")
+            start = intents(flowline.engine)[-1]
+            record_former_enrollment(flowline.engine, start, recorded_for, start.created_at + shift)
+
+            await dispatch_all(flowline)
+
+            [sent] = [i for i in intents(flowline.engine) if i.id == start.id]
+            assert (sent.done_at is not None, sent.last_error) == (True, None)
+            enrolled = [e["profile_id"] for e in await flowline.enrollments_of(workflow["id"])]
+            assert enrolled.count(profile_id) == (2 if recorded_for == profile_id else 1)
+
+
+def record_former_enrollment(
+    engine: Engine, start: OutboxIntent, profile_id: str, started_at: datetime
+) -> int:
+    """An enrollment as a start sent before the upgrade recorded it: named `outbox:<id>`."""
+    workflow_id = start.payload["workflow_id"]
+    with session_scope(engine) as session:
+        row = Enrollment(
+            workflow_id=workflow_id,
+            version=1,
+            profile_id=profile_id,
+            temporal_workflow_id=enrollment_workflow_id(workflow_id, profile_id),
+            temporal_run_id=str(uuid.uuid4()),
+            status="completed",
+            trigger_id=f"outbox:{start.id}",
+            started_at=started_at,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id

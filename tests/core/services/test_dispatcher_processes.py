@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import DispatcherLease, OutboxIntent
-from flowline.core.services import outbox
+from flowline.core.services import dispatch, outbox
 from flowline.core.services.dispatcher_lease import NAME
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import Flowline
@@ -139,7 +139,7 @@ class TestWorkerProcesses(WithoutARunningDispatcher):  # the processes dispatch,
             ).all()
             triggers = Counter(session.exec(select(Enrollment.trigger_id)).all())
         assert len(starts) == PROFILES and all(i.done_at is not None for i in starts)
-        assert triggers == {f"outbox:{i.id}": 1 for i in starts}
+        assert triggers == {dispatch.trigger_id(i): 1 for i in starts}
         runs: Counter[str] = Counter()
 
         async def all_visible() -> bool:

@@ -76,6 +76,40 @@ async def test_erasure_while_temporal_is_down_completes_once_it_is_back(outage: 
     await eventually(history_deleted, DELETION, "the run's history deleted")
 
 
+async def test_a_trigger_right_after_an_erasure_enrolls_round_after_round(
+    flowline: Flowline,
+) -> None:
+    """Erasing a profile deletes the newest outbox rows (its intents, then its finished
+    erasure): the next profile's start must not be taken for the erased one's, whose enrollment
+    stays. Ten rounds in a row, each with profiles of its own."""
+    workflow = await flowline.workflow(steps=[])
+    tag = uuid.uuid4().hex[:8]  # the session's dev server outlives the tables
+    for round in range(10):
+        erased, next_one = f"p-erased-{tag}-{round}", f"p-next-{tag}-{round}"
+        await flowline.event(erased, "registered")
+        await enrolled(flowline, workflow["id"], erased)
+        assert (await flowline.api.delete(f"/v1/profiles/{erased}")).status_code == 204
+        await flowline.settled()
+
+        await flowline.event(next_one, "registered")
+        await flowline.settled()
+
+        await enrolled(flowline, workflow["id"], next_one)
+        with Session(flowline.engine) as session:
+            notes = session.exec(
+                select(OutboxIntent.last_error).where(col(OutboxIntent.profile_id) == next_one)
+            ).all()
+        assert notes == [None], f"round {round}: the start was not sent ({notes})"
+
+
+async def enrolled(flowline: Flowline, workflow_id: int, profile_id: str) -> None:
+    async def found() -> bool:
+        listing = await flowline.enrollments_of(workflow_id)
+        return any(e["profile_id"] == profile_id for e in listing)
+
+    await eventually(found, 15, f"{profile_id}'s enrollment")
+
+
 class TestWithoutARunningDispatcher(WithoutARunningDispatcher):
     async def test_a_profile_recreated_after_erasure_keeps_its_new_enrollment(
         self, flowline: Flowline

@@ -5,14 +5,11 @@ dispatcher and task queue (see `running_flowline`), the SMTP capture of `flowlin
 .eml files into the outbox, and the loopback HTTP target.
 """
 
-import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -23,6 +20,7 @@ from flowline.devserver.smtp_capture import start_capture
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, WIDTHS, LiveFlowline
 from tests.support.flowline_harness import running_flowline
 from tests.support.http_target import HttpTarget
+from tests.support.live_server import serving
 from tests.support.mailbox import Mailbox, free_port
 
 # Playwright's auto-waiting assertions poll up to this long (a loaded 2-core machine is slow).
@@ -76,21 +74,8 @@ async def live(
             ) as flowline
         ):
             app = create_app(flowline.settings, engine=ui_engine, temporal_client=flowline.temporal)
-            listener = socket.socket()
-            listener.bind(("127.0.0.1", 0))
-            port = listener.getsockname()[1]
-            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-            serving = asyncio.create_task(server.serve(sockets=[listener]))
-            deadline = asyncio.get_running_loop().time() + 30
-            while not server.started:
-                assert not serving.done(), "uvicorn did not start"
-                assert asyncio.get_running_loop().time() < deadline, "uvicorn start timed out"
-                await asyncio.sleep(0.02)
-            try:
-                yield LiveFlowline(f"http://127.0.0.1:{port}", flowline, outbox_dir)
-            finally:
-                server.should_exit = True
-                await serving
+            async with serving(app) as url:
+                yield LiveFlowline(url, flowline, outbox_dir)
     finally:
         capture.stop()
 

@@ -4,10 +4,10 @@ from typing import Literal
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
 
 from flowline.api.deps import EngineDep
 from flowline.api.routing import api_router
+from flowline.core.database_availability import database_answers
 
 router = api_router(tags=["health"])
 Status = Literal["ok", "unavailable"]
@@ -19,15 +19,6 @@ class Health(BaseModel):
     temporal: Status
 
 
-def _database_answers(engine: Engine) -> bool:
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True
-
-
 @router.get(
     "/health",
     response_model=Health,
@@ -35,7 +26,7 @@ def _database_answers(engine: Engine) -> bool:
 )
 async def health(request: Request, engine: EngineDep) -> JSONResponse:
     """Whether the database and Temporal answer (no authentication)."""
-    database = "ok" if await asyncio.to_thread(_database_answers, engine) else "unavailable"
+    database = "ok" if await asyncio.to_thread(database_answers, engine) else "unavailable"
     temporal = "ok" if await request.app.state.temporal.healthy() else "unavailable"
     healthy = database == "ok" and temporal == "ok"
     return JSONResponse(

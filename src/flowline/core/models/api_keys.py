@@ -5,7 +5,7 @@ from typing import Literal
 
 from sqlmodel import Column, Field, SQLModel
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 Scope = Literal["admin", "ingest"]
@@ -23,6 +23,7 @@ class ApiKeyCreate(SQLModel):
 
 class ApiKey(ApiKeyBase, table=True):
     __tablename__ = "api_keys"
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     key_hash: str = Field(unique=True, max_length=64)
     prefix: str = Field(max_length=16)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel, Text
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 from flowline.definitions.identifiers import ProfileId
 
@@ -43,6 +43,7 @@ class CampaignCreate(CampaignBase):
 
 class Campaign(CampaignBase, table=True):
     __tablename__ = "campaigns"
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     status: str = Field(default="draft", max_length=20)  # type: ignore[assignment]
     type: str = Field(default="triggered", max_length=20)  # type: ignore[assignment]

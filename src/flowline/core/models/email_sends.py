@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, String
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 
@@ -15,6 +15,7 @@ class EmailSend(SQLModel, table=True):
         # A retried step finds the slot it reserved before.
         UniqueConstraint("enrollment_id", "step_path"),
         Index("ix_email_sends_profile_time", "profile_id", "sent_at"),
+        NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     profile_id: str = Field(sa_column=Column(String(255), nullable=False))

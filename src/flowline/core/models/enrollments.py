@@ -6,7 +6,7 @@ from typing import Literal
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
@@ -28,6 +28,7 @@ class Enrollment(SQLModel, table=True):
             "steps_completed",
             "converted_at",
         ),
+        NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     workflow_id: int = Field(
@@ -55,6 +56,7 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("enrollment_id", "step_path", name="uq_deliveries_enrollment_step"),
         # The per-step funnel of the stats reads only this index, no join with enrollments.
         Index("ix_deliveries_funnel", "workflow_id", "version", "test", "step_path", "status"),
+        NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     enrollment_id: int = Field(

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel, String
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 from flowline.definitions.triggers import MAX_EVENT_NAME
 
@@ -17,6 +17,7 @@ class Event(SQLModel, table=True):
         # A message id seen before for the profile is a duplicate: stored once.
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
+        NEVER_REUSED,
     )
     id: int | None = Field(default=None, sa_column=Column(ID_TYPE, primary_key=True))
     profile_id: str = Field(sa_column=Column(String(255), nullable=False))

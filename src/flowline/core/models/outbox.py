@@ -6,13 +6,13 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import JSON, Column, Field, SQLModel, Text
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 
 class OutboxIntent(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"), NEVER_REUSED)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     kind: str = Field(max_length=40)  # start_enrollment | deliver_goal | ... (services/outbox.py)
     # Whose intent it is (also in the payload): erasure deletes a profile's intents by it.

@@ -5,12 +5,13 @@ from typing import Any
 
 from sqlmodel import JSON, Column, Field, SQLModel, String
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 
 class Segment(SQLModel, table=True):
     __tablename__ = "segments"
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     name: str = Field(max_length=200)
     rule: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -6,12 +6,13 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from flowline.core.models.id_columns import ID_TYPE
+from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
 
 
 class Workflow(SQLModel, table=True):
     __tablename__ = "workflows"
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     name: str = Field(max_length=200)
     enabled: bool = True
@@ -27,7 +28,7 @@ class WorkflowVersion(SQLModel, table=True):
     """One saved definition; never changed once written. Enrollments run on theirs."""
 
     __tablename__ = "workflow_versions"
-    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+    __table_args__ = (UniqueConstraint("workflow_id", "version"), NEVER_REUSED)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
     workflow_id: int = Field(
         foreign_key="workflows.id", index=True, ondelete="CASCADE", sa_type=ID_TYPE

@@ -10,6 +10,7 @@ from flowline.core.errors import NotFound, ValidationFailed
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.profiles import Profile
 from flowline.core.services.campaigns import campaign_merge_tags
+from flowline.definitions.identifiers import is_profile_id
 from flowline.definitions.steps import MergeTagMapping
 from flowline.definitions.template_budget import TemplateTooExpensive, render_budget
 from flowline.definitions.templates import (
@@ -23,7 +24,8 @@ from flowline.definitions.templates import (
 def preview_campaign(session: Session, campaign: Campaign, profile_id: str) -> RenderedEmail:
     """Subject, HTML and text as this profile would get them, each tag read from the property
     of the same name (a workflow may map tags differently)."""
-    profile = session.get(Profile, profile_id)
+    # Text no profile id can be (U+0000 fails on PostgreSQL) never reaches a query.
+    profile = session.get(Profile, profile_id) if is_profile_id(profile_id) else None
     if profile is None:
         raise NotFound(f"profile {profile_id!r} does not exist")
     tags = campaign_merge_tags(campaign)

@@ -5,7 +5,7 @@ marks intents (dispatcher_lease.py), so every profile's intents run in the order
 written — a goal after the start it follows. A dispatcher that lost its lease (paused past it)
 stops before its next intent and its results are not written; what it may still have sent is
 idempotent:
-- a start carries the intent id (`trigger_id`) and a request id derived from the intent: sent
+- a start carries the intent's name (`trigger_id`) and a request id derived from it: sent
   again, Temporal answers with the run the first request made (running or closed), and a
   re-dispatched start finds its enrollment. A start sent so late that a later run of the same
   workflow id exists is recognised (`DuplicateStart`), deleted, and can do nothing meanwhile;
@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
@@ -49,14 +49,30 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=0.5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def trigger_id(intent: OutboxIntent) -> str:
-    return f"outbox:{intent.id}"
-
-
 def request_id(intent: OutboxIntent) -> str:
     """The same for every dispatch of this intent; the creation time keeps it unique even if the
     database is reset while Temporal keeps its history (intent ids start again at 1)."""
     return str(uuid.uuid5(REQUEST_IDS, f"{intent.id}:{intent.created_at.isoformat()}"))
+
+
+def trigger_id(intent: OutboxIntent) -> str:
+    """Names this intent and no other: the request id adds its creation time to its id, so an
+    intent that got the id of a deleted one (SQLite handed ids out again before migration 0010)
+    is not taken for it."""
+    return f"outbox:{intent.id}:{request_id(intent)}"
+
+
+def _started_before_upgrade(intent: OutboxIntent) -> ColumnElement[bool]:
+    """An enrollment this intent started under the former `outbox:<id>` name: the same
+    workflow and profile, started at the intent's creation time (its `triggered_at`). Another
+    intent that got the same id was created at another time."""
+    payload = intent.payload
+    return and_(
+        col(Enrollment.trigger_id) == f"outbox:{intent.id}",
+        col(Enrollment.workflow_id) == payload["workflow_id"],
+        col(Enrollment.profile_id) == payload["profile_id"],
+        col(Enrollment.started_at) == intent.created_at,
+    )
 
 
 class _NotSent(Exception):
@@ -67,10 +83,13 @@ def _start_check(intent: OutboxIntent) -> Callable[[Session], None]:
     """Run in the start's own read transaction; raises `_NotSent` when it must not be sent."""
     assert intent.id is not None
     intent_id = intent.id
+    legacy = _started_before_upgrade(intent)
 
     def check(session: Session) -> None:
         found = session.exec(
-            select(Enrollment.id).where(col(Enrollment.trigger_id) == trigger_id(intent))
+            select(Enrollment.id).where(
+                or_(col(Enrollment.trigger_id) == trigger_id(intent), legacy)
+            )
         )
         if found.first() is not None:
             raise _NotSent("already started")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -48,6 +49,7 @@ from flowline.definitions.enrollment import (
     EnrollmentInput,
     enrollment_workflow_id,
     has_consent,
+    profile_search_attribute,
 )
 from flowline.definitions.step_tree import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
@@ -158,6 +160,18 @@ def describe(input: EnrollmentInput) -> str:
     return "\n".join(lines)
 
 
+def _search_attributes(workflow_id: int, profile_id: str, version: int) -> TypedSearchAttributes:
+    searchable = profile_search_attribute(profile_id)
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
+        SearchAttributePair(SA_VERSION, version),
+        SearchAttributePair(SA_STATUS, "active"),
+    ]
+    if searchable is not None:
+        pairs.append(SearchAttributePair(SA_PROFILE_ID, searchable))
+    return TypedSearchAttributes(pairs)
+
+
 async def start_enrollment(
     engine: Engine,
     client: Client,
@@ -192,14 +206,7 @@ async def start_enrollment(
             if never
             else WorkflowIDReusePolicy.ALLOW_DUPLICATE
         ),
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(SA_WORKFLOW_ID, workflow_id),
-                SearchAttributePair(SA_PROFILE_ID, profile_id),
-                SearchAttributePair(SA_VERSION, input.version),
-                SearchAttributePair(SA_STATUS, "active"),
-            ]
-        ),
+        search_attributes=_search_attributes(workflow_id, profile_id, input.version),
         summary=f"{input.definition.name} → profile {profile_id}",
         details=describe(input),
         timeout=START_TIMEOUT,

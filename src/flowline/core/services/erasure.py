@@ -31,6 +31,7 @@ from flowline.core.services.enrollment_records import ERASED_DETAIL, ERASED_REAS
 from flowline.core.services.outbox import ERASE, add_intents, delete_profile_intents
 from flowline.core.temporal_executions import delete_execution
 from flowline.core.timestamps import utcnow
+from flowline.definitions.enrollment import profile_search_attribute
 
 log = logging.getLogger(__name__)
 DELETE_TIMEOUT = timedelta(seconds=5)
@@ -86,9 +87,9 @@ def _erased_runs(engine: Engine, profile_id: str, erased_at: datetime) -> set[Ru
 
 async def _visible_runs(client: Client, profile_id: str, erased_at: datetime) -> set[Run]:
     """Runs Temporal knows for the profile that the database may not (a start whose dispatcher
-    died before recording it). Visibility cannot match ids with `\\` or `"`: those rely on
-    the database alone."""
-    if "\\" in profile_id or '"' in profile_id:
+    died before recording it). Visibility cannot match ids with `\\` or `"`, and holds no id too
+    long for a search attribute: those rely on the database alone."""
+    if "\\" in profile_id or '"' in profile_id or profile_search_attribute(profile_id) is None:
         return set()
     quoted = profile_id.replace("'", "''")
     before = erased_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

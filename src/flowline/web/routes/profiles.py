@@ -1,8 +1,14 @@
-"""Find a profile by id: its properties, events, segments and enrollments."""
+"""Find a profile by id: its properties, events, segments and enrollments; erase it.
+
+The id travels in the query string (`/profiles?id=...`) and in the erase form's body, never as a
+path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`) reaches the page unchanged.
+"""
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from flowline.api.deps import SessionDep, SettingsDep
@@ -10,21 +16,30 @@ from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
 from flowline.core.services import enrollment_views
+from flowline.core.services.erasure import erase_profile
 from flowline.core.services.profiles import recent_events
 from flowline.core.services.segments import segments_of
+from flowline.definitions.identifiers import is_profile_id
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession
+from flowline.web.profile_ids import meant_profile_id
+from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/profiles")
 def profiles_page(
-    _: AdminSession, request: Request, session: SessionDep, settings: SettingsDep, id: str = ""
+    _: AdminSession,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    id: str = "",
+    erased: str = "",
 ) -> Response:
-    wanted = id.strip()[:255]
-    context: dict[str, object] = {"wanted": wanted, "profile": None}
-    profile = session.get(Profile, wanted) if wanted else None
+    wanted = id if id.strip() else ""
+    context: dict[str, object] = {"wanted": wanted, "profile": None, "erased": bool(erased)}
+    meant = meant_profile_id(session, wanted)
+    profile = session.get(Profile, meant) if meant is not None else None
     if profile is not None:
         segment_ids = segments_of(session, profile.id)
         segments = session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
@@ -44,3 +59,17 @@ def profiles_page(
         )
     status = 404 if wanted and profile is None else 200
     return render(request, "profiles.html", context, status)
+
+
+@router.post("/profiles/erase")
+def erase(
+    _: AdminSession,
+    __: CsrfChecked,
+    session: SessionDep,
+    id: Annotated[str, Form()] = "",
+) -> Response:
+    """The same erasure as `DELETE /v1/profiles/{profile_id}`; idempotent."""
+    if is_profile_id(id):
+        erase_profile(session, id)
+    # The erased id stays out of the address (and so out of logs and the browser's history).
+    return RedirectResponse("/profiles?erased=1", status_code=303)

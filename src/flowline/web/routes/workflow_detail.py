@@ -12,7 +12,7 @@ from sqlmodel import Session
 from flowline.api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.api.parameters import IdInPath
 from flowline.core.database import read_scope
-from flowline.core.errors import FlowlineError
+from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.workflows import Workflow
 from flowline.core.services import enrollment_views, enrollments
 from flowline.core.services.stats import workflow_stats
@@ -20,6 +20,7 @@ from flowline.core.services.workflow_overview import conversion_by_day
 from flowline.core.services.workflows import current_definition, get_workflow
 from flowline.core.settings import Settings
 from flowline.web.pages import PageRoute, render
+from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names
 from flowline.web.signin import AdminSession, CsrfChecked
 from flowline.web.words import trigger_words
@@ -76,20 +77,30 @@ async def enroll_profile(
     engine: EngineDep,
     temporal: TemporalDep,
     settings: SettingsDep,
-    profile_id: Annotated[str, Form(max_length=255)] = "",
+    profile_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Enroll by hand; a disabled workflow enrolls in test mode."""
     enabled = await _enabled(engine, workflow_id)
+    meant = await asyncio.to_thread(_meant_profile_id, engine, profile_id)
     try:
+        if meant is None:
+            raise ValidationFailed.at(
+                ("profile_id",), f"profile {profile_id.strip()!r} does not exist"
+            )
         await enrollments.start_enrollment(
-            engine, temporal, settings, workflow_id, profile_id.strip(), test=not enabled
+            engine, temporal, settings, workflow_id, meant, test=not enabled
         )
     except FlowlineError as error:
         context = await asyncio.to_thread(_read_figures, engine, settings, workflow_id)
         context.update(notice=None, enroll_profile=profile_id, enroll_error=error.detail)
         return render(request, "workflow_detail.html", context, error.status_code)
-    target = f"/workflows/{workflow_id}?enrolled={quote(profile_id.strip(), safe='')}"
+    target = f"/workflows/{workflow_id}?enrolled={quote(meant, safe='')}"
     return RedirectResponse(target, status_code=303)
+
+
+def _meant_profile_id(engine: Engine, typed: str) -> str | None:
+    with read_scope(engine) as session:
+        return meant_profile_id(session, typed)
 
 
 async def _enabled(engine: Engine, workflow_id: int) -> bool:

@@ -37,15 +37,19 @@ class RetryWindow:
     max_delay: timedelta
     max_attempts: int | None = None
 
-    def give_up_or_retry(self, detail: str, error_type: str) -> str:
-        """The detail to record when this attempt was the last one; otherwise raise to retry."""
+    def give_up_or_retry(self, detail: str, error_type: str, raised: str | None = None) -> str:
+        """The detail to record when this attempt was the last one; otherwise raise to retry.
+
+        `raised` replaces `detail` in the error raised: what Temporal logs and keeps in the
+        history must not quote what the detail may (a target's answer).
+        """
         info = activity.info()
         left = self.within - (info.current_attempt_scheduled_time - info.scheduled_time)
         out_of_attempts = self.max_attempts is not None and info.attempt >= self.max_attempts
         if left <= timedelta(0) or out_of_attempts:
             return f"gave up after {info.attempt} attempts: {detail}"
         delay = min(self.initial_delay * 2 ** min(info.attempt - 1, 30), self.max_delay, left)
-        raise ApplicationError(detail, type=error_type, next_retry_delay=delay)
+        raise ApplicationError(raised or detail, type=error_type, next_retry_delay=delay)
 
     def database_unavailable(self, error: Exception, error_type: str) -> StepResult:
         """Our database failed before the step acted: retry, or give up with a failure that the

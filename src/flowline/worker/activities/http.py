@@ -94,7 +94,10 @@ class HttpActivities:
         if 200 <= status < 300:
             return await self._record(input, context, "sent", detail, attempts)
         if status == 429 or status >= 500:
-            detail = self._retry.give_up_or_retry(detail, _RETRYABLE)
+            # The delivery keeps the start of the answer; the error raised for a retry says only
+            # the status: Temporal logs it and keeps it in the history, and an answer may quote
+            # the profile back.
+            detail = self._retry.give_up_or_retry(detail, _RETRYABLE, raised=f"HTTP {status}")
         # Other answers (3xx, 4xx) say the request itself is wrong: not worth retrying.
         return await self._record(input, context, "failed", detail, attempts)
 
