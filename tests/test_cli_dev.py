@@ -1,6 +1,7 @@
 """`flowline dev` end to end: everything comes up, mail is captured, one Ctrl-C stops it all."""
 
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -75,21 +76,26 @@ def send_test_mail(port: int) -> None:
         smtp.send_message(message)
 
 
-def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    api_port, smtp_port = free_port(), free_port()
+def dev_env(tmp_path: Path, api_port: int, smtp_port: int) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("FLOWLINE_")  # the defaults, not the developer's settings
     }
-    env |= {
+    return env | {
         "FLOWLINE_DATA_DIR": str(tmp_path / "data"),
         "FLOWLINE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "FLOWLINE_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
         "FLOWLINE_API_HOST": "127.0.0.1",
         "FLOWLINE_API_PORT": str(api_port),
         "FLOWLINE_DEV_SMTP_PORT": str(smtp_port),
-        "FLOWLINE_BOOTSTRAP_ADMIN_KEY": "test-admin-key",
+    }
+
+
+def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    api_port, smtp_port = free_port(), free_port()
+    env = dev_env(tmp_path, api_port, smtp_port) | {
+        "FLOWLINE_BOOTSTRAP_ADMIN_KEY": "test-admin-key"
     }
     log = tmp_path / "flowline-dev.log"
     with log.open("wb") as output:
@@ -135,3 +141,45 @@ def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path:
         for pid in temporal_pids:
             if Path(f"/proc/{pid}").exists():
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_flowline_dev_prints_the_same_admin_key_on_every_start(tmp_path: Path) -> None:
+    api_port = free_port()
+    env = dev_env(tmp_path, api_port, free_port())
+    printed = []
+    for start in range(2):
+        log = tmp_path / f"start-{start}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [str(FLOWLINE), "dev"],
+                cwd=tmp_path,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        temporal_pids: list[int] = []
+        try:
+            wait_healthy(process, f"http://127.0.0.1:{api_port}/health", log)
+            temporal_pids = [
+                pid for pid, name in child_processes(process.pid).items() if name == "temporal"
+            ]
+            [key] = re.findall(r"Admin API key: (\S+)", log.read_text())
+            keys = httpx.get(
+                f"http://127.0.0.1:{api_port}/v1/api-keys",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=5,
+            )
+            assert keys.status_code == 200, keys.text
+            assert [(k["name"], k["scope"]) for k in keys.json()] == [("dev", "admin")]
+            printed.append(key)
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            for pid in temporal_pids:
+                if Path(f"/proc/{pid}").exists():
+                    os.kill(pid, signal.SIGKILL)
+    assert printed[0] == printed[1]

@@ -73,3 +73,17 @@ async def test_create_key_alias_still_prints_a_key(flowline: Flowline) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("fl_")
     assert listed(flowline)["legacy"][2] == "admin"
+
+
+async def test_control_characters_in_a_key_name_never_reach_the_terminal(
+    flowline: Flowline,
+) -> None:
+    hostile = "ops\x1b[2J\x1b]0;owned\x07\r\n\x9b31m\u202etxt.exe\x7f"
+    created = await flowline.post("/v1/api-keys", {"name": hostile, "scope": "ingest"})
+    assert created.status_code == 201, created.text
+
+    output = keys(flowline, "list")
+
+    assert all(c.isprintable() for line in output.splitlines() for c in line)
+    assert len(output.splitlines()) == 2  # the header and one row: no line break got through
+    assert "ops\\x1b[2J\\x1b]0;owned\\x07\\r\\n\\x9b31m\\u202etxt.exe\\x7f" in output

@@ -200,3 +200,12 @@ def test_image_install_step_installs_a_working_flowline_command(tmp_path: Path) 
     assert help_text.returncode == 0, help_text.stderr
     for command in ("api", "worker", "migrate", "keys"):
         assert command in help_text.stdout
+
+
+def test_the_api_serves_metrics_on_an_unpublished_port_of_its_own(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    port = env(services["api"])["FLOWLINE_METRICS_PORT"]
+    published = [str(p) for p in services["api"].get("ports", [])]
+    assert port != env(services["api"])["FLOWLINE_API_PORT"]
+    assert all(p.split(":")[-1] != port for p in published)  # the container side

@@ -59,6 +59,13 @@ def create(
     create_key(name, scope)
 
 
+def terminal_safe(text: str) -> str:
+    """Control and other unprintable characters escaped (`\\x1b`, `\\u202e`): a key's name comes
+    from whoever created it through the API, and must not move the cursor, clear the screen or
+    reorder what the operator reads."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
@@ -72,7 +79,14 @@ def list_keys() -> None:
         typer.echo("No API keys yet: create one with `flowline keys create --name ...`.")
         return
     rows = [("ID", "PREFIX", "SCOPE", "NAME", "CREATED", "LAST USED")] + [
-        (str(k.id), k.prefix, k.scope, k.name, _when(k.created_at), _when(k.last_used_at))
+        (
+            str(k.id),
+            k.prefix,
+            k.scope,
+            terminal_safe(k.name),
+            _when(k.created_at),
+            _when(k.last_used_at),
+        )
         for k in keys
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

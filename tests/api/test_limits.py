@@ -250,7 +250,6 @@ async def test_booleans_are_json_booleans(api: httpx.AsyncClient, field: str, va
         "0001-01-01T00:00:00+01:00",
         "1969-12-31T23:59:59Z",
         (datetime.now(UTC) + timedelta(hours=25)).isoformat(),
-        1_700_000_000,
     ],
 )
 async def test_event_timestamps_out_of_range_are_422(
@@ -263,7 +262,27 @@ async def test_event_timestamps_out_of_range_are_422(
 
 @pytest.mark.parametrize(
     "timestamp",
-    ["1970-01-01T00:00:00Z", "2020-02-29T23:30:00-14:00", "2026-01-01T00:00:00"],
+    [1_700_000_000, 1_700_000_000.5, "1700000000", "+1700000000", "-1", "0", "1700000000.5", True],
+)
+async def test_event_timestamps_as_unix_time_numbers_or_digit_strings_are_422(
+    api: httpx.AsyncClient, timestamp: Any
+) -> None:
+    event = {"profile_id": "p-time", "name": "visit", "timestamp": timestamp}
+    response = await api.post("/v1/events", json=event)
+    assert_error(response, 422, ["timestamp"])
+    assert "timestamp must be an ISO-8601 date-time string" in response.json()["detail"]
+    assert (await api.get("/v1/profiles/p-time")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "1970-01-01T00:00:00Z",
+        "2020-02-29T23:30:00-14:00",
+        "2026-01-01T00:00:00",
+        "2026-01-01 00:00:00z",
+        "2026-01-01t00:00:00.123456+01:00",
+    ],
 )
 async def test_event_timestamps_in_range_are_accepted(
     api: httpx.AsyncClient, timestamp: str
@@ -272,7 +291,7 @@ async def test_event_timestamps_in_range_are_accepted(
     response = await api.post("/v1/events", json=event)
     assert response.status_code == 202, response.text
     [stored] = (await api.get("/v1/profiles/p-time")).json()["events"]
-    sent = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    sent = datetime.fromisoformat(timestamp.upper().replace("Z", "+00:00"))
     assert datetime.fromisoformat(stored["timestamp"]) == (
         sent.tzinfo and sent or sent.replace(tzinfo=UTC)
     )

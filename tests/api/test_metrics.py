@@ -1,9 +1,16 @@
 """`GET /metrics`: Prometheus text, no API key, figures read back after a real enrollment; and
-the Temporal SDK's own metrics served by the runtime at FLOWLINE_TEMPORAL_METRICS_ADDRESS."""
+the Temporal SDK's own metrics served by the runtime at FLOWLINE_TEMPORAL_METRICS_ADDRESS; and
+/metrics on a port of its own (FLOWLINE_METRICS_PORT) for `flowline api`."""
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -120,3 +127,52 @@ async def test_temporal_sdk_metrics_are_served_by_the_runtime(flowline: Flowline
             await asyncio.sleep(0.2)
     # The enrollment's bookkeeping runs as a local activity.
     assert samples(families, "temporal_local_activity_execution_latency")
+
+
+def test_metrics_port_serves_metrics_there_and_not_beside_the_public_pages(
+    tmp_path: Path,
+) -> None:
+    api_port, metrics_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWLINE_")} | {
+        "FLOWLINE_DATA_DIR": str(tmp_path),
+        "FLOWLINE_SECRET_KEY": "metrics-test-secret",
+        "FLOWLINE_TEMPORAL_ADDRESS": "127.0.0.1:9",  # not needed to serve pages and figures
+        "FLOWLINE_API_PORT": str(api_port),
+        "FLOWLINE_METRICS_PORT": str(metrics_port),
+    }
+    log = tmp_path / "api.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "flowline"), "api"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        public = f"http://127.0.0.1:{api_port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                httpx.get(f"{public}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+
+        on_public_port = httpx.get(f"{public}/metrics", timeout=5)
+        unsubscribe_page = httpx.get(f"{public}/u/not-a-token", timeout=5)
+        on_own_port = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5)
+
+        assert on_public_port.status_code == 404
+        assert unsubscribe_page.json()["detail"] == "unknown unsubscribe link"
+        assert on_own_port.status_code == 200
+        figures = samples(on_own_port.text)
+        assert figures[("flowline_database_up", ())] == 1.0
+        assert ("flowline_events_ingested_total", ()) in figures
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+    with pytest.raises(httpx.TransportError):  # stopped with the API
+        httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2)

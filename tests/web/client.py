@@ -22,20 +22,22 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
-def web_app(engine: Engine, data_dir: Path) -> FastAPI:
+def web_app(engine: Engine, data_dir: Path, secret_key: str = "ui-test-secret") -> FastAPI:
     """The app as `flowline api` builds it, with `ADMIN_KEY` as its bootstrap admin key."""
     settings = Settings(
         data_dir=data_dir,
         database_url=engine.url.render_as_string(hide_password=False),
         bootstrap_admin_key=ADMIN_KEY,
-        secret_key="ui-test-secret",
+        secret_key=secret_key,
     )
     return create_app(settings, engine=engine)
 
 
 @asynccontextmanager
-async def web_client(engine: Engine, data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app = web_app(engine, data_dir)
+async def web_client(
+    engine: Engine, data_dir: Path, secret_key: str = "ui-test-secret"
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = web_app(engine, data_dir, secret_key)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://flowline.test") as client:
         yield client

@@ -138,3 +138,35 @@ async def test_sign_in_goes_back_only_to_a_page_of_this_site(client: httpx.Async
                 "/sign-out", data={"csrf_token": csrf_of(await client.get("/workflows"))}
             )
             form = await client.get("/sign-in")
+
+
+@pytest.mark.parametrize("key", ["stored", "bootstrap"])
+async def test_a_session_outlives_a_key_rotation_while_the_old_key_is_listed(
+    engine: Engine, tmp_path: Path, key: str
+) -> None:
+    admin = _key(engine, "admin")[1] if key == "stored" else ADMIN_KEY
+    async with web_client(engine, tmp_path, secret_key="old-secret") as before:
+        assert (await signed_in(before, admin)).status_code == 303
+        cookies = before.cookies
+
+    async with web_client(engine, tmp_path, secret_key="new-secret,old-secret") as rotated:
+        rotated.cookies = cookies
+        page = await rotated.get("/workflows", follow_redirects=False)
+        assert page.status_code == 200
+        cookies = rotated.cookies  # re-signed with the new key on the way out
+
+    async with web_client(engine, tmp_path, secret_key="new-secret") as old_key_dropped:
+        old_key_dropped.cookies = cookies
+        assert (await old_key_dropped.get("/workflows", follow_redirects=False)).status_code == 200
+
+
+async def test_a_session_signed_with_a_key_no_longer_listed_is_signed_out(
+    engine: Engine, tmp_path: Path
+) -> None:
+    async with web_client(engine, tmp_path, secret_key="old-secret") as before:
+        await signed_in(before)
+        cookies = before.cookies
+
+    async with web_client(engine, tmp_path, secret_key="new-secret") as rotated:
+        rotated.cookies = cookies
+        assert (await rotated.get("/workflows", follow_redirects=False)).status_code == 303

@@ -1,7 +1,7 @@
 """The FastAPI application: routes, error rendering, and the long-lived clients."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -30,7 +30,7 @@ from flowline.api.routes import (
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.api.unexpected_errors import UnexpectedErrors
 from flowline.core.database import REQUEST_WAIT_SECONDS, make_engine
-from flowline.core.metrics import metrics_registry
+from flowline.core.metrics import metrics_registry, served_on_own_port
 from flowline.core.settings import Settings
 from flowline.core.temporal import data_converter
 from flowline.web import install_web_ui
@@ -47,7 +47,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        with ExitStack() as stack:
+            if settings.metrics_port is not None:
+                host = settings.metrics_host or settings.api_host
+                stack.enter_context(
+                    served_on_own_port(app.state.metrics, host, settings.metrics_port)
+                )
+            yield
         engine.dispose()
 
     app = FastAPI(
@@ -79,8 +85,11 @@ def create_app(
         unsubscribe,
     ):
         app.include_router(module.router)
-    for module in (metrics, codec):  # operator endpoints, outside the REST API's schema
-        app.include_router(module.router)
+    # Operator endpoints, outside the REST API's schema; /metrics here only without a port of
+    # its own.
+    app.include_router(codec.router)
+    if settings.metrics_port is None:
+        app.include_router(metrics.router)
 
     install_web_ui(app, settings)
     return app

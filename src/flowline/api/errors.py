@@ -12,11 +12,17 @@ from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from flowline.api.unexpected_errors import INTERNAL_ERROR, log_unavailable, log_unexpected
+from flowline.api.unexpected_errors import (
+    INTERNAL_ERROR,
+    log_unavailable,
+    log_unexpected,
+    logger,
+)
 from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import (
     DatabaseUnavailable,
     FlowlineError,
+    TemporalUnavailable,
     ValidationFailed,
     pydantic_errors,
 )
@@ -67,6 +73,8 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FlowlineError)
     async def flowline_error(_: Request, error: FlowlineError) -> JSONResponse:
+        if isinstance(error, TemporalUnavailable):
+            logger.warning("answered 503: %s", error.cause)
         return _render(error)
 
     @app.exception_handler(RequestValidationError)

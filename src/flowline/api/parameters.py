@@ -4,6 +4,7 @@ from typing import Annotated
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, Path, Query, Request
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from flowline.core.errors import ValidationFailed
 from flowline.definitions.identifiers import (
@@ -47,7 +48,16 @@ def _profile_id_in_path(
     return profile_id
 
 
+class _AnyTextConvertor(PathConvertor):
+    """Starlette's `path` matches `.*`, which stops at a line break: `line%0Abreak` found no route
+    (404) where ingestion's rule answers 422. This one matches every character."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("any_text", _AnyTextConvertor())
+
 ProfileIdInPath = Annotated[str, Depends(_profile_id_in_path)]
-"""A profile id as the last part of a path: the route declares it `{profile_id:path}`, because
-the server decodes `%2F` before routing and an id may hold `/`."""
+"""A profile id as the last part of a path: the route declares it `{profile_id:any_text}`,
+because the server decodes `%2F` before routing and an id may hold `/` or a line break."""
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]

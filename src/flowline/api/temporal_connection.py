@@ -27,7 +27,8 @@ class TemporalConnection:
                     self._client = await asyncio.wait_for(connect(self._settings), timeout=5)
                 except Exception as error:
                     raise TemporalUnavailable(
-                        f"Temporal at {self._settings.temporal_address} is unreachable: {error}"
+                        f"Temporal at {self._settings.temporal_address} is unreachable: "
+                        f"{type(error).__name__}: {error}"
                     ) from None
         return self._client
 

@@ -59,7 +59,25 @@ class ReentryNotAllowed(Conflict):
 
 
 class TemporalUnavailable(FlowlineError):
+    """The answer says only that the engine is unavailable; what the client library reported
+    (`cause`) is for the log, not for the caller."""
+
     status_code = 503
+    retry_after = 5
+    PUBLIC_DETAIL = "the workflow engine is unavailable"
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(self.PUBLIC_DETAIL)
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"{self.PUBLIC_DETAIL}: {self.cause}"
+
+
+def rpc_cause(error: Exception) -> str:
+    """A Temporal RPC failure for the log: its status and message."""
+    status = getattr(error, "status", None)
+    return f"{getattr(status, 'name', type(error).__name__)}: {getattr(error, 'message', error)}"
 
 
 class DatabaseUnavailable(FlowlineError):

@@ -7,9 +7,10 @@ counted by the process that committed them (aggregate with `sum`).
 """
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, ProcessCollector
+from prometheus_client import CollectorRegistry, Counter, ProcessCollector, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
@@ -148,3 +149,15 @@ def metrics_registry(engine: Engine) -> CollectorRegistry:
     registry.register(EVENTS_INGESTED)
     ProcessCollector(registry=registry)
     return registry
+
+
+@contextmanager
+def served_on_own_port(registry: CollectorRegistry, host: str, port: int) -> Iterator[None]:
+    """`registry` served by prometheus-client's own HTTP server (a thread) while inside."""
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Set: the API serves /metrics only on this port (at `metrics_host`, default `api_host`),
+    # not beside the public pages (/u/) on `api_port`.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str | None = None
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -56,8 +60,9 @@ class Settings(BaseSettings):
 
     # Base of links in emails (unsubscribe); default http://{api_host}:{api_port}.
     public_url: str | None = None
-    # Signs unsubscribe tokens and session cookies. `flowline dev` generates one into the data
-    # dir; every other entry point requires it (see `require_secret_key`).
+    # Signs unsubscribe tokens and session cookies; comma-separated, the first signs and all
+    # verify (rotation). `flowline dev` generates one into the data dir; every other entry
+    # point requires it (see `secret_keys`).
     secret_key: SecretStr | None = None
     # Comma-separated `id:base64key` AES keys: set = Temporal payloads are encrypted. The first
     # key encrypts, all of them decrypt (rotation).
@@ -95,14 +100,31 @@ class Settings(BaseSettings):
         """Where `flowline dev` keeps the secret key it generated."""
         return self.data_dir / "secret_key"
 
-    def require_secret_key(self) -> bytes:
-        """The signing key; only `flowline dev` may run without FLOWLINE_SECRET_KEY set."""
-        if self.secret_key is None or not self.secret_key.get_secret_value():
+    def secret_keys(self) -> list[bytes]:
+        """Every key that verifies, the signing one first.
+
+        FLOWLINE_SECRET_KEY is comma-separated: to rotate, put the new key first and keep the
+        old one after it while links it signed are still in mailboxes.
+        """
+        value = self.secret_key.get_secret_value() if self.secret_key is not None else ""
+        keys = [key.strip().encode() for key in value.split(",") if key.strip()]
+        if not keys:
             raise MissingSecretKey(
                 "FLOWLINE_SECRET_KEY is not set: it signs unsubscribe links and sessions "
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
-        return self.secret_key.get_secret_value().encode()
+        return keys
+
+    def require_secret_key(self) -> bytes:
+        """The signing key; only `flowline dev` may run without FLOWLINE_SECRET_KEY set."""
+        return self.secret_keys()[0]
+
+    @property
+    def has_secret_key(self) -> bool:
+        try:
+            return bool(self.secret_keys())
+        except MissingSecretKey:
+            return False
 
     @property
     def outbox_dir(self) -> Path:

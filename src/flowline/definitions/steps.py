@@ -8,42 +8,14 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, JsonValue, WithJsonSchema, field_validator
 
 from flowline.definitions.durations import PositiveDuration, duration_schema
+from flowline.definitions.http_headers import HEADERS_SCHEMA, header_name
 from flowline.definitions.identifiers import Id
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # \Z: $ would allow a trailing \n
-# Set by Flowline on every request (lower case; header names are case-insensitive).
-RESERVED_HEADERS = ("idempotency-key", "host", "content-length")
-
-
-def _header_name(name: str) -> str:
-    if not _HEADER_NAME.match(name):
-        raise ValueError(f"invalid header name {name!r}")
-    if name.lower() in RESERVED_HEADERS:
-        raise ValueError(f"{name} is set by Flowline and cannot be overridden")
-    return name
-
-
-def _any_case(word: str) -> str:
-    # Only letters and "-" (a literal outside a class in ECMA-262 too).
-    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
-
-
-# Errors on a name carry the header's path (`steps.2.headers.Host`).
-HeaderName = Annotated[str, AfterValidator(_header_name)]
-# The same rules for the OpenAPI document (ECMA-262 has no \Z; its $ allows no trailing \n).
-_HEADERS_SCHEMA = WithJsonSchema(
-    {
-        "type": "object",
-        "propertyNames": {
-            "pattern": _HEADER_NAME.pattern.removesuffix("\\Z") + "$",
-            "not": {"pattern": "^(" + "|".join(_any_case(h) for h in RESERVED_HEADERS) + ")$"},
-        },
-        "additionalProperties": {"type": "string"},
-    }
-)
+# Errors on a name carry the header's path (`steps.2.headers.Bad Name`).
+HeaderName = Annotated[str, AfterValidator(header_name)]
 MAX_HTTP_TIMEOUT = timedelta(minutes=5)
 
 
@@ -85,7 +57,8 @@ class HttpCallStep(StrictModel):
         # Implied by the check below: an absolute http(s) URL, merge tags allowed.
         json_schema_extra={"pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://"}
     )
-    headers: Annotated[dict[HeaderName, str], _HEADERS_SCHEMA] = Field(default_factory=dict)
+    # Names Flowline keeps for itself are refused at save (http_headers.refused_header).
+    headers: Annotated[dict[HeaderName, str], HEADERS_SCHEMA] = Field(default_factory=dict)
     body: JsonValue = None
     timeout: Annotated[PositiveDuration, duration_schema(MAX_HTTP_TIMEOUT)] = timedelta(seconds=10)
     on_failure: Literal["continue", "exit"] = "continue"

@@ -12,7 +12,7 @@ from flowline.definitions.step_tree import (
     branch_depth,
     walk,
 )
-from flowline.definitions.steps import SendEmailStep
+from flowline.definitions.steps import HttpCallStep, SendEmailStep
 from flowline.definitions.triggers import Goal, NonEmptyStr, StrictModel, Trigger
 
 
@@ -65,3 +65,6 @@ class WorkflowDefinition(StrictModel):
 
     def email_steps(self) -> list[tuple[str, SendEmailStep]]:
         return [(p, s) for p, s in walk(self.steps) if isinstance(s, SendEmailStep)]
+
+    def http_steps(self) -> list[tuple[str, HttpCallStep]]:
+        return [(p, s) for p, s in walk(self.steps) if isinstance(s, HttpCallStep)]

@@ -9,11 +9,11 @@ from contextlib import AsyncExitStack
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from flowline.core.database import make_engine, migrate, session_scope
+from flowline.core.database import make_engine, migrate
 from flowline.core.log_format import uvicorn_log_config
-from flowline.core.services.api_keys import create_api_key
 from flowline.core.settings import Settings
 from flowline.devserver import embedded_api
+from flowline.devserver.admin_key import dev_admin_key
 from flowline.devserver.errors import DevServerError
 from flowline.devserver.ports import require_free, split_url
 from flowline.devserver.smtp_capture import start_capture
@@ -108,9 +108,7 @@ def with_dev_secret_key(settings: Settings) -> Settings:
 def _admin_key_line(settings: Settings, engine: Engine) -> str:
     if settings.bootstrap_admin_key is not None:
         return "Admin API key: the one in FLOWLINE_BOOTSTRAP_ADMIN_KEY"
-    with session_scope(engine) as session:
-        _, plaintext = create_api_key(session, "dev", "admin")
-    return f"Admin API key: {plaintext}"
+    return f"Admin API key: {dev_admin_key(settings, engine)}"
 
 
 async def _cancel(task: "asyncio.Task[None]") -> None:

@@ -5,9 +5,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from flowline.core.settings import Settings
+from flowline.web.session_cookie import RotatingSessionMiddleware
 
 SESSION_COOKIE = "flowline_session"
 SESSION_HOURS = 12
@@ -15,7 +15,7 @@ SESSION_HOURS = 12
 
 def install_web_ui(app: FastAPI, settings: Settings) -> None:
     """Mount the pages, their static files and the signed session cookie."""
-    if settings.secret_key is None or not settings.secret_key.get_secret_value():
+    if not settings.has_secret_key:
         # Sessions need a signing key; `flowline api` and `flowline dev` always have one.
         @app.get("/", response_class=HTMLResponse, include_in_schema=False)
         def no_ui() -> str:
@@ -32,10 +32,9 @@ def install_web_ui(app: FastAPI, settings: Settings) -> None:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.require_secret_key().decode(),
+        RotatingSessionMiddleware,
+        secret_keys=settings.secret_keys(),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_HOURS * 3600,
-        same_site="lax",
         https_only=settings.resolved_public_url.startswith("https://"),
     )

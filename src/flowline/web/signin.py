@@ -42,10 +42,21 @@ class SignedInAdmin:
     key_name: str
 
 
-def _fingerprint(settings: Settings, key_hash: str) -> str:
+def _fingerprint(secret: bytes, key_hash: str) -> str:
     """Ties a session to one key: recomputable from its stored hash, not without the secret."""
-    secret = settings.require_secret_key()
     return hmac.new(secret, key_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _checks_out(request: Request, settings: Settings, check: str, key_hash: str) -> bool:
+    """The session's fingerprint matches under one of the secret keys; one made with an older
+    key (before a rotation) is made again with the signing key."""
+    keys = settings.secret_keys()
+    for secret in keys:
+        if hmac.compare_digest(check, _fingerprint(secret, key_hash)):
+            if secret != keys[0]:
+                request.session["check"] = _fingerprint(keys[0], key_hash)
+            return True
+    return False
 
 
 def sign_in(request: Request, session: Session, settings: Settings, presented: str) -> bool:
@@ -62,9 +73,8 @@ def sign_in(request: Request, session: Session, settings: Settings, presented: s
             return False
         who = str(key.id)
     request.session.clear()  # a fresh session (and CSRF token) for the new identity
-    request.session.update(
-        {"who": who, "check": _fingerprint(settings, hash_key(presented)), "csrf": _new_token()}
-    )
+    check = _fingerprint(settings.require_secret_key(), hash_key(presented))
+    request.session.update({"who": who, "check": check, "csrf": _new_token()})
     return True
 
 
@@ -80,14 +90,13 @@ def signed_in(request: Request, session: Session, settings: Settings) -> SignedI
         bootstrap = settings.bootstrap_admin_key
         if bootstrap is None:
             return None
-        expected = _fingerprint(settings, hash_key(bootstrap.get_secret_value()))
-        return (
-            SignedInAdmin("bootstrap admin key") if hmac.compare_digest(check, expected) else None
-        )
+        if not _checks_out(request, settings, check, hash_key(bootstrap.get_secret_value())):
+            return None
+        return SignedInAdmin("bootstrap admin key")
     key = session.get(ApiKey, int(who)) if who.isdigit() else None
     if key is None or key.scope != "admin":
         return None
-    if not hmac.compare_digest(check, _fingerprint(settings, key.key_hash)):
+    if not _checks_out(request, settings, check, key.key_hash):
         return None
     return SignedInAdmin(key.name)
 

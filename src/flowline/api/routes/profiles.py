@@ -36,7 +36,7 @@ def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePu
     )
 
 
-@router.put("/{profile_id:path}", response_model=ProfileUpdated)
+@router.put("/{profile_id:any_text}", response_model=ProfileUpdated)
 def put_profile(
     profile_id: ProfileIdInPath, data: ProfileUpsert, session: SessionDep, _: IngestKey
 ) -> ProfileUpdated:
@@ -45,7 +45,7 @@ def put_profile(
     return ProfileUpdated(id=profile.id, updated_at=profile.updated_at)
 
 
-@router.get("/{profile_id:path}", response_model=ProfilePublic, responses=error_responses(404))
+@router.get("/{profile_id:any_text}", response_model=ProfilePublic, responses=error_responses(404))
 def read_profile(
     profile_id: ProfileIdInPath, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> ProfilePublic:
@@ -53,7 +53,7 @@ def read_profile(
     return _public(session, settings, get_profile(session, profile_id))
 
 
-@router.delete("/{profile_id:path}", status_code=204)
+@router.delete("/{profile_id:any_text}", status_code=204)
 def delete_profile(profile_id: ProfileIdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Erase a profile (GDPR), also from Temporal's histories; idempotent, 204 for any id."""
     erase_profile(session, profile_id)

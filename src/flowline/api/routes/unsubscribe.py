@@ -32,8 +32,28 @@ Token = Annotated[
 ]
 
 
+# The page holds a live token: no other site may frame it (a click on a hidden frame would
+# unsubscribe), nothing but its own inline style runs, and its address never leaves as a referrer.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _page(request: Request, title: str, done: bool) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "unsubscribe.html", {"title": title, "done": done}, headers=PAGE_HEADERS
+    )
+
+
 def _read(settings: SettingsDep, token: str) -> Unsubscription:
-    what = read_token(settings.require_secret_key(), token)
+    what = read_token(settings.secret_keys(), token)
     if what is None:
         raise NotFound("unknown unsubscribe link")
     return what
@@ -43,9 +63,7 @@ def _read(settings: SettingsDep, token: str) -> Unsubscription:
 def confirm_page(token: Token, request: Request, settings: SettingsDep) -> HTMLResponse:
     """The confirmation page behind an email's unsubscribe link."""
     _read(settings, token)
-    return templates.TemplateResponse(
-        request, "unsubscribe.html", {"title": "Unsubscribe", "done": False}
-    )
+    return _page(request, "Unsubscribe", done=False)
 
 
 @router.post("/u/{token}", response_class=HTMLResponse, responses=PAGE)
@@ -54,6 +72,4 @@ def one_click(
 ) -> HTMLResponse:
     """Unsubscribe (RFC 8058 one-click: the body `List-Unsubscribe=One-Click` is optional)."""
     unsubscribe(session, _read(settings, token))
-    return templates.TemplateResponse(
-        request, "unsubscribe.html", {"title": "You are unsubscribed", "done": True}
-    )
+    return _page(request, "You are unsubscribed", done=True)

@@ -27,6 +27,7 @@ from flowline.core.errors import (
     TemporalUnavailable,
     ValidationFailed,
     WorkflowDisabled,
+    rpc_cause,
 )
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import ENDED_STATUSES, Enrollment
@@ -222,7 +223,9 @@ async def start_enrollment(
             f"profile {profile_id!r} was enrolled before and re-entry is 'never'"
         ) from None
     except RPCError as error:
-        raise TemporalUnavailable(f"Temporal did not accept the enrollment: {error}") from None
+        raise TemporalUnavailable(
+            f"Temporal did not accept the enrollment: {rpc_cause(error)}"
+        ) from None
     key = EnrollmentKey(
         workflow_id=workflow_id,
         version=input.version,

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from flowline.core.database import read_scope
-from flowline.core.errors import TemporalUnavailable
+from flowline.core.errors import TemporalUnavailable, rpc_cause
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.services.signals import SIGNAL_TIMEOUT
 from flowline.definitions.enrollment import EVENT_SIGNAL, EventReceived
@@ -47,6 +47,8 @@ async def deliver_event(engine: Engine, client: Client, payload: dict[str, Any])
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 continue  # it ended meanwhile
-            raise TemporalUnavailable(f"Temporal did not accept the signal: {error}") from None
+            raise TemporalUnavailable(
+                f"Temporal did not accept the signal: {rpc_cause(error)}"
+            ) from None
         delivered += 1
     return delivered

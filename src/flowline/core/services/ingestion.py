@@ -3,6 +3,7 @@ all in ONE transaction (the transactional outbox). Work is done per batch, not p
 statements whatever the batch size.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ MAX_BATCH = 1000
 
 
 EARLIEST_EVENT = datetime(1970, 1, 1, tzinfo=UTC)
+_ISO_DATE_START = re.compile(r"\d{4}-")
 LATEST_EVENT_AHEAD = timedelta(hours=24)
 """How far in the future an event may be dated (clocks of other services drift)."""
 
@@ -66,9 +68,15 @@ class EventIn(BaseModel):
     @field_validator("timestamp", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
-        # pydantic would also take a number as Unix time; the document says a date-time string.
-        if value is not None and not isinstance(value, str | datetime):
-            raise ValueError("timestamp must be an ISO-8601 date-time string")
+        # pydantic would also take a number, or a string of digits ("1700000000"), as Unix time;
+        # the document says an ISO-8601 date-time string, which starts with a year and a dash.
+        if value is None or isinstance(value, datetime):
+            return value
+        if not isinstance(value, str) or not _ISO_DATE_START.match(value):
+            raise ValueError(
+                "timestamp must be an ISO-8601 date-time string such as 2024-05-01T12:00:00Z "
+                "(not a Unix time)"
+            )
         return value
 
     @field_validator("timestamp")

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from flowline.core.database import read_scope, session_scope
-from flowline.core.errors import TemporalUnavailable
+from flowline.core.errors import TemporalUnavailable, rpc_cause
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import WorkflowVersion
 from flowline.core.services.workflow_versions import parsed_definition
@@ -56,7 +56,9 @@ async def _signal(client: Client, enrollment: Enrollment, name: str, payload: An
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False  # it ended meanwhile
-        raise TemporalUnavailable(f"Temporal did not accept the signal: {error}") from None
+        raise TemporalUnavailable(
+            f"Temporal did not accept the signal: {rpc_cause(error)}"
+        ) from None
     return True
 
 

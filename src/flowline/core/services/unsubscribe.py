@@ -1,9 +1,11 @@
 """One-click unsubscribe (RFC 8058): signed links, and what following one does.
 
-The token, HMAC-signed with FLOWLINE_SECRET_KEY, is the authority: it names the profile, the
-workflow and the consent property to switch off. A forged or altered token is unknown (404).
+The token, HMAC-signed with the first of FLOWLINE_SECRET_KEY's secrets, is the authority: it
+names the profile, the workflow and the consent property to switch off. A forged or altered
+token is unknown (404); one signed with a secret still listed after it is read.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeSerializer
@@ -24,13 +26,14 @@ class Unsubscription:
     consent_property: str
 
 
-def _serializer(secret: bytes) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=_SALT)
+def _serializer(keys: Sequence[bytes]) -> URLSafeSerializer:
+    # itsdangerous signs with the last key and verifies with any.
+    return URLSafeSerializer(list(reversed(keys)), salt=_SALT)
 
 
 def unsubscribe_token(secret: bytes, what: Unsubscription) -> str:
     return str(
-        _serializer(secret).dumps([what.profile_id, what.workflow_id, what.consent_property])
+        _serializer([secret]).dumps([what.profile_id, what.workflow_id, what.consent_property])
     )
 
 
@@ -38,12 +41,13 @@ def unsubscribe_url(public_url: str, secret: bytes, what: Unsubscription) -> str
     return f"{public_url.rstrip('/')}/u/{unsubscribe_token(secret, what)}"
 
 
-def read_token(secret: bytes, token: str) -> Unsubscription | None:
-    """What a token stands for, or None when it is not one Flowline signed."""
+def read_token(keys: Sequence[bytes], token: str) -> Unsubscription | None:
+    """What a token stands for, or None when no key Flowline holds signed it (after a rotation,
+    links signed with an older key work while it is still listed)."""
     if len(token) > MAX_TOKEN:
         return None
     try:
-        data = _serializer(secret).loads(token)
+        data = _serializer(keys).loads(token)
     except (BadData, UnicodeError, ValueError):
         return None
     if (

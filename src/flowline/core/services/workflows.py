@@ -12,6 +12,7 @@ from flowline.core.services.outbox import EXIT, add_intents
 from flowline.core.services.segments import check_segments_exist
 from flowline.core.services.workflow_versions import definition_of
 from flowline.core.timestamps import utcnow
+from flowline.definitions.http_headers import refused_header
 from flowline.definitions.step_tree import path_loc
 from flowline.definitions.steps import SendEmailStep
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
@@ -25,14 +26,15 @@ from flowline.definitions.workflows import WorkflowDefinition
 
 
 def check_references(session: Session, definition: WorkflowDefinition) -> None:
-    """Segments exist; every email step names a triggered, active campaign and maps its tags."""
+    """Segments exist; every email step names a triggered, active campaign and maps its tags;
+    no HTTP step sets a header Flowline keeps for itself."""
     segments: dict[tuple[str | int, ...], int] = {}
     if isinstance(definition.trigger, SegmentEnteredTrigger | SegmentLeftTrigger):
         segments[("trigger", "segment_id")] = definition.trigger.segment_id
     if isinstance(definition.goal, SegmentGoal):
         segments[("goal", "segment_entered")] = definition.goal.segment_entered
     check_segments_exist(session, segments)
-    errors: list[tuple[tuple[str | int, ...], str]] = []
+    errors = refused_headers(definition)
     for path, step in definition.email_steps():
         where = (*path_loc(path), "campaign_id")
         campaign = session.get(Campaign, step.campaign_id)
@@ -47,6 +49,15 @@ def check_references(session: Session, definition: WorkflowDefinition) -> None:
                 errors += _merge_tag_problem(definition, path, step, tag)
     if errors:
         raise ValidationFailed(errors)
+
+
+def refused_headers(definition: WorkflowDefinition) -> list[tuple[tuple[str | int, ...], str]]:
+    return [
+        ((*path_loc(path), "headers", name), why)
+        for path, step in definition.http_steps()
+        for name in step.headers
+        if (why := refused_header(name)) is not None
+    ]
 
 
 def _merge_tag_problem(

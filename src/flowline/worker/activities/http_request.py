@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from flowline.definitions.steps import RESERVED_HEADERS, HttpCallStep
+from flowline.definitions.http_headers import refused_header
+from flowline.definitions.steps import HttpCallStep
 from flowline.definitions.template_budget import (
     TOO_EXPENSIVE,
     TemplateTooExpensive,
@@ -53,9 +54,10 @@ def render_request(step: HttpCallStep, values: Mapping[str, Any]) -> RenderedReq
 def _sendable(headers: Mapping[str, str]) -> dict[bytes, bytes]:
     sendable: dict[bytes, bytes] = {}
     for name, value in headers.items():
-        # Definitions saved before these names were refused (422) may still carry them: ours win.
-        if name.lower() in RESERVED_HEADERS:
-            continue
+        # Refused at save; a definition stored before a name was refused may still carry it.
+        # Sent beside ours it could frame the body differently or forge our key: never sent.
+        if (why := refused_header(name)) is not None:
+            raise RequestInvalid(f"request not sent: {why}")
         # UTF-8 beyond ASCII is sent as is (RFC 9110 obs-text); httpx alone would refuse it.
         encoded = value.encode()
         if _UNSENDABLE.search(encoded):
