@@ -46,3 +46,30 @@ async def test_a_written_property_enrolls_the_profile_in_another_workflow_not_it
     detail = await flowline.enrollment(started.json()["id"])
     [update] = [d for d in detail["steps"] if d["step_path"] == "0"]
     assert (update["type"], update["status"]) == ("update_profile", "done")
+
+
+async def test_a_value_too_expensive_to_render_fails_once_and_the_enrollment_goes_on(
+    flowline: Flowline,
+) -> None:
+    target = flowline.http_target
+    loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}"
+    workflow = await flowline.workflow(
+        name="Expensive update",
+        steps=[
+            {"type": "update_profile", "properties": {"stage": loops}},
+            http_step(target.url("/after")),
+        ],
+    )
+    await flowline.profile("p-x", plan="pro")
+    started = await flowline.enroll(workflow["id"], "p-x")
+    assert started.status_code == 201
+
+    ended = await flowline.ended(started.json()["id"])
+
+    assert ended["status"] == "completed", ended
+    [update, after] = ended["steps"]
+    assert (update["type"], update["status"], update["attempts"]) == ("update_profile", "failed", 1)
+    assert update["detail"].startswith("template too expensive: its loops run more than")
+    assert after["status"] == "sent"
+    profile = (await flowline.api.get("/v1/profiles/p-x")).json()
+    assert profile["properties"] == {"plan": "pro"}

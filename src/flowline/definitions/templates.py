@@ -1,23 +1,25 @@
 """Merge tags: find them in campaign templates and render them safely.
 
 Rendering uses Jinja2's sandbox: a template can read values, never call into Python. HTML bodies
-are auto-escaped, so a profile value like `<script>` arrives as text.
+are auto-escaped, so a profile value like `<script>` arrives as text. Every render is metered
+(bounded_sandbox.py): one over its budget stops with `TemplateTooExpensive`.
 """
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from jinja2 import Template, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 
+from flowline.definitions.bounded_sandbox import BoundedEnvironment
 from flowline.definitions.steps import MergeTagMapping
+from flowline.definitions.template_budget import render_budget
 
-_TEXT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
-_HTML = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
+_TEXT = BoundedEnvironment(autoescape=False, keep_trailing_newline=True)
+_HTML = BoundedEnvironment(autoescape=True, keep_trailing_newline=True)
 BLANK_DEFAULT = " "
 UNSUBSCRIBE_TAG = "unsubscribe_url"
 """Filled in by Flowline for workflows with a consent property; never mapped by the user."""
@@ -26,12 +28,18 @@ UNSUBSCRIBE_TAG = "unsubscribe_url"
 @lru_cache(maxsize=2048)
 def _text_template(source: str) -> Template:
     """Compiled once per source: a campaign or step sends the same templates again and again."""
-    return _TEXT.from_string(source)
+    return _TEXT.metered(source)
 
 
 @lru_cache(maxsize=512)
 def _html_template(source: str) -> Template:
-    return _HTML.from_string(source)
+    return _HTML.metered(source)
+
+
+def _rendered(template: Template, context: Mapping[str, Any]) -> str:
+    with render_budget() as budget:
+        # Escaping can make the output longer than what the template wrote.
+        return str(budget.checked(template.render(context)))
 
 
 class TemplateError(ValueError):
@@ -75,46 +83,66 @@ class RenderedEmail:
     text: str | None
 
 
+EmailPart = Literal["subject", "html", "text"]
+
+
+def render_email_part(part: EmailPart, source: str, values: Mapping[str, str]) -> str:
+    if part == "subject":
+        # A subject is a header: never let a value add a line to it.
+        return " ".join(_rendered(_text_template(source), values).split())
+    if part == "html":
+        return _rendered(_html_template(source), values)
+    return _rendered(_text_template(source), values)
+
+
 def render_email(
     subject: str, html: str, text: str | None, values: Mapping[str, str]
 ) -> RenderedEmail:
-    return RenderedEmail(
-        # A subject is a header: never let a value add a line to it.
-        subject=" ".join(_text_template(subject).render(values).split()),
-        html=_html_template(html).render(values),
-        text=_text_template(text).render(values) if text else None,
-    )
+    """The three parts share one budget (TemplateTooExpensive past it)."""
+    with render_budget():
+        return RenderedEmail(
+            subject=render_email_part("subject", subject, values),
+            html=render_email_part("html", html, values),
+            text=render_email_part("text", text, values) if text else None,
+        )
 
 
 def _render_text(source: str, context: Mapping[str, Any]) -> str:
-    return _text_template(source).render(context)
+    return _rendered(_text_template(source), context)
 
 
 def render_url(url: str, context: Mapping[str, Any]) -> str:
     """Merge tags in a URL are percent-encoded, so a value cannot change the URL's shape."""
     quoted = {key: quote(_as_text(value), safe="") for key, value in context.items()}
-    return _render_text(url, quoted)
+    with render_budget():
+        return _render_text(url, quoted)
 
 
 def render_headers(headers: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, str]:
     """Header values with merge tags; line breaks are removed to prevent header injection."""
     texts = {key: _as_text(value) for key, value in context.items()}
-    return {
-        name: " ".join(_render_text(value, texts).splitlines()).strip()
-        for name, value in headers.items()
-    }
+    with render_budget():
+        return {
+            name: " ".join(_render_text(value, texts).splitlines()).strip()
+            for name, value in headers.items()
+        }
 
 
 def render_json(body: Any, context: Mapping[str, Any]) -> Any:
     """Render a JSON body value by value: a profile value can never break the JSON.
 
     A string that is exactly one merge tag (`"{{ age }}"`) takes the property's own JSON value
-    (number, boolean, list...); any other string is rendered as text.
+    (number, boolean, list...); any other string is rendered as text. One budget for it all.
     """
+    with render_budget():
+        return _render_json(body, context)
+
+
+def _render_json(body: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(body, dict):
-        return {key: render_json(value, context) for key, value in body.items()}
+        return {key: _render_json(value, context) for key, value in body.items()}
     if isinstance(body, list):
-        return [render_json(value, context) for value in body]
+        return [_render_json(value, context) for value in body]
     if isinstance(body, str):
         name = _single_tag(body)
         if name is not None and name in context:

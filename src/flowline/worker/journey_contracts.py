@@ -29,7 +29,8 @@ class UpdateProfileInput(BaseModel):
 
 
 class UpdateProfileResult(BaseModel):
-    outcome: Literal["done", "profile_deleted"]
+    # failed: a value's template cannot be rendered (recorded); the enrollment goes on
+    outcome: Literal["done", "failed", "profile_deleted"]
 
 
 class WindowInput(BaseModel):

@@ -50,3 +50,17 @@ def test_template_failing_at_render_time_is_invalid_not_retryable(fields: Any) -
 def test_url_that_httpx_cannot_parse_is_invalid() -> None:
     with pytest.raises(RequestInvalid, match="invalid URL"):
         render_request(step(url="https://" + "é" * 64 + ".example/x"), {})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"url": "https://crm.example/{% for a in range(100000) %}{% endfor %}"},
+        {"headers": {"X-Loop": "{% for a in range(100000) %}{% endfor %}"}},
+        {"body": {"loop": ["{% for a in range(100000) %}{% endfor %}"]}},
+    ],
+    ids=["url", "header", "body"],
+)
+def test_a_request_too_expensive_to_render_cannot_be_sent(fields: dict[str, Any]) -> None:
+    with pytest.raises(RequestInvalid, match=r"^template too expensive: range\(\) of more than"):
+        render_request(step(**fields), {})

@@ -4,8 +4,14 @@ from flowline.api.deps import AdminKey, SessionDep
 from flowline.api.openapi import error_responses
 from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
-from flowline.core.models.campaigns import CampaignCreate, CampaignPublic
+from flowline.core.models.campaigns import (
+    CampaignCreate,
+    CampaignPreview,
+    CampaignPreviewRequest,
+    CampaignPublic,
+)
 from flowline.core.services import campaigns as service
+from flowline.core.services.campaign_preview import preview_campaign
 
 router = api_router("/v1/campaigns", tags=["campaigns"])
 
@@ -49,3 +55,15 @@ def delete_campaign(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> 
     """Delete a campaign that no workflow uses."""
     service.delete_campaign(session, service.get_campaign(session, campaign_id))
     return Response(status_code=204)
+
+
+@router.post(
+    "/{campaign_id}/preview", response_model=CampaignPreview, responses=error_responses(404)
+)
+def preview(
+    campaign_id: IdInPath, data: CampaignPreviewRequest, session: SessionDep, _: AdminKey
+) -> CampaignPreview:
+    """The campaign rendered for a profile; 422 when a template cannot be, or is too expensive."""
+    campaign = service.get_campaign(session, campaign_id)
+    email = preview_campaign(session, campaign, data.profile_id)
+    return CampaignPreview(subject=email.subject, html=email.html, text=email.text)

@@ -9,6 +9,7 @@ from sqlmodel import Column, Field, SQLModel, Text
 
 from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
+from flowline.definitions.identifiers import ProfileId
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\Z")  # \Z: $ would allow a trailing \n
 CampaignStatus = Literal["draft", "active"]
@@ -55,3 +56,15 @@ class CampaignPublic(CampaignBase):
     merge_tags: list[str]
     created_at: datetime
     updated_at: datetime
+
+
+class CampaignPreviewRequest(SQLModel):
+    profile_id: ProfileId
+
+
+class CampaignPreview(SQLModel):
+    """The campaign as this profile would get it (tags read from properties of the same name)."""
+
+    subject: str
+    html: str
+    text: str | None

@@ -28,7 +28,8 @@ def profile_meets(session: Session, profile: Profile, rule: SegmentRule, now: da
 def rendered_update(
     properties: dict[str, Any], profile: Profile, workflow_name: str
 ) -> dict[str, Any]:
-    """The step's values with merge tags filled in from the live profile."""
+    """The step's values with merge tags filled in from the live profile (one render budget,
+    `TemplateTooExpensive` past it)."""
     context = {**profile.properties, "profile_id": profile.id, "workflow_name": workflow_name}
     rendered = render_json(properties, context)
     assert isinstance(rendered, dict)
@@ -36,15 +37,8 @@ def rendered_update(
 
 
 def update_profile(
-    session: Session,
-    profile: Profile,
-    properties: dict[str, Any],
-    *,
-    workflow_id: int,
-    workflow_name: str,
-) -> dict[str, Any]:
-    """Merge the rendered values like `PUT /v1/profiles/{id}`; segments and other workflows'
-    triggers follow, but never this workflow's own trigger for this profile."""
-    changes = rendered_update(properties, profile, workflow_name)
+    session: Session, profile: Profile, changes: dict[str, Any], *, workflow_id: int
+) -> None:
+    """Merge the rendered values (`rendered_update`) like `PUT /v1/profiles/{id}`; segments and
+    other workflows' triggers follow, but never this workflow's own trigger for this profile."""
     apply_changes(session, properties={profile.id: changes}, not_starting=(workflow_id, profile.id))
-    return changes

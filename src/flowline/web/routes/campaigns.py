@@ -12,11 +12,9 @@ from flowline.api.deps import SessionDep
 from flowline.api.parameters import IdInPath
 from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
-from flowline.core.models.profiles import Profile
 from flowline.core.services import campaigns as service
-from flowline.definitions.identifiers import is_profile_id
-from flowline.definitions.steps import MergeTagMapping
-from flowline.definitions.templates import TemplateError, merge_tags_in, merge_values, render_email
+from flowline.core.services.campaign_preview import preview_campaign
+from flowline.definitions.templates import TemplateError, merge_tags_in
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render
@@ -156,15 +154,9 @@ def update_campaign(
 
 
 def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple[str, str]:
-    """Subject and HTML as this profile would get them, each tag read from the property of the
-    same name (a workflow may map tags differently)."""
-    profile = session.get(Profile, profile_id) if is_profile_id(profile_id) else None
-    if profile is None:
-        raise NotFound(f"profile {profile_id!r} does not exist")
-    tags = service.campaign_merge_tags(campaign)
-    values = merge_values({t: MergeTagMapping(property=t) for t in tags}, profile.properties)
-    values.setdefault("profile_id", profile_id)
-    email = render_email(campaign.subject, campaign.html, campaign.text, values)
+    """Subject and HTML as this profile would get them (NotFound, or 422 for a template that
+    cannot be rendered or is too expensive to)."""
+    email = preview_campaign(session, campaign, profile_id)
     return email.subject, email.html
 
 
@@ -178,12 +170,15 @@ def preview_page(
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
     context: dict[str, Any] = {"campaign": campaign, "profile_id": profile_id, "error": None}
+    status = 200
     if profile_id:
         try:
             context["subject"], _html = rendered_for(session, campaign, profile_id)
+        except ValidationFailed as failed:
+            context["error"], status = failed.errors[0]["msg"], failed.status_code
         except NotFound as error:
-            context["error"] = error.detail
-    return render(request, "campaign_preview.html", context, 404 if context["error"] else 200)
+            context["error"], status = error.detail, error.status_code
+    return render(request, "campaign_preview.html", context, status)
 
 
 @router.get("/campaigns/{campaign_id}/preview.html")

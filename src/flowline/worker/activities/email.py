@@ -23,6 +23,7 @@ from flowline.core.services.frequency_cap import current_cap, give_back_slot, ta
 from flowline.core.services.unsubscribe import Unsubscription, unsubscribe_url
 from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
+from flowline.definitions.template_budget import TOO_EXPENSIVE, TemplateTooExpensive
 from flowline.definitions.templates import UNSUBSCRIBE_TAG, merge_values, render_email
 from flowline.worker import policies
 from flowline.worker.activities.attempts import RetryWindow, heartbeating, in_thread
@@ -251,6 +252,8 @@ class EmailActivities:
             values[UNSUBSCRIBE_TAG] = unsubscribe
         try:
             rendered = render_email(campaign.subject, campaign.html, campaign.text, values)
+        except TemplateTooExpensive as error:  # stopped by its budget; a retry would be too
+            return StepResult(outcome="failed", detail=f"{TOO_EXPENSIVE}: {error}")
         except Exception as error:  # any failure of the template: retrying renders it the same
             return StepResult(outcome="failed", detail=f"campaign template error: {error!r}")
         sender = campaign.from_email or self._smtp.default_from

@@ -110,7 +110,8 @@ class HttpActivities:
         """Status and the first 64 KiB of the answer, all within the step's `timeout`."""
         step = input.step
         values: dict[str, Any] = {**context.properties, "profile_id": input.enrollment.profile_id}
-        rendered = render_request(step, values)
+        # Off the event loop: a render may take its whole CPU budget.
+        rendered = await asyncio.to_thread(render_request, step, values)
         url = rendered.url
         timeout = step.timeout.total_seconds()
         async with asyncio.timeout(timeout):

@@ -9,6 +9,11 @@ import httpx
 
 from flowline.definitions.http_headers import refused_header
 from flowline.definitions.steps import HttpCallStep
+from flowline.definitions.template_budget import (
+    TOO_EXPENSIVE,
+    TemplateTooExpensive,
+    render_budget,
+)
 from flowline.definitions.templates import render_headers, render_json, render_url
 
 MAX_RESPONSE_BODY = 64 * 1024
@@ -29,9 +34,12 @@ class RenderedRequest:
 
 def render_request(step: HttpCallStep, values: Mapping[str, Any]) -> RenderedRequest:
     try:
-        raw_url = render_url(step.url, values)
-        headers = render_headers(step.headers, values)
-        body = render_json(step.body, values)
+        with render_budget():  # one budget for the whole request
+            raw_url = render_url(step.url, values)
+            headers = render_headers(step.headers, values)
+            body = render_json(step.body, values)
+    except TemplateTooExpensive as error:
+        raise RequestInvalid(f"{TOO_EXPENSIVE}: {error}") from None
     except Exception as error:  # any failure of a template, e.g. {{ 1/0 }}
         raise RequestInvalid(f"template error: {error!r}") from None
     try:

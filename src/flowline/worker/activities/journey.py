@@ -1,5 +1,7 @@
 """Activities of the journey steps: evaluate a branch, update the profile, find the send window."""
 
+from typing import Literal
+
 from sqlalchemy import Engine
 from temporalio import activity
 
@@ -13,8 +15,9 @@ from flowline.core.services.enrollment_records import (
     ensure_enrollment,
     record_delivery,
 )
-from flowline.core.services.journey_steps import profile_meets, update_profile
+from flowline.core.services.journey_steps import profile_meets, rendered_update, update_profile
 from flowline.definitions.segments import SegmentRule
+from flowline.definitions.template_budget import TOO_EXPENSIVE, TemplateTooExpensive
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.step_context import duplicate_start_fails, enrollment_key
@@ -92,23 +95,26 @@ class JourneyActivities:
             profile = session.get(Profile, input.enrollment.profile_id)
             if profile is None:
                 return UpdateProfileResult(outcome="profile_deleted")
-            changed = update_profile(
-                session,
-                profile,
-                dict(input.properties),
-                workflow_id=input.enrollment.workflow_id,
-                workflow_name=input.workflow_name,
-            )
+            outcome: Literal["done", "failed"] = "done"
+            try:
+                changes = rendered_update(dict(input.properties), profile, input.workflow_name)
+            except TemplateTooExpensive as error:  # a retry would render it the same way
+                outcome, detail = "failed", f"{TOO_EXPENSIVE}: {error}"
+            except Exception as error:  # any failure of a template, e.g. {{ 1/0 }}
+                outcome, detail = "failed", f"template error: {error!r}"
+            else:
+                update_profile(session, profile, changes, workflow_id=input.enrollment.workflow_id)
+                detail = "updated " + ", ".join(sorted(changes))
             record_delivery(
                 session,
                 enrollment.id,
                 input.step_path,
                 type="update_profile",
-                status="done",
-                detail="updated " + ", ".join(sorted(changed)),
+                status=outcome,
+                detail=detail,
                 attempts=activity.info().attempt,
             )
-            return UpdateProfileResult(outcome="done")
+            return UpdateProfileResult(outcome=outcome)
 
     @activity.defn(name=SEND_WINDOW)
     async def send_window_opening(self, input: WindowInput) -> WindowCheck:
