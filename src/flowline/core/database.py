@@ -160,6 +160,12 @@ def migrate(engine: Engine) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back on error."""
+    with _unit_of_work(engine) as session:
+        yield session
+
+
+@contextmanager
+def _unit_of_work(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -180,10 +186,5 @@ def read_scope(engine: Engine) -> Iterator[Session]:
 def urgent_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work that writes ahead of this process's other writers (on SQLite, which has
     one writer at a time): what must be on record before anything else, as soon as can be."""
-    with Session(engine.execution_options(**{URGENT: True}), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with _unit_of_work(engine.execution_options(**{URGENT: True})) as session:
+        yield session
