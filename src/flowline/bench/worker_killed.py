@@ -3,12 +3,14 @@ the time to the retry (fault_figures.py computes them for both).
 
 A private Temporal dev server, `flowline api` and `flowline worker` on a fresh SQLite database,
 N profiles with an address and a one-email workflow; N trigger events in batches; once half the
-mail has arrived the worker is killed and another started at once. The SMTP capture keeps each
-message's arrival and the conversations under way when the worker died (its steps in flight).
+mail has arrived the worker is killed (a random moment up to 1 s later) and another started at
+once. The SMTP capture keeps each message's arrival and the conversations under way when the
+worker died (its steps in flight).
 """
 
 import asyncio
 import os
+import random
 import secrets
 import signal
 import subprocess
@@ -121,6 +123,9 @@ async def _scenario(
                 return len(smtp.arrivals) >= mails // 2, f"{len(smtp.arrivals)} mails arrived"
 
             await wait_until("half the mail", half_arrived, timeout, interval=0.01)
+            # Not the instant an arrival is seen (by construction between a 250 and its
+            # record, the worst moment): a random moment later, as a crash would come.
+            await asyncio.sleep(random.uniform(0.0, 1.0))
             workers[-1].send_signal(signal.SIGKILL)
             killed_at = time.monotonic()
             await asyncio.to_thread(workers[-1].wait)
