@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+import time
 from pathlib import Path
 
 from alembic import command
@@ -149,3 +150,29 @@ def test_a_postgresql_url_keeps_its_search_path_for_another_process(engine: Engi
         with scoped.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         scoped.dispose()
+
+
+def test_a_transaction_left_idle_by_a_paused_process_is_ended_and_its_locks_pass_on(
+    engine: Engine,
+) -> None:
+    """A worker paused mid-transaction (SIGSTOP, a frozen VM) must not keep a row lock such as
+    the dispatcher lease's for ever: the server ends its session after the idle limit."""
+    if engine.dialect.name != "postgresql":
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    paused = make_engine(url, idle_transaction_seconds=1)
+    try:
+        connection = paused.connect()
+        connection.begin()
+        connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        # The "paused" process sends nothing more; another one waits for the lock.
+        deadline = time.monotonic() + 20
+        while True:
+            with engine.begin() as other:
+                if other.execute(text("SELECT pg_try_advisory_xact_lock(4242)")).scalar_one():
+                    break
+            assert time.monotonic() < deadline, "the idle transaction kept its lock"
+            time.sleep(0.1)
+        connection.invalidate()
+    finally:
+        paused.dispose()

@@ -33,8 +33,14 @@ class DatabaseBusy(TimeoutError):
     """A writer of this process waited its whole budget for SQLite's write lock."""
 
 
-def make_engine(url: str, wait_seconds: int = SQLITE_BUSY_SECONDS) -> Engine:
-    """An engine whose statements wait at most `wait_seconds` for a lock or a connection."""
+def make_engine(
+    url: str, wait_seconds: int = SQLITE_BUSY_SECONDS, idle_transaction_seconds: int | None = None
+) -> Engine:
+    """An engine whose statements wait at most `wait_seconds` for a lock or a connection.
+
+    `idle_transaction_seconds` (PostgreSQL): the server ends a session of this engine that sits
+    that long inside a transaction, so a process paused mid-transaction (stopped, frozen) does
+    not keep its row locks, such as the dispatcher lease's, for ever."""
     # Statement parameters are personal data (addresses, phone numbers): never in an error
     # message, hence never in a log.
     if url.startswith("sqlite"):
@@ -62,6 +68,8 @@ def make_engine(url: str, wait_seconds: int = SQLITE_BUSY_SECONDS) -> Engine:
     options = [*([given] if isinstance(given, str) else given)]
     if not any("lock_timeout" in option for option in options):
         options.append(f"-c lock_timeout={wait_seconds}s")
+    if idle_transaction_seconds is not None:
+        options.append(f"-c idle_in_transaction_session_timeout={idle_transaction_seconds}s")
     return create_engine(
         parsed,
         pool_pre_ping=True,

@@ -30,6 +30,10 @@ from flowline.worker.workflows import EnrollmentWorkflow
 MAIN_SLOTS = 100
 EMAIL_SLOTS = 100
 HTTP_SLOTS = 100
+# The worker's transactions never wait inside themselves (no network call in a transaction):
+# one idle this long belongs to a paused process, and PostgreSQL ends it, so the dispatcher
+# lease it may hold locked (dispatcher_lease.fence) passes to another worker after its TTL.
+IDLE_TRANSACTION_SECONDS = 15
 
 
 def build_activities(engine: Engine, email: EmailActivities, http: HttpActivities) -> Sequence[Any]:
@@ -94,7 +98,9 @@ def build_workers(
 
 async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
     """Run until cancelled; long-lived clients open once here."""
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(
+        settings.resolved_database_url, idle_transaction_seconds=IDLE_TRANSACTION_SECONDS
+    )
     client = await connect(settings)
     await register_search_attributes(client, settings.temporal_namespace)
     await ensure_refresh_schedule(
