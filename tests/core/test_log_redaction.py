@@ -44,6 +44,9 @@ PROFILE_IDS = [
         ("/v1/enrollments?profile_id=ada", "/v1/enrollments"),
         ("/v1/workflows/3/stats", "/v1/workflows/3/stats"),
         ("/users/u/1", "/users/u/1"),
+        # The erase form names no profile in its path (the id is in the body).
+        ("/profiles/erase", "/profiles/erase"),
+        ("/v1/profiles/erase", "/v1/profiles/<redacted>"),
     ],
 )
 def test_a_request_path_keeps_no_query_profile_id_or_token(path: str, logged: str) -> None:

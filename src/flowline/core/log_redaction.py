@@ -38,9 +38,15 @@ _EMAIL = re.compile(
 )
 
 
+# Pages under /profiles/ whose path names no profile (the id travels in the form body).
+_PROFILE_PAGES = frozenset({"/profiles/erase"})
+
+
 def redact_path(path: str) -> str:
     """A request path fit for the access log."""
     path = _QUERY.sub("", path)
+    if path in _PROFILE_PAGES:
+        return path
     path = _LINK_PATH.sub(lambda m: m.group(1) + _TOKEN, path)
     return _PROFILE_PATH.sub(lambda m: m.group(1) + REDACTED, path)
 
