@@ -318,8 +318,8 @@ SCENARIOS |= {
     if name.endswith("_v2")
 }
 
-# Issue 14: starters name the email and HTTP steps' own task queues in the input (`{queue}` is
-# the recording worker's queue); runs without them keep every activity on the main queue.
+# Starters name the email and HTTP steps' own task queues in the input (`{queue}` is the
+# recording worker's queue); runs without them keep every activity on the main queue.
 OWN_STEP_QUEUES = {"email_task_queue": "{queue}-email", "http_task_queue": "{queue}-http"}
 SCENARIOS |= {
     "own_step_queues_v4": Scenario(
