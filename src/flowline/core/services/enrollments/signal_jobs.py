@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -32,20 +33,21 @@ from flowline.definitions.workflows import WorkflowDefinition
 SIGNAL_TIMEOUT = timedelta(seconds=5)
 
 
+def _with_versions() -> Select[Enrollment, WorkflowVersion]:
+    """Enrollments joined with the workflow version each one runs."""
+    return select(Enrollment, WorkflowVersion).join(
+        WorkflowVersion,
+        (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
+        & (col(WorkflowVersion.version) == col(Enrollment.version)),
+    )
+
+
 def _running(
     engine: Engine, *conditions: ColumnElement[bool]
 ) -> list[tuple[Enrollment, WorkflowDefinition]]:
     """The active enrollments that meet `conditions`, each with its version's definition."""
     with read_scope(engine) as session:
-        query = (
-            select(Enrollment, WorkflowVersion)
-            .join(
-                WorkflowVersion,
-                (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
-                & (col(WorkflowVersion.version) == col(Enrollment.version)),
-            )
-            .where(Enrollment.status == "active", *conditions)
-        )
+        query = _with_versions().where(Enrollment.status == "active", *conditions)
         return [
             (enrollment, parsed_definition(version)) for enrollment, version in session.exec(query)
         ]
@@ -78,20 +80,12 @@ def _convert_late(engine: Engine, profile_id: str, at: datetime, goal_matches: A
     """Enrollments that were running when the goal was reached but ended before its signal
     arrived (the outbox was behind): their conversion is recorded directly."""
     with session_scope(engine) as session:
-        query = (
-            select(Enrollment, WorkflowVersion)
-            .join(
-                WorkflowVersion,
-                (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
-                & (col(WorkflowVersion.version) == col(Enrollment.version)),
-            )
-            .where(
-                col(Enrollment.profile_id) == profile_id,
-                col(Enrollment.status) != "active",
-                col(Enrollment.converted_at).is_(None),
-                col(Enrollment.started_at) <= at,
-                col(Enrollment.ended_at) >= at,
-            )
+        query = _with_versions().where(
+            col(Enrollment.profile_id) == profile_id,
+            col(Enrollment.status) != "active",
+            col(Enrollment.converted_at).is_(None),
+            col(Enrollment.started_at) <= at,
+            col(Enrollment.ended_at) >= at,
         )
         late = [
             enrollment
