@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
-from flowline.core.services.workflow_overview import conversion_by_day, counts_by_workflow
-from flowline.core.services.workflows import create_workflow
+from flowline.core.services.workflows.crud import create_workflow
+from flowline.core.services.workflows.overview import conversion_by_day, counts_by_workflow
 from flowline.core.timestamps import utcnow
 from flowline.devserver.smtp_capture import OutboxHandler
 from tests.web.client import signed_in, web_client

@@ -13,7 +13,7 @@ from flowline.api.parameters import IdInPath
 from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import session_scope
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.workflows import get_workflow
+from flowline.core.services.workflows.crud import get_workflow
 from flowline.core.settings import Settings
 
 

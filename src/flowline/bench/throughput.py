@@ -35,7 +35,7 @@ from flowline.bench.measure import (
 from flowline.bench.smtp_capture import SmtpCapture
 from flowline.bench.stack import Flowline, Server, bare_worker, flowline
 from flowline.core.database import session_scope
-from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 
 CONCURRENCY = 8
 EMAIL, HTTP = "email", "http"

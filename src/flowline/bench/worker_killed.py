@@ -29,7 +29,7 @@ from flowline.bench.figures import Figure
 from flowline.bench.measure import BenchFailed, enrollment_counts, post_batches, wait_until
 from flowline.bench.stack import Server, temporal_server
 from flowline.core.database import session_scope
-from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
 
 # Each RCPT waits this long: more conversations are under way when the worker dies.

@@ -17,8 +17,8 @@ from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.campaigns import campaign_merge_tags
-from flowline.core.services.workflows import check_references, create_workflow, update_workflow
+from flowline.core.services.campaigns.crud import campaign_merge_tags
+from flowline.core.services.workflows.crud import check_references, create_workflow, update_workflow
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
 from flowline.web.form_errors import errors_of
 from flowline.web.form_tree import FormTree

@@ -10,8 +10,8 @@ from flowline.core.models.campaigns import (
     CampaignPreviewRequest,
     CampaignPublic,
 )
-from flowline.core.services import campaigns as service
-from flowline.core.services.campaign_preview import preview_campaign
+from flowline.core.services.campaigns import crud as service
+from flowline.core.services.campaigns.preview import preview_campaign
 
 router = api_router("/v1/campaigns", tags=["campaigns"])
 

@@ -12,10 +12,10 @@ from flowline.core.models.profile_schemas import (
     ProfileUpsert,
 )
 from flowline.core.models.profiles import Profile
-from flowline.core.services import enrollment_views
-from flowline.core.services.erasure import erase_profile
-from flowline.core.services.profiles import get_profile, recent_events, upsert_profile
-from flowline.core.services.segments import segments_of
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.profiles.crud import get_profile, recent_events, upsert_profile
+from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.segments.crud import segments_of
 from flowline.core.settings import Settings
 
 router = api_router("/v1/profiles", tags=["profiles"])

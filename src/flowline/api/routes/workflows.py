@@ -10,8 +10,8 @@ from flowline.core.models.workflow_schemas import (
     WorkflowPublic,
     WorkflowStats,
 )
-from flowline.core.services import workflows as service
-from flowline.core.services.stats import workflow_stats
+from flowline.core.services.workflows import crud as service
+from flowline.core.services.workflows.stats import workflow_stats
 
 router = api_router("/v1/workflows", tags=["workflows"])
 NOT_FOUND = error_responses(404)

@@ -15,10 +15,10 @@ from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
-from flowline.core.services import enrollment_views
-from flowline.core.services.erasure import erase_profile
-from flowline.core.services.profiles import recent_events
-from flowline.core.services.segments import segments_of
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.profiles.crud import recent_events
+from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.segments.crud import segments_of
 from flowline.definitions.identifiers import is_profile_id
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id

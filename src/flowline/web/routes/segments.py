@@ -11,7 +11,7 @@ from flowline.api.deps import SessionDep
 from flowline.api.parameters import IdInPath
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.segments import Segment
-from flowline.core.services import segments as service
+from flowline.core.services.segments import crud as service
 from flowline.definitions.segments import SegmentRule, describe_rule
 from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute, render
