@@ -23,6 +23,7 @@ from flowline.web.words import (
     consent_options,
     current_step,
     step_actions,
+    step_arms,
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -32,6 +33,7 @@ TEMPLATES.env.globals.update(
     step_label=step_label,
     engine_path_label=engine_path_label,
     step_actions=step_actions,
+    step_arms=step_arms,
     consent_options=consent_options,
     campaign_options=campaign_options,
     action_name=action_name,
