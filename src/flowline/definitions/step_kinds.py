@@ -46,6 +46,8 @@ class StepKind:
     words: Callable[[Any], str]
     """One line about a parsed step of this kind (the enrollment's Temporal summary)."""
     arms: tuple[Arm, ...] = ()
+    outcome: bool = True
+    """Whether a run can succeed, fail or be skipped; a wait and a branch only pass."""
 
     def children(self, step: Any) -> list[tuple[str, Sequence[Any]]]:
         """`[(arm, steps)]` of a parsed step or of its stored JSON; none for most kinds."""
@@ -60,7 +62,7 @@ def _listed(value: Any) -> Sequence[Any]:
 
 # In the order the Action dropdown offers them.
 STEP_KINDS: tuple[StepKind, ...] = (
-    StepKind("wait", WaitStep, "Wait", lambda s: f"wait {humanize(s.duration)}"),
+    StepKind("wait", WaitStep, "Wait", lambda s: f"wait {humanize(s.duration)}", outcome=False),
     StepKind(
         "wait_for_event",
         WaitForEventStep,
@@ -86,6 +88,7 @@ STEP_KINDS: tuple[StepKind, ...] = (
         "Branch",
         lambda s: f"branch: if {describe_rule(s.rule())}",
         arms=(Arm("then", "Then", "then"), Arm("else", "Else", "else_")),
+        outcome=False,
     ),
 )
 KINDS: dict[str, StepKind] = {kind.tag: kind for kind in STEP_KINDS}

@@ -22,6 +22,7 @@ from flowline.web.words import (
     campaign_options,
     consent_options,
     current_step,
+    has_outcome,
     step_actions,
     step_arms,
 )
@@ -38,6 +39,7 @@ TEMPLATES.env.globals.update(
     campaign_options=campaign_options,
     action_name=action_name,
     current_step=current_step,
+    has_outcome=has_outcome,
 )
 # Scripts and styles come only from the app; previews of mail are framed from the app only.
 PAGE_HEADERS = {

@@ -25,6 +25,12 @@ def action_name(step_type: str) -> str:
     return kind.label if kind is not None else step_type
 
 
+def has_outcome(step_type: str) -> bool:
+    """Whether the stats funnel shows succeeded / failed / skipped for a step of this kind."""
+    kind = KINDS.get(step_type)
+    return kind is None or kind.outcome
+
+
 def step_actions(depth: int) -> list[tuple[str, ...]]:
     """The Action dropdown; a step inside three branches cannot branch again.
 
