@@ -3,7 +3,7 @@
 A new step kind is its model (in `definitions`), one `StepKind` row below, its handler in the
 worker and its form fields in the web UI. What else names step kinds reads this table: the tags
 taken out of error paths, the step lists in a path (`steps`, `then`, `else`), the form's Action
-dropdown and how deep the UI lets steps nest.
+dropdown, how deep steps nest and which figures the stats funnel shows.
 
 The walks here read parsed steps and stored JSON (dicts) alike: a scan of saved definitions
 (which campaigns a workflow sends) and a walk of the parsed tree meet the same arms.
