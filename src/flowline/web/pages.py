@@ -22,7 +22,9 @@ from flowline.web.words import (
     campaign_options,
     consent_options,
     current_step,
+    has_outcome,
     step_actions,
+    step_arms,
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -32,10 +34,12 @@ TEMPLATES.env.globals.update(
     step_label=step_label,
     engine_path_label=engine_path_label,
     step_actions=step_actions,
+    step_arms=step_arms,
     consent_options=consent_options,
     campaign_options=campaign_options,
     action_name=action_name,
     current_step=current_step,
+    has_outcome=has_outcome,
 )
 # Scripts and styles come only from the app; previews of mail are framed from the app only.
 PAGE_HEADERS = {

@@ -9,6 +9,7 @@ from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed
 from flowline.core.models.campaigns import Campaign, CampaignCreate, CampaignPublic
 from flowline.core.services.workflows.versions import current_definitions
 from flowline.core.timestamps import utcnow
+from flowline.definitions.step_kinds import walk
 from flowline.definitions.templates import TemplateError, merge_tags_in
 
 
@@ -75,9 +76,11 @@ def workflows_using(session: Session, campaign_id: int) -> list[int]:
 
 
 def _sends(definition: Mapping[str, Any], campaign_id: int) -> bool:
+    """Whether any step of a stored definition, at any depth, sends this campaign."""
     return any(
         step.get("type") == "send_email" and step.get("campaign_id") == campaign_id
-        for step in definition.get("steps", [])
+        for _, step in walk(definition.get("steps", []))
+        if isinstance(step, Mapping)
     )
 
 

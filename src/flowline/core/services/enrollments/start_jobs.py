@@ -52,7 +52,7 @@ from flowline.definitions.enrollment import (
     has_consent,
     profile_search_attribute,
 )
-from flowline.definitions.step_tree import step_in_words, walk
+from flowline.definitions.step_kinds import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
 

@@ -119,6 +119,8 @@ def delete_segment(session: Session, segment: Segment) -> None:
 
 
 def _segments_named(definition: Mapping[str, Any]) -> set[int]:
+    """The segments a stored definition names: its trigger's and its goal's. No step names one:
+    a branch's condition is a rule over properties and events, not over segment membership."""
     trigger = definition.get("trigger") or {}
     goal = definition.get("goal") or {}
     return {v for v in (trigger.get("segment_id"), goal.get("segment_entered")) if v is not None}
