@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytest.importorskip("flowline.api.app")
+pytest.importorskip("flowline.app")
 pytest.importorskip("flowline.worker.main")
 
 from flowline.devserver.smtp_capture import read_outbox  # noqa: E402

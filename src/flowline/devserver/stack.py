@@ -63,7 +63,7 @@ class DevStack:
             worker = asyncio.create_task(run_worker(settings), name="worker")
             stack.push_async_callback(_cancel, worker)
 
-            from flowline.api.app import create_app
+            from flowline.app import create_app
 
             self._api = embedded_api.embedded_server(
                 create_app(settings),

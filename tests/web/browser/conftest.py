@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.database import make_engine, migrate
 from flowline.devserver.smtp_capture import start_capture
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, WIDTHS, LiveFlowline

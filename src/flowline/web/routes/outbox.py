@@ -5,9 +5,9 @@ import re
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from flowline.api.deps import SettingsDep
 from flowline.core.errors import NotFound
 from flowline.devserver.smtp_capture import OutboxMessage, read_message, read_outbox
+from flowline.http.dependencies import SettingsDep
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession
