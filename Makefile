@@ -27,6 +27,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 bench: $(INSTALLED)
 	@if $(BIN)/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('flowline.bench') is None)"; then \

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytest.importorskip("flowline.api.app")
+pytest.importorskip("flowline.app")
 pytest.importorskip("flowline.worker.main")
 
-from flowline.devserver.smtp_capture import read_outbox  # noqa: E402
+from flowline.core.captured_mail import read_captured_mail  # noqa: E402
 
 FLOWLINE = Path(sys.executable).parent / "flowline"
 STARTUP_TIMEOUT = 90.0
@@ -116,11 +116,11 @@ def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path:
         assert len(temporal_pids) == 1, child_processes(process.pid)
 
         send_test_mail(smtp_port)
-        outbox = tmp_path / "data" / "outbox"
+        mail_dir = tmp_path / "data" / "outbox"
         deadline = time.monotonic() + 5
-        while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
+        while not list(mail_dir.glob("*.eml")) and time.monotonic() < deadline:
             time.sleep(0.1)
-        [captured] = read_outbox(outbox)
+        [captured] = read_captured_mail(mail_dir)
         assert captured["subject"] == "Welcome, Ada"
         assert captured["to"] == "ada@example.com"
         assert captured["html"] == "<p>Hello <b>Ada</b></p>\n"

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from flowline.api.unexpected_errors import log_unavailable
 from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import DatabaseUnavailable, FlowlineError
+from flowline.http.unexpected_errors import log_unavailable
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
 from flowline.web.signin import SignInRequired, csrf_token

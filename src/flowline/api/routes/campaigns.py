@@ -1,8 +1,7 @@
 from fastapi import Query, Response
 
-from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
 from flowline.core.models.campaigns import (
     CampaignCreate,
@@ -12,6 +11,8 @@ from flowline.core.models.campaigns import (
 )
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath, Offset
 
 router = api_router("/v1/campaigns", tags=["campaigns"])
 

@@ -9,8 +9,6 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flowline.api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
-from flowline.api.parameters import IdInPath
 from flowline.core.database import read_scope
 from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.workflows import Workflow
@@ -20,6 +18,8 @@ from flowline.core.services.workflows.crud import current_definition, get_workfl
 from flowline.core.services.workflows.overview import conversion_by_day
 from flowline.core.services.workflows.stats import workflow_stats
 from flowline.core.settings import Settings
+from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.http.parameters import IdInPath
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names

@@ -1,34 +1,37 @@
-"""Mail captured by `flowline dev`: a list, and each message rendered safely."""
-
-import re
+"""Mail captured by `flowline dev` (the UI's "Outbox" page): a list, and each message rendered
+safely."""
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from flowline.api.deps import SettingsDep
+from flowline.core.captured_mail import (
+    CapturedMessage,
+    read_captured_mail,
+    read_captured_message,
+)
 from flowline.core.errors import NotFound
-from flowline.devserver.smtp_capture import OutboxMessage, read_message, read_outbox
+from flowline.http.dependencies import SettingsDep
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LISTED = 200
-# The capture's own file names: nothing else (no path) reaches the file system.
-_MESSAGE_ID = re.compile(r"^\d{1,20}-[0-9a-f]{32}$")
 
 
-def _message(settings: SettingsDep, message_id: str) -> OutboxMessage:
-    found = read_message(settings.outbox_dir, message_id) if _MESSAGE_ID.match(message_id) else None
+def _message(settings: SettingsDep, message_id: str) -> CapturedMessage:
+    found = read_captured_message(settings.captured_mail_dir, message_id)
     if found is None:
         raise NotFound("no such message in the outbox")
     return found
 
 
 @router.get("/outbox")
-def outbox_page(_: AdminSession, request: Request, settings: SettingsDep) -> Response:
-    messages = read_outbox(settings.outbox_dir, limit=LISTED)
-    return render(request, "outbox.html", {"messages": messages, "outbox_dir": settings.outbox_dir})
+def captured_mail_page(_: AdminSession, request: Request, settings: SettingsDep) -> Response:
+    mail_dir = settings.captured_mail_dir
+    messages = read_captured_mail(mail_dir, limit=LISTED)
+    # The template's names are the page's ("Outbox").
+    return render(request, "outbox.html", {"messages": messages, "outbox_dir": mail_dir})
 
 
 @router.get("/outbox/{message_id}")

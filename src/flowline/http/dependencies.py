@@ -1,4 +1,7 @@
-"""Dependencies as `Annotated` aliases: handlers stay a few lines."""
+"""Request dependencies as `Annotated` aliases, for API and page handlers: they stay a few lines.
+
+The API keys a route needs (`AdminKey`, `IngestKey`) are the API's own: api/authentication.py.
+"""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -8,13 +11,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from flowline.api.authentication import ADMIN, INGEST
-from flowline.api.parameters import IdInPath
-from flowline.api.temporal_connection import TemporalConnection
 from flowline.core.database import session_scope
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.workflows.crud import get_workflow
 from flowline.core.settings import Settings
+from flowline.http.parameters import IdInPath
+from flowline.http.temporal_connection import TemporalConnection
 
 
 def _settings(request: Request) -> Settings:
@@ -48,10 +50,6 @@ async def _temporal(request: Request) -> Client:
 
 
 TemporalDep = Annotated[Client, Depends(_temporal)]
-
-# Checked by `ApiRoute` before anything else about the request (api/authentication.py).
-AdminKey = Annotated[str, Depends(ADMIN)]
-IngestKey = Annotated[str, Depends(INGEST)]
 
 
 def _workflow(workflow_id: IdInPath, session: SessionDep) -> Workflow:

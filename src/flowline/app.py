@@ -1,4 +1,8 @@
-"""The FastAPI application: routes, error rendering, and the long-lived clients."""
+"""The composition root: one HTTP application holding the API and the web UI.
+
+It builds the process's long-lived parts (engine, Temporal connection, metrics), installs the
+error rendering and the middleware, and mounts the API's routers, then the web UI's.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
@@ -11,28 +15,13 @@ from flowline.api.body_limit import BodyLimit
 from flowline.api.codec_cors import CodecCors, web_ui_origins
 from flowline.api.errors import install_error_handlers
 from flowline.api.openapi import install_openapi
-from flowline.api.routes import (
-    api_keys,
-    campaigns,
-    codec,
-    enrollments,
-    events,
-    health,
-    metrics,
-    profiles,
-    segments,
-    unsubscribe,
-    workflows,
-)
-from flowline.api.routes import (
-    settings as settings_routes,
-)
-from flowline.api.temporal_connection import TemporalConnection
-from flowline.api.unexpected_errors import UnexpectedErrors
+from flowline.api.routes import api_routers
 from flowline.core.database import REQUEST_WAIT_SECONDS, make_engine
 from flowline.core.metrics import metrics_registry, served_on_own_port
 from flowline.core.settings import Settings
 from flowline.core.temporal import data_converter
+from flowline.http.temporal_connection import TemporalConnection
+from flowline.http.unexpected_errors import UnexpectedErrors
 from flowline.web import install_web_ui
 
 
@@ -72,24 +61,7 @@ def create_app(
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit)
     app.add_middleware(CodecCors, origins=web_ui_origins(settings.temporal_ui_url))
-    for module in (
-        health,
-        api_keys,
-        events,
-        profiles,
-        segments,
-        campaigns,
-        workflows,
-        enrollments,
-        settings_routes,
-        unsubscribe,
-    ):
-        app.include_router(module.router)
-    # Operator endpoints, outside the REST API's schema; /metrics here only without a port of
-    # its own.
-    app.include_router(codec.router)
-    if settings.metrics_port is None:
-        app.include_router(metrics.router)
-
+    for router in api_routers(settings):
+        app.include_router(router)
     install_web_ui(app, settings)
     return app
