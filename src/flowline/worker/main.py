@@ -32,7 +32,7 @@ EMAIL_SLOTS = 100
 HTTP_SLOTS = 100
 # The worker's transactions never wait inside themselves (no network call in a transaction):
 # one idle this long belongs to a paused process, and PostgreSQL ends it, so the dispatcher
-# lease it may hold locked (dispatcher_lease.fence) passes to another worker after its TTL.
+# lease it may hold locked (outbox.lease_jobs.fence) passes to another worker after its TTL.
 IDLE_TRANSACTION_SECONDS = 15
 
 
