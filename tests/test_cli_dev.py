@@ -4,7 +4,6 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,11 @@ pytest.importorskip("flowline.api.app")
 pytest.importorskip("flowline.worker.main")
 
 from flowline.devserver.smtp_capture import read_outbox  # noqa: E402
+from testkit.ports import free_port
 
 FLOWLINE = Path(sys.executable).parent / "flowline"
 STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_processes(parent: int) -> dict[int, str]:

@@ -3,10 +3,10 @@
 import asyncio
 import uuid
 
+from testkit.smtp import body_of
 from tests.api.error_shape import assert_error
 from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
-from tests.support.mailbox import body_of
 
 
 async def test_manual_enrollment_sends_rendered_mail_and_http_call(flowline: Flowline) -> None:

@@ -5,7 +5,6 @@ the Temporal SDK's own metrics served by the runtime at FLOWLINE_TEMPORAL_METRIC
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,9 @@ from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services.outbox import EXIT
 from flowline.core.timestamps import utcnow
+from testkit.ports import free_port
 from tests.api.steps import email_step
 from tests.support.flowline_harness import Flowline
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 SDK_METRICS_ADDRESS = f"127.0.0.1:{free_port()}"
 

@@ -10,7 +10,6 @@ a segment that does not exist is rightly a 422), the stateful phase included.
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from testkit.ports import free_port
 from tests.support.flowline_harness import ADMIN_KEY, terminate_leftovers
 
 BIN = Path(sys.executable).parent
@@ -30,12 +30,6 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("FLOWLINE_FUZZ_EXAMPLES", "15")
 SEED = os.environ.get("FLOWLINE_FUZZ_SEED", "6")
 SUMMARY = re.compile(r"^=+ (?P<text>.*\bin [\d.]+s) =+$", re.MULTILINE)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

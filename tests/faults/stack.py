@@ -22,9 +22,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from flowline.core.database import make_engine, migrate
 from flowline.core.settings import Settings
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.support.flowline_harness import ADMIN_KEY, ENDED, Flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
 from tests.support.processes import (
     FlowlineApi,
     FlowlineWorker,
@@ -49,7 +49,7 @@ class FaultStack:
     temporal_client: Client
     env: dict[str, str]
     engine: Engine
-    mailbox: Mailbox
+    mailbox: SmtpCapture
     http_target: HttpTarget
     apis: list[FlowlineApi] = field(default_factory=list)
     workers: list[FlowlineWorker] = field(default_factory=list)
@@ -186,7 +186,7 @@ async def until(
 async def fault_stack(
     processes: Processes,
     tmp_path: Path,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     *,
     database_url: str | None = None,

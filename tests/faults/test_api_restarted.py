@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from testkit.http_target import HttpTarget
 from tests.api.steps import http_step
 from tests.faults.stack import FaultStack, Launch, until
-from tests.support.http_target import HttpTarget
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from testkit.http_target import HttpTarget, Received
 from tests.api.steps import http_step, wait_step
 from tests.faults.stack import FaultStack, Launch, until
-from tests.support.http_target import HttpTarget, Received
 
 pytestmark = pytest.mark.slow
 

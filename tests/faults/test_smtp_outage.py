@@ -3,8 +3,9 @@
 import pytest
 
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step
-from tests.faults.mail import WatchedMailbox, add_profiles, address, assert_each_sent_once
+from tests.faults.mail import add_profiles, address, assert_each_sent_once
 from tests.faults.stack import FaultStack, Launch, until
 
 pytestmark = pytest.mark.slow
@@ -16,7 +17,7 @@ async def third_attempt(stack: FaultStack, temporal_workflow_id: str) -> bool:
 
 
 async def test_smtp_down_longer_than_a_retry_interval_delays_mail_then_sends_each_once(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     async with launch() as stack:
         flowline = stack.flowline

@@ -7,15 +7,16 @@ from email.message import Message
 
 import pytest
 
+from testkit.smtp import SmtpCapture
 from tests.faults.mail import (
     SUBJECTS,
     Key,
-    WatchedMailbox,
     add_profiles,
     address,
     assert_each_sent_once,
     assert_series_completed,
     email_series,
+    keys_of,
     series_mail,
 )
 from tests.faults.stack import FaultStack, Launch, until
@@ -33,7 +34,7 @@ async def recorded_mail(stack: FaultStack, workflow_id: int) -> set[Key]:
 
 
 async def test_worker_killed_mid_send_mid_wait_and_after_a_send_completes_all_sending_each_once(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     async with launch() as stack:
         flowline = stack.flowline
@@ -47,7 +48,7 @@ async def test_worker_killed_mid_send_mid_wait_and_after_a_send_completes_all_se
 
         async def replace_killed(worker: FlowlineWorker) -> None:
             await until(lambda: _gone(worker), timeout=30, what=lambda: f"{worker.name} to die")
-            unreported.update(mailbox.keys() - await recorded_mail(stack, workflow["id"]))
+            unreported.update(keys_of(mailbox) - await recorded_mail(stack, workflow["id"]))
             await stack.restart(worker)
 
         # 1. Mid-send: killed the moment the SMTP server has accepted the first message.

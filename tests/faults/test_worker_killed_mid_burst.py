@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from flowline.bench.fault_figures import (
+from bench.fault_figures import (
     MAX_DUPLICATE_SHARE,
     MOVED_ON_WITHIN_SECONDS,
     RETRY_WITHIN_SECONDS,
@@ -22,8 +22,9 @@ from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.services.ingestion import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step
-from tests.faults.mail import WatchedMailbox, address
+from tests.faults.mail import address
 from tests.faults.stack import FaultStack, Launch, until
 
 pytestmark = pytest.mark.slow
@@ -57,7 +58,7 @@ def progress(engine: Engine, workflow_id: int) -> dict[str, Any]:
 
 
 async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries_within_30_s(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     mailbox.rcpt_delay = RCPT_DELAY
     async with launch() as stack:
@@ -142,11 +143,11 @@ async def moved_on(stack: FaultStack, temporal_ids: list[str]) -> float:
     return time.monotonic()
 
 
-async def _received(mailbox: WatchedMailbox, count: int) -> bool:
+async def _received(mailbox: SmtpCapture, count: int) -> bool:
     return len(mailbox.arrivals) >= count
 
 
-async def _sending(mailbox: WatchedMailbox) -> bool:
+async def _sending(mailbox: SmtpCapture) -> bool:
     return bool(mailbox.in_progress)
 
 

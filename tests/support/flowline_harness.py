@@ -19,8 +19,8 @@ from flowline.core.services.outbox import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
 from flowline.worker.main import build_workers
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.support.profile_ids import profile_path
 
 ADMIN_KEY = "test-admin-key"
@@ -33,7 +33,7 @@ class Flowline:
     engine: Engine
     temporal: Client
     api: httpx.AsyncClient
-    mailbox: Mailbox
+    mailbox: SmtpCapture
     http_target: HttpTarget
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
@@ -128,7 +128,7 @@ async def running_flowline(
     *,
     engine: Engine,
     temporal_address: str,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     data_dir: Path,
     task_queue: str,

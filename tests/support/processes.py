@@ -26,7 +26,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from flowline.core.temporal import dev_server_search_attribute_args
-from tests.support.mailbox import free_port
+from testkit.ports import free_port
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 120.0  # a ceiling for loaded CI machines, not a wait

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 
 from flowline.worker.main import HTTP_SLOTS
+from testkit.http_target import HangingTarget
 from tests.api.steps import email_step, http_step
 from tests.faults.stack import until
 from tests.support.flowline_harness import Flowline
-from tests.support.http_target import HangingTarget
 
 ENROLLMENTS = 200
 MAIL_WITHIN_SECONDS = 2.0

@@ -21,10 +21,11 @@ from flowline.core.services.enrollments import prepare_input, start_enrollment
 from flowline.core.temporal import connect
 from flowline.core.temporal_executions import start_execution
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher
-from tests.support.private_temporal import eventually, runs_per_id
+from tests.support.private_temporal import runs_per_id
 from tests.support.raw_starts import start_options
 
 PROFILES = 12

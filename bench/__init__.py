@@ -1,4 +1,4 @@
 """`make bench`: how fast ingestion and enrollments are, printed as figures (a script, not a test).
 
-`python -m flowline.bench --help` lists the options. Nothing here asserts anything.
+`python -m bench --help` lists the options. Nothing here asserts anything.
 """
