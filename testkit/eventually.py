@@ -9,10 +9,6 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def _holds(result: object) -> bool:
-    return result is not None and result is not False
-
-
 def _failure(timeout: float, what: str | Callable[[], str]) -> AssertionError:
     described = what() if callable(what) else what
     return AssertionError(f"not within {timeout:.0f} s: {described}")
@@ -24,16 +20,16 @@ async def eventually(
     what: str | Callable[[], str],
     interval: float = 0.1,
 ) -> T:
-    """Call `check()` (awaiting its answer if it is awaitable) every `interval` seconds until it
-    answers something other than None or False, and return that; after `timeout` seconds fail
-    with "not within N s: <what>" (`what` may be a function, called then, to say how far things
-    got)."""
+    """Call `check()` (awaiting its answer if it is awaitable) every `interval` seconds until
+    it answers something true (True, a non-empty list, an object) and return that; after
+    `timeout` seconds fail with "not within N s: <what>" (`what` may be a function, called
+    then, to say how far things got)."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if inspect.isawaitable(result):
             result = await result
-        if _holds(result):
+        if result:
             return result  # type: ignore[return-value]
         if time.monotonic() > deadline:
             raise _failure(timeout, what)
@@ -50,8 +46,8 @@ def eventually_sync(
     deadline = time.monotonic() + timeout
     while True:
         result = check()
-        if _holds(result):
-            return result  # type: ignore[return-value]
+        if result:
+            return result
         if time.monotonic() > deadline:
             raise _failure(timeout, what)
         time.sleep(interval)

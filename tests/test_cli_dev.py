@@ -6,7 +6,6 @@ import signal
 import smtplib
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -17,6 +16,7 @@ pytest.importorskip("flowline.api.app")
 pytest.importorskip("flowline.worker.main")
 
 from flowline.devserver.smtp_capture import read_outbox  # noqa: E402
+from testkit.eventually import eventually_sync
 from testkit.ports import free_port
 
 FLOWLINE = Path(sys.executable).parent / "flowline"
@@ -40,23 +40,23 @@ def child_processes(parent: int) -> dict[int, str]:
 
 
 def wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, str]:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
     last: object = None
-    while time.monotonic() < deadline:
+
+    def healthy() -> dict[str, str] | None:
+        nonlocal last
         assert process.poll() is None, f"flowline dev exited early:\n{log.read_text()}"
         try:
             response = httpx.get(url, timeout=2)
             last = response.json()
-            if response.status_code == 200 and last == {
-                "status": "ok",
-                "database": "ok",
-                "temporal": "ok",
-            }:
-                return dict(response.json())
         except httpx.HTTPError as error:
             last = error
-        time.sleep(0.5)
-    pytest.fail(f"not healthy within {STARTUP_TIMEOUT:.0f} s (last: {last}):\n{log.read_text()}")
+            return None
+        ok = {"status": "ok", "database": "ok", "temporal": "ok"}
+        return dict(ok) if response.status_code == 200 and last == ok else None
+
+    return eventually_sync(
+        healthy, STARTUP_TIMEOUT, lambda: f"healthy (last: {last}):\n{log.read_text()}", 0.5
+    )
 
 
 def send_test_mail(port: int) -> None:
@@ -111,9 +111,7 @@ def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path:
 
         send_test_mail(smtp_port)
         outbox = tmp_path / "data" / "outbox"
-        deadline = time.monotonic() + 5
-        while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        eventually_sync(lambda: list(outbox.glob("*.eml")), 5, "the mail in the outbox")
         [captured] = read_outbox(outbox)
         assert captured["subject"] == "Welcome, Ada"
         assert captured["to"] == "ada@example.com"

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from testkit.eventually import eventually_sync
 from testkit.ports import free_port
 from tests.support.flowline_harness import ADMIN_KEY, terminate_leftovers
 
@@ -54,16 +55,15 @@ def api_server(
     process = subprocess.Popen([str(BIN / "flowline"), "api"], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+
+        def healthy() -> bool:
             assert process.poll() is None, (tmp_path / "api.log").read_text()
-            assert time.monotonic() < deadline, "the API did not answer within 60 s"
-            time.sleep(0.1)
+            try:
+                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        eventually_sync(healthy, 60, "the API answering /health")
         yield url, task_queue
     finally:
         process.terminate()

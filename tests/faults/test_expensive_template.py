@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 
+from testkit.eventually import eventually
 from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step
 from tests.faults.mail import add_profiles, address, keys_of
-from tests.faults.stack import Launch, until
+from tests.faults.stack import Launch
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,7 @@ async def test_an_expensive_template_fails_once_while_another_workflow_mails_wit
         async def ordinary_mail_arrived() -> bool:
             return wanted <= keys_of(mailbox)
 
-        await until(
+        await eventually(
             ordinary_mail_arrived,
             timeout=60,
             what=lambda: f"ordinary mail, have {sorted(keys_of(mailbox))}",

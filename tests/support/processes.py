@@ -26,6 +26,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from flowline.core.temporal import dev_server_search_attribute_args
+from testkit.eventually import eventually
 from testkit.ports import free_port
 
 BIN = Path(sys.executable).parent
@@ -66,23 +67,20 @@ async def _poll(
     ready: Callable[[], Awaitable[object]], process: "Process", what: str, timeout: float
 ) -> None:
     """Until `ready()` answers True; anything else it answers or raises is shown on timeout."""
-    deadline = asyncio.get_running_loop().time() + timeout
     last: object = None
-    while True:
+
+    async def up() -> bool:
+        nonlocal last
         process.check_running()
         try:
-            result = await ready()
-            if result is True:
-                return
-            last = result
+            last = await ready()
         except Exception as error:  # not up yet: connection refused, RPC unavailable...
             last = error
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(
-                f"{process.name}: {what} within {timeout:.0f} s (last: {last!r})\n"
-                + process.output()
-            )
-        await asyncio.sleep(0.1)
+        return last is True
+
+    await eventually(
+        up, timeout, lambda: f"{process.name}: {what} (last: {last!r})\n" + process.output()
+    )
 
 
 class Process:

@@ -63,6 +63,7 @@ class PauseGate:
         self.client = client
         self.held = 0
         self.sent_late = 0
+        self.rounds_ended_open = 0  # its dispatch rounds that ended once the gate was open
         self.open = asyncio.Event()
 
     def wrap(self, real: Any) -> Any:
@@ -74,6 +75,16 @@ class PauseGate:
             return await real(engine, client, *args, **kwargs)
 
         return gated
+
+    def count_rounds(self, real: Any) -> Any:
+        async def counted(engine: Any, client: Client, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await real(engine, client, *args, **kwargs)
+            finally:
+                if client is self.client and self.open.is_set():
+                    self.rounds_ended_open += 1
+
+        return counted
 
 
 class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own two
@@ -89,6 +100,7 @@ class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own tw
         gate = PauseGate(paused_client)
         for name in ("start_enrollment", "deliver_goal"):
             monkeypatch.setattr(dispatch, name, gate.wrap(getattr(dispatch, name)))
+        monkeypatch.setattr(dispatch, "dispatch_once", gate.count_rounds(dispatch.dispatch_once))
         ttl = timedelta(seconds=1)
         paused_lease = Lease(flowline.engine, "paused", ttl)
         successor_lease = Lease(flowline.engine, "successor", ttl)
@@ -148,7 +160,12 @@ class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own tw
 
             await eventually(stale_calls_sent, 15, "the paused dispatcher's late calls")
             await flowline.settled()
-            await asyncio.sleep(0.5)  # its lanes stop and its results are fenced out
+
+            async def paused_round_over() -> bool:
+                return gate.rounds_ended_open > 0
+
+            # Its lanes have stopped and its results were fenced out (or it had none).
+            await eventually(paused_round_over, 15, "the paused dispatcher's round ending")
         finally:
             for task in dispatchers:
                 task.cancel()
