@@ -1,6 +1,7 @@
 """Private Temporal dev servers, from the Temporal CLI installed in the venv, with Flowline's
-search attributes: the one the tests share and the benchmark's (in memory, or on a file), and
-one as `flowline dev` runs it (the product's own `temporal_process`), to stop and start again.
+search attributes. The one the tests share and the benchmark's start through the SDK's launcher
+(in memory, or on a file); a server to stop, kill and start again runs the product's own command
+line (`flowline.devserver.temporal_process`), headless, as `flowline dev` does.
 """
 
 from collections.abc import AsyncIterator
@@ -41,21 +42,32 @@ def address_of(env: WorkflowEnvironment) -> str:
     return env.client.service_client.config.target_host
 
 
-@asynccontextmanager
-async def restartable_dev_server(data_dir: Path) -> AsyncIterator[TemporalDevServer]:
-    """A dev server of our own exactly as `flowline dev` starts it (SQLite file in `data_dir`),
-    headless; `stop()` and `start()` it for an outage. Stopped on the way out."""
-    build = temporal_process.dev_server_command
-    settings = Settings(
+# The product's own command line, kept before `restartable_dev_server` patches it.
+_flowline_dev_command = temporal_process.dev_server_command
+
+
+def flowline_dev_settings(data_dir: Path, port: int | None = None) -> Settings:
+    """Settings for a dev server on `data_dir/temporal.db`, at `port` (a free one if None)."""
+    return Settings(
         data_dir=data_dir,
-        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_address=f"127.0.0.1:{port or free_port()}",
         temporal_ui_url=f"http://127.0.0.1:{free_port()}",  # unused: --headless
     )
-    server = TemporalDevServer(settings)
+
+
+def headless_command(settings: Settings) -> list[str]:
+    """The command line `flowline dev` starts Temporal with, without its Web UI."""
+    return [*_flowline_dev_command(find_temporal_binary(), settings), "--headless"]
+
+
+@asynccontextmanager
+async def restartable_dev_server(data_dir: Path) -> AsyncIterator[TemporalDevServer]:
+    """A dev server of our own exactly as `flowline dev` starts it (the product's
+    `TemporalDevServer`, SQLite file in `data_dir`), headless; `stop()` and `start()` it for an
+    outage. Stopped on the way out."""
+    server = TemporalDevServer(flowline_dev_settings(data_dir))
     with mock.patch.object(
-        temporal_process,
-        "dev_server_command",
-        lambda binary, settings: [*build(binary, settings), "--headless"],
+        temporal_process, "dev_server_command", lambda binary, settings: headless_command(settings)
     ):
         server.start()
         try:

@@ -180,7 +180,7 @@ async def fault_stack(
 ) -> AsyncIterator[FaultStack]:
     """Temporal on a file in tmp_path, then `apis` API and `workers` worker processes;
     `settings` override the stack's (e.g. `log_format="json"`)."""
-    temporal = processes.temporal(tmp_path / "temporal.db")
+    temporal = processes.temporal(tmp_path)
     database_url = database_url or f"sqlite:///{tmp_path / 'flowline.db'}"
     engine = make_engine(database_url)
     # Migrated once here: processes starting side by side would race to create the tables.

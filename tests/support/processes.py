@@ -25,7 +25,8 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, GetSyste
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from flowline.core.temporal import dev_server_search_attribute_args
+from flowline.devserver.ports import split_address
+from testkit import temporal
 from testkit.eventually import eventually
 from testkit.ports import free_port
 
@@ -154,20 +155,13 @@ class Process:
 
 
 class TemporalServer(Process):
-    """`temporal server start-dev` on a persistent SQLite file: restarts keep every execution."""
+    """`temporal server start-dev` as `flowline dev` runs it, on `data_dir/temporal.db`:
+    restarts keep every execution."""
 
-    def __init__(self, db_file: Path, log_dir: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.db_file = db_file
-        argv = [
-            str(BIN / "temporal"), "server", "start-dev",
-            "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
-            "--db-filename", str(db_file),
-            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            "--log-level", "warn",
-            *dev_server_search_attribute_args(),
-        ]  # fmt: skip
-        super().__init__("temporal", argv, os.environ, log_dir)
+    def __init__(self, data_dir: Path, log_dir: Path, port: int | None = None) -> None:
+        settings = temporal.flowline_dev_settings(data_dir, port)
+        self.port = split_address(settings.temporal_address)[1]
+        super().__init__("temporal", temporal.headless_command(settings), os.environ, log_dir)
 
     @property
     def address(self) -> str:
@@ -253,8 +247,8 @@ class Processes:
         process.start()
         return process
 
-    def temporal(self, db_file: Path, port: int | None = None) -> TemporalServer:
-        return self._add(TemporalServer(db_file, self.log_dir, port))
+    def temporal(self, data_dir: Path, port: int | None = None) -> TemporalServer:
+        return self._add(TemporalServer(data_dir, self.log_dir, port))
 
     def api(self, env: Mapping[str, str], name: str = "api") -> FlowlineApi:
         return self._add(FlowlineApi(env, self.log_dir, name))
