@@ -27,6 +27,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check src tests bench testkit
 	$(BIN)/ruff format --check src tests bench testkit
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # The benchmark lives beside src/ and tests/ (not installed): run from the repository root.
 bench: $(INSTALLED)

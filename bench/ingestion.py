@@ -24,10 +24,11 @@ from sqlmodel import Session, select
 
 from bench.api_process import ApiProcess
 from flowline.core.database import session_scope
+from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.events import Event
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.segments import SegmentMembership
-from flowline.core.services.ingestion import EventIn, apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 
 API = "api"
 SERVICE = "service"

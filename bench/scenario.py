@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from flowline.core.database import session_scope
 from flowline.core.models.workflow_schemas import WorkflowCreate
-from flowline.core.services.ingestion import apply_changes
-from flowline.core.services.segments import create_segment
-from flowline.core.services.workflows import create_workflow
+from flowline.core.services.ingestion.changes import apply_changes
+from flowline.core.services.segments.crud import create_segment
+from flowline.core.services.workflows.crud import create_workflow
 from flowline.core.timestamps import utcnow
 
 # 20 segments: property conditions (eq, in, gt, ...), performed / not performed, min_count,

@@ -25,9 +25,13 @@ from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.batch_sql import insert_rows
-from flowline.core.services.stats import workflow_stats
-from flowline.core.services.workflows import create_workflow, current_definition, update_workflow
+from flowline.core.services.sql import insert_rows
+from flowline.core.services.workflows.crud import (
+    create_workflow,
+    current_definition,
+    update_workflow,
+)
+from flowline.core.services.workflows.stats import workflow_stats
 from flowline.core.timestamps import utcnow
 
 STATS_TARGET_MS = 200.0

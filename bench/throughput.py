@@ -32,7 +32,7 @@ from bench.measure import (
 )
 from bench.stack import Flowline, Server, bare_worker, flowline
 from flowline.core.database import session_scope
-from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 from testkit.http_target import HttpTarget
 from testkit.smtp import SmtpCapture
 

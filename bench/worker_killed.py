@@ -27,7 +27,7 @@ from bench.figures import Figure
 from bench.measure import BenchFailed, enrollment_counts, post_batches, wait_until
 from bench.stack import Server, temporal_server
 from flowline.core.database import session_scope
-from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
 from testkit.smtp import SmtpCapture
 

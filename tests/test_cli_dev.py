@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytest.importorskip("flowline.api.app")
+pytest.importorskip("flowline.app")
 pytest.importorskip("flowline.worker.main")
 
-from flowline.devserver.smtp_capture import read_outbox  # noqa: E402
-from testkit.eventually import eventually_sync
-from testkit.ports import free_port
+from flowline.core.captured_mail import read_captured_mail  # noqa: E402
+from testkit.eventually import eventually_sync  # noqa: E402
+from testkit.ports import free_port  # noqa: E402
 
 FLOWLINE = Path(sys.executable).parent / "flowline"
 STARTUP_TIMEOUT = 90.0
@@ -110,9 +110,9 @@ def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path:
         assert len(temporal_pids) == 1, child_processes(process.pid)
 
         send_test_mail(smtp_port)
-        outbox = tmp_path / "data" / "outbox"
-        eventually_sync(lambda: list(outbox.glob("*.eml")), 5, "the mail in the outbox")
-        [captured] = read_outbox(outbox)
+        mail_dir = tmp_path / "data" / "outbox"
+        eventually_sync(lambda: list(mail_dir.glob("*.eml")), 5, "the mail in the outbox")
+        [captured] = read_captured_mail(mail_dir)
         assert captured["subject"] == "Welcome, Ada"
         assert captured["to"] == "ada@example.com"
         assert captured["html"] == "<p>Hello <b>Ada</b></p>\n"

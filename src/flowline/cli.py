@@ -58,7 +58,7 @@ def api() -> None:
     """Run the API and web UI (Temporal runs elsewhere: FLOWLINE_TEMPORAL_ADDRESS)."""
     settings = _checked_settings(secret_required=True)
     _migrate(settings)
-    from flowline.api.app import create_app
+    from flowline.app import create_app
 
     uvicorn.run(
         create_app(settings),

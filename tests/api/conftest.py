@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.settings import Settings
 from tests.support.flowline_harness import ADMIN_KEY
 

@@ -1,6 +1,6 @@
 """Campaign CRUD with the merge tags each campaign uses."""
 
-from tests.api.steps import email_step
+from tests.api.steps import email_step, wait_step
 from tests.support.flowline_harness import Flowline
 
 
@@ -29,3 +29,16 @@ async def test_campaign_used_by_a_workflow_cannot_be_deleted(flowline: Flowline)
     assert response.status_code == 409 and response.json()["error"] == "CampaignInUse"
     unused = await flowline.campaign(name="Unused")
     assert (await flowline.api.delete(f"/v1/campaigns/{unused['id']}")).status_code == 204
+
+
+async def test_campaign_sent_only_deep_in_a_branch_cannot_be_deleted(flowline: Flowline) -> None:
+    campaign = await flowline.campaign()
+    condition = {"property": "plan", "op": "eq", "value": "pro"}
+    inner = {"type": "branch", "condition": condition, "else": [email_step(campaign["id"])]}
+    outer = {"type": "branch", "condition": condition, "then": [wait_step("P1D")], "else": [inner]}
+    workflow = await flowline.workflow(steps=[wait_step("P1D"), outer])
+
+    response = await flowline.api.delete(f"/v1/campaigns/{campaign['id']}")
+
+    assert response.status_code == 409 and response.json()["error"] == "CampaignInUse"
+    assert str(workflow["id"]) in response.json()["detail"]

@@ -18,7 +18,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy import make_url
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.database import REQUEST_WAIT_SECONDS, make_engine, migrate
 from flowline.core.settings import Settings
 from tests.support.flowline_harness import ADMIN_KEY

@@ -6,7 +6,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from flowline.core.models.outbox import OutboxIntent
-from flowline.core.services import outbox
+from flowline.core.services.outbox import intents as outbox
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 

@@ -24,7 +24,7 @@ from flowline.core.models import (
     Workflow,
     WorkflowVersion,
 )
-from flowline.core.services.enrollment_records import record_delivery
+from flowline.core.services.enrollments.records import record_delivery
 from flowline.definitions.workflows import WorkflowDefinition
 from tests.api.error_shape import assert_error
 

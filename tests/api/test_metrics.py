@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
-from flowline.core.services.outbox import EXIT
+from flowline.core.services.outbox.intents import EXIT
 from flowline.core.timestamps import utcnow
 from testkit.eventually import eventually, eventually_sync
 from testkit.ports import free_port

@@ -9,11 +9,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from flowline.api.app import create_app
-from flowline.api.unexpected_errors import log_unexpected
+from flowline.app import create_app
 from flowline.core.database import make_engine, migrate
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.settings import Settings
+from flowline.http.unexpected_errors import log_unexpected
 from tests.support.flowline_harness import ADMIN_KEY
 
 ADDRESS = "ada.lovelace@example.test"

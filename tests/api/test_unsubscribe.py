@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.models.events import Event
 from flowline.core.models.profiles import Profile
 from flowline.core.services.unsubscribe import (

@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from flowline.core.services.enrollments import prepare_input
+from flowline.core.services.enrollments.start_jobs import prepare_input
 from flowline.core.temporal import connect
 from flowline.core.temporal_executions import StartedRun, start_execution
 from flowline.definitions.enrollment import enrollment_workflow_id

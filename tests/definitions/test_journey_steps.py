@@ -6,14 +6,8 @@ import pytest
 
 from flowline.core.errors import clean_loc
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
-from flowline.definitions.step_tree import (
-    BranchStep,
-    branch_depth,
-    path_loc,
-    step_in_words,
-    top_index,
-    walk,
-)
+from flowline.definitions.step_kinds import nesting_depth, step_in_words, walk
+from flowline.definitions.step_tree import BranchStep, path_loc, top_index
 from flowline.definitions.workflows import WorkflowDefinition
 from tests.definitions.builders import CITY, body, errors, with_step
 
@@ -157,7 +151,7 @@ def test_paths_name_every_step_branch_before_its_arms():
 def test_branches_nest_three_levels_but_not_four():
     three = branch(then=[branch(else_=[branch(then=[WAIT])])])
     four = branch(then=[branch(else_=[branch(then=[branch()])])])
-    assert branch_depth(WorkflowDefinition.model_validate(with_step(1, three)).steps) == 3
+    assert nesting_depth(WorkflowDefinition.model_validate(with_step(1, three)).steps) == 3
     assert errors(with_step(1, four)) == [((), "value_error")]
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from flowline.definitions.step_tree import step_in_words
+from flowline.definitions.step_kinds import step_in_words
 from flowline.definitions.steps import MergeTagMapping, SendEmailStep
 from flowline.definitions.workflows import WorkflowDefinition
 from tests.definitions.builders import WELCOME, body, errors, locs, with_step

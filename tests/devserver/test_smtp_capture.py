@@ -1,4 +1,4 @@
-"""The dev SMTP capture: what it receives lands in the outbox, readable by the web UI."""
+"""The dev SMTP capture: what it receives is kept as captured mail, readable by the web UI."""
 
 import smtplib
 import socket
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flowline.devserver.smtp_capture import read_outbox, start_capture
+from flowline.core.captured_mail import read_captured_mail
+from flowline.devserver.smtp_capture import start_capture
 
 
 @pytest.fixture
@@ -16,10 +17,10 @@ def capture(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    outbox = tmp_path / "outbox"
-    controller = start_capture(outbox, port)
+    mail_dir = tmp_path / "captured"
+    controller = start_capture(mail_dir, port)
     try:
-        yield port, outbox
+        yield port, mail_dir
     finally:
         controller.stop()
 
@@ -38,11 +39,11 @@ def send(port: int, subject: str, *, html: str | None = None, bcc: str | None = 
 
 
 def test_captured_messages_are_listed_newest_first(capture: tuple[int, Path]) -> None:
-    port, outbox = capture
+    port, mail_dir = capture
     send(port, "First")
     send(port, "Second, with ünïcode", html="<p>Hi <b>Ada</b></p>")
 
-    newest, oldest = read_outbox(outbox)
+    newest, oldest = read_captured_mail(mail_dir)
 
     assert newest["subject"] == "Second, with ünïcode"
     assert newest["from"] == "Flowline <flowline@localhost>"
@@ -56,15 +57,15 @@ def test_captured_messages_are_listed_newest_first(capture: tuple[int, Path]) ->
 
 
 def test_envelope_recipients_are_kept_in_the_eml_file(capture: tuple[int, Path]) -> None:
-    port, outbox = capture
+    port, mail_dir = capture
     send(port, "Hidden copy", bcc="audit@example.com")
 
-    [path] = outbox.glob("*.eml")
+    [path] = mail_dir.glob("*.eml")
 
     head = path.read_text().split("\n\n", 1)[0]
     assert "X-Original-To: ada@example.com, audit@example.com" in head
     assert "Return-Path: <flowline@localhost>" in head
 
 
-def test_outbox_that_received_nothing_is_empty(tmp_path: Path) -> None:
-    assert read_outbox(tmp_path / "never-created") == []
+def test_a_capture_that_received_nothing_is_empty(tmp_path: Path) -> None:
+    assert read_captured_mail(tmp_path / "never-created") == []

@@ -20,7 +20,7 @@ from bench.fault_figures import (
 )
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
-from flowline.core.services.ingestion import apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
 from testkit.eventually import eventually
 from testkit.smtp import SmtpCapture

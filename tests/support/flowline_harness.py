@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from flowline.api.app import create_app
-from flowline.core.services.dispatch import run_dispatcher
-from flowline.core.services.outbox import pending_count
+from flowline.app import create_app
+from flowline.core.services.outbox.dispatch_jobs import run_dispatcher
+from flowline.core.services.outbox.intents import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
 from flowline.worker.main import build_workers

@@ -2,8 +2,8 @@
 
 import pytest
 
-from flowline.core.services.dispatch import dispatch_once
-from flowline.core.services.dispatcher_lease import Lease
+from flowline.core.services.outbox.dispatch_jobs import dispatch_once
+from flowline.core.services.outbox.lease_jobs import Lease
 from tests.support.flowline_harness import Flowline
 
 

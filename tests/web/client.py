@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.settings import Settings
 
 ADMIN_KEY = "ui-admin-key"

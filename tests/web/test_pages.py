@@ -9,13 +9,13 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from flowline.core.captured_mail import store_message
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
-from flowline.core.services.workflow_overview import conversion_by_day, counts_by_workflow
-from flowline.core.services.workflows import create_workflow
+from flowline.core.services.workflows.crud import create_workflow
+from flowline.core.services.workflows.overview import conversion_by_day, counts_by_workflow
 from flowline.core.timestamps import utcnow
-from flowline.devserver.smtp_capture import OutboxHandler
 from tests.web.client import signed_in, web_client
 
 
@@ -92,16 +92,11 @@ async def test_the_ui_adds_nothing_to_the_openapi_document(client: httpx.AsyncCl
 async def test_mail_html_is_served_sandboxed_and_only_by_message_id(
     client: httpx.AsyncClient, tmp_path: Path
 ):
-    class Envelope:
-        mail_from = "a@example.com"
-        rcpt_tos = ["b@example.com"]
-        original_content = (
-            b"Subject: Hi\r\nContent-Type: text/html\r\n\r\n<p>Hi</p><script>alert(1)</script>"
-        )
-
-    await OutboxHandler(tmp_path / "outbox").handle_DATA(None, None, Envelope())
+    message_id = store_message(
+        tmp_path / "outbox",
+        b"Subject: Hi\r\nContent-Type: text/html\r\n\r\n<p>Hi</p><script>alert(1)</script>",
+    )
     listing = await client.get("/outbox")
-    message_id = next(p.stem for p in (tmp_path / "outbox").glob("*.eml"))
     assert f"/outbox/{message_id}" in listing.text
     html = await client.get(f"/outbox/{message_id}/html")
     assert html.status_code == 200

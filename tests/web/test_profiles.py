@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
-from flowline.core.services.workflows import create_workflow
+from flowline.core.services.workflows.crud import create_workflow
 from flowline.core.timestamps import utcnow
 from tests.support.live_server import serving
 from tests.support.profile_ids import TRICKY_PROFILE_IDS, profile_path

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.campaigns import Campaign
-from flowline.core.services.workflows import current_definition
+from flowline.core.services.workflows.crud import current_definition
 from flowline.web.form_errors import place_errors
 from flowline.web.form_tree import parse_form
 from flowline.web.workflow_editing import load_choices, save_from_form

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from testkit.eventually import eventually
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import ADMIN_KEY, Flowline

@@ -1,1 +1,1 @@
-"""The HTTP API (FastAPI) and the web UI it serves."""
+"""The REST API (/v1): its routes, API keys, error rendering and OpenAPI document."""

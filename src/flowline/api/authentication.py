@@ -1,11 +1,13 @@
 """API keys: who may call what, decided in one place before anything else about a request.
 
-A route names the key it needs with a `KeyScope` dependency (`AdminKey`, `IngestKey` in
-`api/deps.py`). `ApiRoute` checks it before the body is read or any id is looked up, so a
-caller without a valid key learns nothing: 401 whatever the body or the id, 403 for a key of
-the wrong scope.
+A route names the key it needs with a `KeyScope` dependency (`AdminKey`, `IngestKey` below).
+`ApiRoute` checks it before the body is read or any id is looked up, so a caller without a
+valid key learns nothing: 401 whatever the body or the id, 403 for a key of the wrong scope.
 """
 
+from typing import Annotated
+
+from fastapi import Depends
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -79,3 +81,7 @@ class KeyScope:
 
 ADMIN = KeyScope("admin")
 INGEST = KeyScope("admin", "ingest")
+
+# Checked by `ApiRoute` before anything else about the request.
+AdminKey = Annotated[str, Depends(ADMIN)]
+IngestKey = Annotated[str, Depends(INGEST)]

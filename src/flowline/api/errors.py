@@ -12,12 +12,6 @@ from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from flowline.api.unexpected_errors import (
-    INTERNAL_ERROR,
-    log_unavailable,
-    log_unexpected,
-    logger,
-)
 from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import (
     DatabaseUnavailable,
@@ -25,6 +19,12 @@ from flowline.core.errors import (
     TemporalUnavailable,
     ValidationFailed,
     pydantic_errors,
+)
+from flowline.http.unexpected_errors import (
+    INTERNAL_ERROR,
+    log_unavailable,
+    log_unexpected,
+    logger,
 )
 
 _HTTP_ERROR_NAMES = {

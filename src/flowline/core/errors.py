@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
+from flowline.definitions.step_kinds import ARM_NAMES, KINDS
+
 
 class FlowlineError(Exception):
     status_code = 400
@@ -120,16 +122,8 @@ def pydantic_errors(errors: Sequence[Any], prefix: Sequence[str | int] = ()) -> 
     )
 
 
-_STEP_TAGS = {
-    "wait",
-    "send_email",
-    "http_call",
-    "wait_for_event",
-    "branch",
-    "update_profile",
-}
 _TRIGGER_GOAL_TAGS = {"segment_entered", "segment_left", "event", "segment"}
-_STEP_LISTS = {"steps", "then", "else"}
+_STEP_LISTS = {"steps", *ARM_NAMES}
 
 
 def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
@@ -147,7 +141,7 @@ def clean_loc(loc: Sequence[str | int]) -> list[str | int]:
     while at + 2 < len(parts):
         if parts[at] in _STEP_LISTS and isinstance(parts[at + 1], int):
             tag = parts[at + 2]
-            if isinstance(tag, str) and tag in _STEP_TAGS:
+            if isinstance(tag, str) and tag in KINDS:
                 del parts[at + 2]
             at += 2
         else:

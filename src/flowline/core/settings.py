@@ -132,6 +132,6 @@ class Settings(BaseSettings):
             return False
 
     @property
-    def outbox_dir(self) -> Path:
-        """Where `flowline dev`'s SMTP capture keeps the mail it received."""
+    def captured_mail_dir(self) -> Path:
+        """Where `flowline dev`'s SMTP capture keeps the mail it received (the UI's Outbox)."""
         return self.data_dir / "outbox"

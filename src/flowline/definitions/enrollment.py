@@ -61,9 +61,10 @@ class EnrollmentInput(BaseModel):
     # email rate limit); None in runs started before, whose activities keep the main queue.
     email_task_queue: str | None = None
     http_task_queue: str | None = None
-    # Set by every starter since issue 8: the run takes the step-path code without asking
+    # Set by every starter today: the run takes the step-path code without asking
     # `workflow.patched` (each patch taken records a marker and a search-attribute upsert, a
-    # visibility write per enrollment). Runs started before lack it and ask the patch as then.
+    # visibility write per enrollment). Runs whose starter predates the field lack it and ask
+    # the patch, as they did when they started.
     step_paths: bool = False
 
 

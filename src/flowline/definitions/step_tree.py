@@ -2,23 +2,20 @@
 
 Steps are addressed by a path: top-level `"3"`, nested `"3.then.0"`, `"3.else.1.then.0"`. The
 path names a step wherever one is named: Idempotency-Key, deliveries, the stats funnel, current
-details.
+details. What each kind is called, which step lists it holds and the walks over a tree of steps
+are in `step_kinds`; the union below lists the same kinds (a test keeps the two in step).
 """
 
-from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from flowline.definitions.durations import humanize
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
-from flowline.definitions.segments import SegmentRule, describe_rule
+from flowline.definitions.segments import SegmentRule
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
 from flowline.definitions.triggers import StrictModel
 
 MAX_STEPS_PER_LIST = 500
-MAX_BRANCH_DEPTH = 3
-"""A branch may hold branches, up to this many levels in all."""
 
 
 class BranchStep(StrictModel):
@@ -56,23 +53,12 @@ Step = Annotated[
     Field(discriminator="type"),
 ]
 ActionStep = SendEmailStep | HttpCallStep
-STEP_TYPES = ("wait", "send_email", "http_call", "wait_for_event", "branch", "update_profile")
 
 BranchStep.model_rebuild()
 
 
 def child_path(prefix: str, index: int) -> str:
     return f"{prefix}.{index}" if prefix else str(index)
-
-
-def walk(steps: Sequence[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Every step with its path, in the order a reader meets them (a branch, then its arms)."""
-    for index, step in enumerate(steps):
-        path = child_path(prefix, index)
-        yield path, step
-        if isinstance(step, BranchStep):
-            yield from walk(step.then, f"{path}.then")
-            yield from walk(step.else_, f"{path}.else")
 
 
 def path_loc(path: str) -> tuple[str | int, ...]:
@@ -83,28 +69,3 @@ def path_loc(path: str) -> tuple[str | int, ...]:
 def top_index(path: str) -> int:
     """The index of the top-level step a path lies under."""
     return int(path.split(".", 1)[0])
-
-
-def branch_depth(steps: Sequence[Any]) -> int:
-    """How many branches are nested inside each other at most."""
-    deepest = 0
-    for step in steps:
-        if isinstance(step, BranchStep):
-            deepest = max(deepest, 1 + max(branch_depth(step.then), branch_depth(step.else_)))
-    return deepest
-
-
-def step_in_words(step: Any) -> str:
-    if isinstance(step, WaitStep):
-        return f"wait {humanize(step.duration)}"
-    if isinstance(step, SendEmailStep):
-        return f"send email (campaign {step.campaign_id})"
-    if isinstance(step, HttpCallStep):
-        return f"{step.method} {step.url}"
-    if isinstance(step, WaitForEventStep):
-        return f"wait up to {humanize(step.timeout)} for event '{step.event}'"
-    if isinstance(step, BranchStep):
-        return f"branch: if {describe_rule(step.rule())}"
-    if isinstance(step, UpdateProfileStep):
-        return "update profile: " + ", ".join(sorted(step.properties))
-    return str(getattr(step, "type", "step"))

@@ -5,13 +5,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema, model_validator
 
 from flowline.definitions.send_window import SendWindow
-from flowline.definitions.step_tree import (
-    MAX_BRANCH_DEPTH,
-    MAX_STEPS_PER_LIST,
-    Step,
-    branch_depth,
-    walk,
-)
+from flowline.definitions.step_kinds import MAX_BRANCH_DEPTH, nesting_depth, walk
+from flowline.definitions.step_tree import MAX_STEPS_PER_LIST, Step
 from flowline.definitions.steps import HttpCallStep, SendEmailStep
 from flowline.definitions.triggers import Goal, NonEmptyStr, StrictModel, Trigger
 
@@ -55,7 +50,7 @@ class WorkflowDefinition(StrictModel):
 
     @model_validator(mode="after")
     def _branches_nest_at_most_three_deep(self) -> "WorkflowDefinition":
-        if branch_depth(self.steps) > MAX_BRANCH_DEPTH:
+        if nesting_depth(self.steps) > MAX_BRANCH_DEPTH:
             raise ValueError(f"branches nest at most {MAX_BRANCH_DEPTH} levels deep")
         return self
 

@@ -51,9 +51,9 @@ class DevStack:
             await self.temporal.wait_until_ready()
 
             if settings.smtp_host is None:
-                controller = start_capture(settings.outbox_dir, settings.dev_smtp_port)
+                controller = start_capture(settings.captured_mail_dir, settings.dev_smtp_port)
                 stack.callback(controller.stop)
-                # The worker (and the API's outbox page) use this copy: mail goes to the capture.
+                # The worker (and the web UI's Outbox page) use this copy: mail goes to the capture.
                 settings = settings.model_copy(
                     update={"smtp_host": "127.0.0.1", "smtp_port": settings.dev_smtp_port}
                 )
@@ -63,7 +63,7 @@ class DevStack:
             worker = asyncio.create_task(run_worker(settings), name="worker")
             stack.push_async_callback(_cancel, worker)
 
-            from flowline.api.app import create_app
+            from flowline.app import create_app
 
             self._api = embedded_api.embedded_server(
                 create_app(settings),
@@ -125,7 +125,7 @@ async def _cancel(task: "asyncio.Task[None]") -> None:
 def _banner(settings: Settings, key_line: str) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     smtp = (
-        f"127.0.0.1:{settings.dev_smtp_port} -> {settings.outbox_dir}/"
+        f"127.0.0.1:{settings.dev_smtp_port} -> {settings.captured_mail_dir}/"
         if settings.smtp_host is None
         else f"off (mail goes to {settings.smtp_host}:{settings.smtp_port})"
     )

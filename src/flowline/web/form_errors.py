@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowline.core.errors import ValidationFailed
+from flowline.definitions.step_kinds import ARM_NAMES
 from flowline.web.form_tree import dotted, step_label
 
 _TOP_FIELDS = {"name", "enabled", "consent_property", "exit_on_goal", "reentry"}
@@ -84,7 +85,7 @@ def _trigger_or_goal(prefix: str, rest: list[Any], fields: set[str], whole: str)
 def _step_field(loc: Sequence[str | int]) -> str:
     path: list[str | int] = ["steps", loc[1]]
     at = 2
-    while at + 1 < len(loc) and loc[at] in ("then", "else") and isinstance(loc[at + 1], int):
+    while at + 1 < len(loc) and loc[at] in ARM_NAMES and isinstance(loc[at + 1], int):
         path += [loc[at], loc[at + 1]]
         at += 2
     step = dotted(path)
@@ -110,7 +111,7 @@ def field_title(key: str) -> str:
     if parts[0] != "steps" or len(parts) < 2:
         return key.replace("_", " ").replace(".", " · ")
     at = 2
-    while at + 1 < len(parts) and parts[at] in ("then", "else") and parts[at + 1].isdigit():
+    while at + 1 < len(parts) and parts[at] in ARM_NAMES and parts[at + 1].isdigit():
         at += 2
     rest = " ".join(parts[at:]).replace("_", " ")
     return f"{step_label('.'.join(parts[:at]))} · {rest}"

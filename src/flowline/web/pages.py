@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from flowline.api.unexpected_errors import log_unavailable
 from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import DatabaseUnavailable, FlowlineError
+from flowline.http.unexpected_errors import log_unavailable
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
 from flowline.web.signin import SignInRequired, csrf_token
@@ -22,7 +22,9 @@ from flowline.web.words import (
     campaign_options,
     consent_options,
     current_step,
+    has_outcome,
     step_actions,
+    step_arms,
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -32,10 +34,12 @@ TEMPLATES.env.globals.update(
     step_label=step_label,
     engine_path_label=engine_path_label,
     step_actions=step_actions,
+    step_arms=step_arms,
     consent_options=consent_options,
     campaign_options=campaign_options,
     action_name=action_name,
     current_step=current_step,
+    has_outcome=has_outcome,
 )
 # Scripts and styles come only from the app; previews of mail are framed from the app only.
 PAGE_HEADERS = {

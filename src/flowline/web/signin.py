@@ -16,11 +16,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.errors import Forbidden, PayloadTooLarge, Unauthorized
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.services.api_keys import hash_key
 from flowline.core.settings import Settings
+from flowline.http.dependencies import SessionDep, SettingsDep
 
 BOOTSTRAP = "bootstrap"
 CSRF_FIELD = "csrf_token"

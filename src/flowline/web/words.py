@@ -3,11 +3,10 @@
 from typing import Any
 
 from flowline.core.models.enrollments import EnrollmentPublic
+from flowline.definitions.step_kinds import KINDS, MAX_BRANCH_DEPTH, STEP_KINDS
 from flowline.definitions.triggers import EventTrigger, SegmentEnteredTrigger
 from flowline.web.form_tree import engine_path_label
-from flowline.web.workflow_form import STEP_ACTIONS, text_from_scalar
-
-ACTION_NAMES = dict(STEP_ACTIONS)
+from flowline.web.workflow_form import text_from_scalar
 
 
 def trigger_words(trigger: Any, segment_names: dict[int, str]) -> str:
@@ -22,12 +21,35 @@ def trigger_words(trigger: Any, segment_names: dict[int, str]) -> str:
 
 
 def action_name(step_type: str) -> str:
-    return ACTION_NAMES.get(step_type, step_type)
+    kind = KINDS.get(step_type)
+    return kind.label if kind is not None else step_type
 
 
-def step_actions(depth: int) -> list[tuple[str, str]]:
-    """The Action dropdown; a step inside three branches cannot branch again."""
-    return [(k, n) for k, n in STEP_ACTIONS if k != "branch" or depth < 3]
+def has_outcome(step_type: str) -> bool:
+    """Whether the stats funnel shows succeeded / failed / skipped for a step of this kind."""
+    kind = KINDS.get(step_type)
+    return kind is None or kind.outcome
+
+
+def step_actions(depth: int) -> list[tuple[str, ...]]:
+    """The Action dropdown; a step inside three branches cannot branch again.
+
+    The option of a kind that holds steps says from which depth it is no longer offered
+    (`data-max-depth`): the script disables it there when steps are moved.
+    """
+    return [
+        (kind.tag, kind.label, f'data-max-depth="{MAX_BRANCH_DEPTH}"')
+        if kind.arms
+        else (kind.tag, kind.label)
+        for kind in STEP_KINDS
+        if not kind.arms or depth < MAX_BRANCH_DEPTH
+    ]
+
+
+def step_arms(step_type: str) -> list[tuple[str, str]]:
+    """The step lists a step of this kind holds, with their titles: a branch's Then and Else."""
+    kind = KINDS.get(step_type)
+    return [(arm.name, arm.label) for arm in kind.arms] if kind is not None else []
 
 
 def current_step(enrollment: EnrollmentPublic) -> str:

@@ -17,8 +17,9 @@ from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.campaigns import campaign_merge_tags
-from flowline.core.services.workflows import check_references, create_workflow, update_workflow
+from flowline.core.services.campaigns.crud import campaign_merge_tags
+from flowline.core.services.workflows.crud import check_references, create_workflow, update_workflow
+from flowline.definitions.step_kinds import walk
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
 from flowline.web.form_errors import errors_of
 from flowline.web.form_tree import FormTree
@@ -100,11 +101,8 @@ def load_choices(session: Session, form: FormTree) -> FormChoices:
 
 def _campaigns_named(steps: Any) -> set[str]:
     """Campaign ids the form's steps already use (shown even when no longer usable)."""
-    found: set[str] = set()
-    for step in steps if isinstance(steps, list) else []:
-        if not isinstance(step, dict):
-            continue
-        if isinstance(step.get("campaign_id"), str):
-            found.add(step["campaign_id"])
-        found |= _campaigns_named(step.get("then")) | _campaigns_named(step.get("else"))
-    return found
+    return {
+        step["campaign_id"]
+        for _, step in walk(steps if isinstance(steps, list) else [])
+        if isinstance(step, dict) and isinstance(step.get("campaign_id"), str)
+    }

@@ -11,20 +11,13 @@ import json
 from typing import Any
 
 from flowline.definitions.durations import duration_in_words, parse_duration_words
+from flowline.definitions.step_kinds import KINDS, children
 from flowline.definitions.step_tree import BranchStep
 from flowline.definitions.workflows import WorkflowDefinition
 from flowline.web.form_tree import FormTree
 
 Loc = tuple[str | int, ...]
 Problems = list[tuple[Loc, str]]
-STEP_ACTIONS = (
-    ("wait", "Wait"),
-    ("wait_for_event", "Wait for event"),
-    ("http_call", "HTTP call"),
-    ("send_email", "Send email"),
-    ("update_profile", "Update profile"),
-    ("branch", "Branch"),
-)
 
 
 def _text(node: Any, key: str) -> str:
@@ -140,7 +133,15 @@ def _steps(nodes: list[Any], loc: Loc, problems: Problems) -> list[dict[str, Any
 
 
 def _step(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
+    """A step's own fields, then the step lists it holds (a branch's `then` and `else`)."""
     kind = _text(node, "type")
+    step = _step_fields(kind, node, loc, problems)
+    for arm in KINDS[kind].arms if kind in KINDS else ():
+        step[arm.name] = _steps(_list(node, arm.name), (*loc, arm.name), problems)
+    return step
+
+
+def _step_fields(kind: str, node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
     if kind == "wait":
         return {"type": kind, "duration": _duration(_text(node, "duration"))}
     if kind == "wait_for_event":
@@ -172,8 +173,6 @@ def _step(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
         return {
             "type": kind,
             "condition": _json(condition, (*loc, "condition"), problems) if condition else {},
-            "then": _steps(_list(node, "then"), (*loc, "then"), problems),
-            "else": _steps(_list(node, "else"), (*loc, "else"), problems),
         }
     return {"type": kind}
 
@@ -285,6 +284,14 @@ def _goal_form(goal: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _step_form(step: Any) -> dict[str, Any]:
+    """A step's own fields as text, then the step lists it holds."""
+    form = _step_fields_form(step)
+    for arm, held in children(step):
+        form[arm] = [_step_form(s) for s in held]
+    return form
+
+
+def _step_fields_form(step: Any) -> dict[str, Any]:
     data = step.model_dump(mode="python", by_alias=True)
     kind = data["type"]
     if kind == "wait":
@@ -326,9 +333,4 @@ def _step_form(step: Any) -> dict[str, Any]:
             ],
         }
     assert isinstance(step, BranchStep)
-    return {
-        "type": kind,
-        "condition": json.dumps(step.condition, indent=2),
-        "then": [_step_form(s) for s in step.then],
-        "else": [_step_form(s) for s in step.else_],
-    }
+    return {"type": kind, "condition": json.dumps(step.condition, indent=2)}

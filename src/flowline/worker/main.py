@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from flowline.core.database import make_engine
-from flowline.core.services.dispatch import run_dispatcher
+from flowline.core.services.outbox.dispatch_jobs import run_dispatcher
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
 from flowline.worker.activities.email import EmailActivities, UnsubscribeLinks, email_retry_window

@@ -2,7 +2,7 @@
 
 One browser for the whole session; each test gets a fresh SQLite database, its own worker,
 dispatcher and task queue (see `running_flowline`), the SMTP capture of `flowline dev` writing
-.eml files into the outbox, and the loopback HTTP target.
+.eml files the Outbox page shows, and the loopback HTTP target.
 """
 
 import uuid
@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from flowline.api.app import create_app
+from flowline.app import create_app
 from flowline.core.database import make_engine, migrate
 from flowline.devserver.smtp_capture import start_capture
 from testkit.http_target import HttpTarget
@@ -59,8 +59,8 @@ async def live(
     tmp_path: Path,
 ) -> AsyncIterator[LiveFlowline]:
     smtp_port = free_port()
-    outbox_dir = tmp_path / "outbox"
-    capture = start_capture(outbox_dir, smtp_port)
+    mail_dir = tmp_path / "outbox"
+    capture = start_capture(mail_dir, smtp_port)
     address = dev_server.client.service_client.config.target_host
     try:
         async with (
@@ -76,7 +76,7 @@ async def live(
         ):
             app = create_app(flowline.settings, engine=ui_engine, temporal_client=flowline.temporal)
             async with serving(app) as url:
-                yield LiveFlowline(url, flowline, outbox_dir)
+                yield LiveFlowline(url, flowline, mail_dir)
     finally:
         capture.stop()
 

@@ -135,3 +135,23 @@ async def test_branch_and_wait_for_event_are_built_in_the_form_and_saved(
     assert again["version"] == 2
     assert again["steps"] == saved["steps"]
     assert again["send_window"] == saved["send_window"]
+
+
+async def test_a_step_inside_three_branches_cannot_branch_again(
+    page: Page, live: LiveFlowline
+) -> None:
+    await sign_in(page, live)
+    await page.get_by_role("link", name="Add", exact=True).click()
+    await page.get_by_role("button", name="Add step", exact=True).click()
+    path = "Step 1"
+    for _ in range(3):
+        step = page.get_by_role("group", name=path, exact=True)
+        action = step.get_by_label("Action", exact=True)
+        await expect(action.locator("option", has_text="Branch")).to_be_enabled()
+        await action.select_option(label="Branch")
+        await step.get_by_role("button", name=f"Add step to Then of {path}", exact=True).click()
+        path += ".then.1"
+    deepest = page.get_by_role("group", name=path, exact=True)
+    await expect(
+        deepest.get_by_label("Action", exact=True).locator("option", has_text="Branch")
+    ).to_be_disabled()

@@ -1,12 +1,13 @@
 from fastapi import Response
 
-from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import IdInPath
 from flowline.api.routing import api_router
 from flowline.core.errors import NotFound
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from flowline.core.services.api_keys import create_api_key, list_api_keys
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath
 
 router = api_router("/v1/api-keys", tags=["api keys"])
 

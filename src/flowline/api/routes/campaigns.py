@@ -1,8 +1,7 @@
 from fastapi import Query, Response
 
-from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
 from flowline.core.models.campaigns import (
     CampaignCreate,
@@ -10,8 +9,10 @@ from flowline.core.models.campaigns import (
     CampaignPreviewRequest,
     CampaignPublic,
 )
-from flowline.core.services import campaigns as service
-from flowline.core.services.campaign_preview import preview_campaign
+from flowline.core.services.campaigns import crud as service
+from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath, Offset
 
 router = api_router("/v1/campaigns", tags=["campaigns"])
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
-from flowline.api.deps import AdminKey
+from flowline.api.authentication import AdminKey
 from flowline.core.errors import ValidationFailed
 
 router = APIRouter(prefix="/codec", tags=["codec"], include_in_schema=False)

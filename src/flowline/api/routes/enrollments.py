@@ -2,15 +2,16 @@ from typing import Literal
 
 from fastapi import Query, Response
 
-from flowline.api.deps import AdminKey, EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
 from flowline.core.models.enrollments import EnrollmentDetail, EnrollmentPublic
+from flowline.core.models.pages import Page
 from flowline.core.models.workflow_schemas import EnrollRequest
-from flowline.core.services import enrollment_views
-from flowline.core.services import enrollments as service
-from flowline.core.services.pagination import Page
+from flowline.core.services.enrollments import start_jobs as service
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.http.parameters import IdInPath, Offset
 
 router = api_router(tags=["enrollments"])
 StatusFilter = Literal["active", "completed", "converted", "exited", "failed"]

@@ -1,7 +1,8 @@
-from flowline.api.deps import IngestKey, SessionDep
+from flowline.api.authentication import IngestKey
 from flowline.api.routing import api_router
-from flowline.core.models.event_schemas import EventsAccepted
-from flowline.core.services.ingestion import EventBatchIn, EventIn, apply_changes
+from flowline.core.models.event_schemas import EventBatchIn, EventIn, EventsAccepted
+from flowline.core.services.ingestion.changes import apply_changes
+from flowline.http.dependencies import SessionDep
 
 router = api_router("/v1/events", tags=["events"])
 

@@ -5,9 +5,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from flowline.api.deps import EngineDep
 from flowline.api.routing import api_router
 from flowline.core.database_availability import database_answers
+from flowline.http.dependencies import EngineDep
 
 router = api_router(tags=["health"])
 Status = Literal["ok", "unavailable"]

@@ -1,9 +1,8 @@
 from fastapi import Response
 from sqlmodel import Session
 
-from flowline.api.deps import AdminKey, IngestKey, SessionDep, SettingsDep
+from flowline.api.authentication import AdminKey, IngestKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import ProfileIdInPath
 from flowline.api.routing import api_router
 from flowline.core.models.profile_schemas import (
     EventPublic,
@@ -12,11 +11,13 @@ from flowline.core.models.profile_schemas import (
     ProfileUpsert,
 )
 from flowline.core.models.profiles import Profile
-from flowline.core.services import enrollment_views
-from flowline.core.services.erasure import erase_profile
-from flowline.core.services.profiles import get_profile, recent_events, upsert_profile
-from flowline.core.services.segments import segments_of
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.profiles.crud import get_profile, recent_events, upsert_profile
+from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.segments.crud import segments_of
 from flowline.core.settings import Settings
+from flowline.http.dependencies import SessionDep, SettingsDep
+from flowline.http.parameters import ProfileIdInPath
 
 router = api_router("/v1/profiles", tags=["profiles"])
 

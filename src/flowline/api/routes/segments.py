@@ -1,15 +1,16 @@
 from fastapi import Query, Response
 from sqlmodel import Session
 
-from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import IdInPath, Offset
 from flowline.api.routing import api_router
+from flowline.core.models.pages import Page
 from flowline.core.models.segment_schemas import MemberPublic, SegmentCreate, SegmentPublic
 from flowline.core.models.segments import Segment
-from flowline.core.services import segments as service
-from flowline.core.services.pagination import Page
+from flowline.core.services.segments import crud as service
 from flowline.definitions.segments import SegmentRule, describe_rule
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath, Offset
 
 router = api_router("/v1/segments", tags=["segments"])
 

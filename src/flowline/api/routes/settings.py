@@ -1,7 +1,8 @@
-from flowline.api.deps import AdminKey, SessionDep
+from flowline.api.authentication import AdminKey
 from flowline.api.routing import api_router
 from flowline.core.models.installation_settings import InstallationSettings
 from flowline.core.services.installation_settings import read_settings, replace_settings
+from flowline.http.dependencies import SessionDep
 
 router = api_router("/v1/settings", tags=["settings"])
 

@@ -10,7 +10,6 @@ from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from flowline.api.deps import SessionDep, SettingsDep
 from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
 from flowline.core.errors import NotFound
@@ -20,6 +19,7 @@ from flowline.core.services.unsubscribe import (
     read_token,
     unsubscribe,
 )
+from flowline.http.dependencies import SessionDep, SettingsDep
 
 router = api_router(tags=["unsubscribe"])
 templates = Jinja2Templates(directory=FilePath(__file__).parent.parent / "templates")

@@ -1,8 +1,7 @@
 from fastapi import Query, Response
 
-from flowline.api.deps import AdminKey, SessionDep, WorkflowDep
+from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
-from flowline.api.parameters import Offset
 from flowline.api.routing import api_router
 from flowline.core.models.workflow_schemas import (
     DisableRequest,
@@ -10,8 +9,10 @@ from flowline.core.models.workflow_schemas import (
     WorkflowPublic,
     WorkflowStats,
 )
-from flowline.core.services import workflows as service
-from flowline.core.services.stats import workflow_stats
+from flowline.core.services.workflows import crud as service
+from flowline.core.services.workflows.stats import workflow_stats
+from flowline.http.dependencies import SessionDep, WorkflowDep
+from flowline.http.parameters import Offset
 
 router = api_router("/v1/workflows", tags=["workflows"])
 NOT_FOUND = error_responses(404)

@@ -14,7 +14,7 @@ class OutboxIntent(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"), NEVER_REUSED)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
-    kind: str = Field(max_length=40)  # start_enrollment | deliver_goal | ... (services/outbox.py)
+    kind: str = Field(max_length=40)  # start_enrollment | deliver_goal | ... (outbox/intents.py)
     # Whose intent it is (also in the payload): erasure deletes a profile's intents by it.
     profile_id: str | None = Field(default=None, max_length=255, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

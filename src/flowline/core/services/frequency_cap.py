@@ -15,6 +15,7 @@ from flowline.core.models.email_sends import EmailSend
 from flowline.core.models.installation_settings import FrequencyCap
 from flowline.core.models.profiles import Profile
 from flowline.core.services.installation_settings import read_settings
+from flowline.core.services.sql import on_postgresql
 
 
 def current_cap(session: Session) -> FrequencyCap | None:
@@ -31,7 +32,7 @@ def take_slot(
     now: datetime,
 ) -> bool:
     """Reserve this step's email slot; False when the profile has reached the cap."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.exec(select(Profile.id).where(col(Profile.id) == profile_id).with_for_update())
     mine = session.exec(
         select(EmailSend.id).where(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from itsdangerous import BadData, URLSafeSerializer
 from sqlmodel import Session
 
+from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.profiles import Profile
-from flowline.core.services.ingestion import EventIn, apply_changes
+from flowline.core.services.ingestion.changes import apply_changes
 
 _SALT = "flowline.unsubscribe"
 MAX_TOKEN = 2000

@@ -3,7 +3,7 @@
 from flowline.web.routes import (
     auth,
     campaigns,
-    outbox,
+    captured_mail,
     profiles,
     segments,
     settings,
@@ -20,6 +20,6 @@ ROUTERS = [
     campaigns.router,
     segments.router,
     profiles.router,
-    outbox.router,
+    captured_mail.router,
     settings.router,
 ]

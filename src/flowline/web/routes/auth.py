@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from flowline.api.deps import SessionDep, SettingsDep
+from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import CsrfChecked, sign_in, sign_out, signed_in
 

@@ -8,13 +8,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from flowline.api.deps import SessionDep
-from flowline.api.parameters import IdInPath
 from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
-from flowline.core.services import campaigns as service
-from flowline.core.services.campaign_preview import preview_campaign
+from flowline.core.services.campaigns import crud as service
+from flowline.core.services.campaigns.preview import preview_campaign
 from flowline.definitions.templates import TemplateError, merge_tags_in
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render

@@ -11,15 +11,15 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
-from flowline.api.deps import SessionDep, SettingsDep
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
-from flowline.core.services import enrollment_views
-from flowline.core.services.erasure import erase_profile
-from flowline.core.services.profiles import recent_events
-from flowline.core.services.segments import segments_of
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.profiles.crud import recent_events
+from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.segments.crud import segments_of
 from flowline.definitions.identifiers import is_profile_id
+from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
 from flowline.web.signin import AdminSession, CsrfChecked

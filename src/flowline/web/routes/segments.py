@@ -7,12 +7,12 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 
-from flowline.api.deps import SessionDep
-from flowline.api.parameters import IdInPath
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.segments import Segment
-from flowline.core.services import segments as service
+from flowline.core.services.segments import crud as service
 from flowline.definitions.segments import SegmentRule, describe_rule
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked

@@ -8,14 +8,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from flowline.api.deps import SessionDep
-from flowline.api.parameters import IdInPath
 from flowline.core.errors import NotFound, pydantic_errors
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate
 from flowline.core.models.installation_settings import InstallationSettings
 from flowline.core.services.api_keys import create_api_key
 from flowline.core.services.installation_settings import read_settings, replace_settings
 from flowline.definitions.durations import duration_in_words, parse_duration_words
+from flowline.http.dependencies import SessionDep
+from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked

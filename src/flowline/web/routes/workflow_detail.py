@@ -9,16 +9,17 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flowline.api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
-from flowline.api.parameters import IdInPath
 from flowline.core.database import read_scope
 from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.workflows import Workflow
-from flowline.core.services import enrollment_views, enrollments
-from flowline.core.services.stats import workflow_stats
-from flowline.core.services.workflow_overview import conversion_by_day
-from flowline.core.services.workflows import current_definition, get_workflow
+from flowline.core.services.enrollments import start_jobs as enrollments
+from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.workflows.crud import current_definition, get_workflow
+from flowline.core.services.workflows.overview import conversion_by_day
+from flowline.core.services.workflows.stats import workflow_stats
 from flowline.core.settings import Settings
+from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
+from flowline.http.parameters import IdInPath
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 
-from flowline.api.deps import SessionDep, WorkflowDep
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.workflows import Workflow
-from flowline.core.services.workflows import current_definition
+from flowline.core.services.workflows.crud import current_definition
+from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.form_tree import FormTree, parse_form
 from flowline.web.pages import PageRoute, render, wants_json

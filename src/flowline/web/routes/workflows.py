@@ -6,15 +6,15 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
-from flowline.api.deps import SessionDep, WorkflowDep
 from flowline.core.models.segments import Segment
-from flowline.core.services.workflow_overview import WorkflowCounts, counts_by_workflow
-from flowline.core.services.workflows import (
+from flowline.core.services.workflows.crud import (
     current_definition,
     disable_workflow,
     enable_workflow,
     list_workflows,
 )
+from flowline.core.services.workflows.overview import WorkflowCounts, counts_by_workflow
+from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.pages import PageRoute, render, wants_json
 from flowline.web.signin import AdminSession, CsrfChecked
 from flowline.web.words import trigger_words

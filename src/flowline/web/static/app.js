@@ -8,7 +8,6 @@
     [...step.querySelectorAll(selector)].filter((el) => el.closest("[data-step]") === step);
   const fid = (name) => "f-" + name.replace(/\./g, "-");
   const TAG = /^[A-Za-z_][A-Za-z0-9_]*$/;
-  const MAX_DEPTH = 3;
 
   function post(url, body) {
     return fetch(url, {
@@ -102,11 +101,14 @@
         (el) => (el.id = fid(`${path}.merge_tags.${el.dataset.mergeTag}`)),
       );
       own(step, "[data-property-rows]").forEach((el) => (el.id = fid(`${path}.properties`)));
+      // A kind that holds steps (a branch) is offered down to the depth its option names.
       const action = own(step, "[data-action-select]")[0];
-      const branch = action && action.querySelector('option[value="branch"]');
-      if (branch) branch.disabled = depth >= MAX_DEPTH && action.value !== "branch";
+      const nesting = action ? [...action.querySelectorAll("option[data-max-depth]")] : [];
+      nesting.forEach((option) => {
+        option.disabled = depth >= Number(option.dataset.maxDepth) && action.value !== option.value;
+      });
       own(step, "[data-list]").forEach((arm) => {
-        const title = arm.dataset.list === "then" ? "Then" : "Else";
+        const title = arm.dataset.listTitle;
         arm.querySelectorAll(":scope > legend [data-list-label]").forEach(
           (el) => (el.textContent = ` of ${stepLabel(path)}`),
         );

@@ -8,14 +8,13 @@ from temporalio import activity
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.profiles import Profile
-from flowline.core.services.enrollment_records import (
-    ERASED_REASON,
-    DuplicateStart,
-    delivery_of,
-    ensure_enrollment,
-    record_delivery,
+from flowline.core.services.enrollments.journey_steps import (
+    profile_meets,
+    rendered_update,
+    update_profile,
 )
-from flowline.core.services.journey_steps import profile_meets, rendered_update, update_profile
+from flowline.core.services.enrollments.record_jobs import DuplicateStart, ensure_enrollment
+from flowline.core.services.enrollments.records import ERASED_REASON, delivery_of, record_delivery
 from flowline.definitions.segments import SegmentRule
 from flowline.definitions.template_budget import TOO_EXPENSIVE, TemplateTooExpensive
 from flowline.worker import policies

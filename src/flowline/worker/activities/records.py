@@ -6,8 +6,8 @@ Each attempt runs within RECORD_BUDGET (shorter than RECORD_TIMEOUT); every writ
 from sqlalchemy import Engine
 from temporalio import activity
 
-from flowline.core.services import enrollment_records
-from flowline.core.services.enrollment_records import DuplicateStart
+from flowline.core.services.enrollments import record_jobs as enrollment_records
+from flowline.core.services.enrollments.record_jobs import DuplicateStart
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.step_context import duplicate_start_fails, enrollment_key

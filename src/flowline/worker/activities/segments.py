@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from flowline.core.database import session_scope
-from flowline.core.services.ingestion import refresh_time_windows
+from flowline.core.services.ingestion.time_windows import refresh_time_windows
 from flowline.worker.segment_refresh import REFRESH_ACTIVITY
 
 

@@ -14,13 +14,15 @@ from temporalio.exceptions import ApplicationError
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.profiles import Profile
-from flowline.core.services.enrollment_records import (
-    ERASED_REASON,
+from flowline.core.services.enrollments.record_jobs import (
     DuplicateStart,
     EnrollmentKey,
+    ensure_enrollment,
+)
+from flowline.core.services.enrollments.records import (
+    ERASED_REASON,
     by_run,
     delivery_of,
-    ensure_enrollment,
     record_delivery,
     record_passages,
     step_reached,

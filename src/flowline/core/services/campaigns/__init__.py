@@ -1,0 +1,1 @@
+"""Campaigns: CRUD (`crud`) and a saved campaign rendered for one profile (`preview`)."""

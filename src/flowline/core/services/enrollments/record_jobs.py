@@ -1,0 +1,187 @@
+"""What the worker writes about enrollments in transactions of its own: their rows, conversions
+and endings, and the outcome a step could not write itself.
+
+Every write is idempotent: an activity retried after a crash finds its earlier work and keeps it.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from flowline.core.database import read_scope, session_scope
+from flowline.core.models.enrollments import ENDED_STATUSES, Enrollment
+from flowline.core.services.enrollments.records import (
+    by_run,
+    delivery_of,
+    record_delivery,
+    record_passages,
+    step_reached,
+)
+from flowline.core.timestamps import utcnow
+from flowline.definitions.step_tree import top_index
+
+
+class DuplicateStart(Exception):
+    """A run started for a trigger that already has its enrollment (a stale, fenced-out start).
+
+    The run must do nothing: every activity of it meets this error, and its starter deletes it.
+    """
+
+    def __init__(self, enrollment: Enrollment, run_id: str) -> None:
+        super().__init__(
+            f"trigger {enrollment.trigger_id} already started run "
+            f"{enrollment.temporal_run_id}; run {run_id} is a duplicate"
+        )
+        self.enrollment = enrollment
+
+
+@dataclass(frozen=True)
+class EnrollmentKey:
+    workflow_id: int
+    version: int
+    profile_id: str
+    temporal_workflow_id: str
+    run_id: str
+    test: bool = False
+    trigger_id: str | None = None
+    triggered_at: datetime | None = None
+
+
+def ensure_enrollment(
+    engine: Engine, key: EnrollmentKey, *, likely_new: bool = False
+) -> tuple[Enrollment, bool]:
+    """The enrollment row of a Temporal run, created if missing; True when this call created it.
+
+    Both the starter and the workflow's first activity may get here first, so both may create it.
+    Raises `DuplicateStart` for a second run of a trigger that already has its enrollment.
+    `likely_new` (the starter, right after Temporal made the run) skips the first look-up: the
+    unique run id catches the rare row that is there already.
+    """
+    if not likely_new:
+        with read_scope(engine) as session:
+            existing = by_run(session, key.run_id)
+            if existing is not None:
+                return existing, False
+    try:
+        with session_scope(engine) as session:
+            row = Enrollment(
+                workflow_id=key.workflow_id,
+                version=key.version,
+                profile_id=key.profile_id,
+                temporal_workflow_id=key.temporal_workflow_id,
+                temporal_run_id=key.run_id,
+                test=key.test,
+                trigger_id=key.trigger_id,
+                # A goal counts for enrollments that started before it: while Temporal was
+                # away, that is when the trigger happened, not when the outbox caught up.
+                started_at=key.triggered_at or utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            return row, True
+    except IntegrityError:
+        with read_scope(engine) as session:
+            existing = by_run(session, key.run_id)
+            first = _by_trigger(session, key.trigger_id) if existing is None else None
+        if existing is not None:
+            return existing, False
+        if first is not None:
+            raise DuplicateStart(first, key.run_id) from None
+        raise
+
+
+def _by_trigger(session: Session, trigger_id: str | None) -> Enrollment | None:
+    if trigger_id is None:
+        return None
+    return session.exec(select(Enrollment).where(Enrollment.trigger_id == trigger_id)).first()
+
+
+def record_missing_delivery(
+    engine: Engine,
+    key: EnrollmentKey,
+    step_path: str,
+    *,
+    type: str,
+    status: str,
+    detail: str,
+    attempts: int | None,
+    passages: Sequence[Mapping[str, str]] = (),
+) -> None:
+    """The outcome a step activity reached but could not write; a delivery already there wins
+    (the activity's own write may have landed after all)."""
+    enrollment, _ = ensure_enrollment(engine, key)
+    assert enrollment.id is not None
+    with session_scope(engine) as session:
+        record_passages(session, enrollment.id, passages)
+        if delivery_of(session, enrollment.id, step_path) is None:
+            record_delivery(
+                session,
+                enrollment.id,
+                step_path,
+                type=type,
+                status=status,
+                detail=detail,
+                attempts=attempts or 1,
+            )
+        step_reached(session, enrollment.id, top_index(step_path) + 1)
+
+
+def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:
+    enrollment, _ = ensure_enrollment(engine, key)
+    with session_scope(engine) as session:
+        session.execute(
+            update(Enrollment)
+            .where(col(Enrollment.id) == enrollment.id, col(Enrollment.converted_at).is_(None))
+            .values(converted_at=at)
+        )
+
+
+def finish_enrollment(
+    engine: Engine,
+    key: EnrollmentKey,
+    *,
+    status: str,
+    reason: str | None,
+    steps_completed: int,
+    converted_at: datetime | None,
+    passages: Sequence[Mapping[str, str]] = (),
+) -> None:
+    ending = _Ending(status, reason, steps_completed, converted_at, passages)
+    # One transaction when the row is there (always, but for a starter that has not written it
+    # yet while the whole journey ran).
+    with session_scope(engine) as session:
+        row = by_run(session, key.run_id)
+        if row is not None:
+            ending.write(session, row)
+            return
+    enrollment, _ = ensure_enrollment(engine, key)
+    with session_scope(engine) as session:
+        row = session.get(Enrollment, enrollment.id)
+        if row is not None:
+            ending.write(session, row)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    status: str
+    reason: str | None
+    steps_completed: int
+    converted_at: datetime | None
+    passages: Sequence[Mapping[str, str]]
+
+    def write(self, session: Session, row: Enrollment) -> None:
+        assert row.id is not None
+        record_passages(session, row.id, self.passages)
+        if row.status in ENDED_STATUSES:
+            return
+        row.status = self.status
+        row.exit_reason = self.reason
+        row.steps_completed = max(row.steps_completed, self.steps_completed)
+        if self.converted_at is not None and row.converted_at is None:
+            row.converted_at = self.converted_at
+        row.ended_at = utcnow()
+        session.add(row)

@@ -1,0 +1,43 @@
+"""Profiles locked for a batch: created when missing, locked in id order, properties read after
+the lock. Two requests for one profile then run one after the other.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from flowline.core.models.profiles import Profile
+from flowline.core.services.sql import insert_rows, on_postgresql, one_of, plain_rows, table_of
+
+
+def lock_profiles(
+    session: Session, profile_ids: list[str], now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Create missing profiles and lock all of them, in id order (no deadlocks between batches).
+
+    Two requests for one profile then run one after the other: no counter update is lost and
+    no transition is seen twice. (SQLite: the whole transaction holds the write lock.)
+    Returns each profile's properties, read after the lock.
+    """
+    ids = sorted(set(profile_ids))
+    insert_rows(
+        session,
+        table_of(Profile),
+        [{"id": pid, "properties": {}, "created_at": now, "updated_at": now} for pid in ids],
+        conflict=("id",),
+    )
+    return locked_properties(session, ids)
+
+
+def locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The profiles' properties, their rows locked in id order (PostgreSQL; SQLite is locked
+    as a whole from the start of the transaction)."""
+    query = (
+        select(Profile.id, Profile.properties)
+        .where(one_of(session, col(Profile.id), ids))
+        .order_by(col(Profile.id))
+    )
+    if on_postgresql(session):
+        query = query.with_for_update()
+    return {pid: dict(properties) for pid, properties in plain_rows(session, query)}
