@@ -39,15 +39,13 @@ class Received:
     at: float  # time.time() when the server accepted it
     monotonic: float  # time.monotonic() at the same moment
     recipients: tuple[str, ...]
+    message_id: str
     content: bytes = field(repr=False)
 
     @cached_property
     def message(self) -> Message:
+        """The whole message, parsed on first use (the benchmark never needs it)."""
         return email.message_from_bytes(self.content, policy=default)
-
-    @cached_property
-    def message_id(self) -> str:
-        return str(BytesParser().parsebytes(self.content, headersonly=True)["Message-ID"])
 
 
 @dataclass
@@ -75,11 +73,20 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         capture = self.capture
+        headers = BytesParser().parsebytes(envelope.content, headersonly=True)
         received = Received(
-            time.time(), time.monotonic(), tuple(envelope.rcpt_tos), envelope.content
+            time.time(),
+            time.monotonic(),
+            tuple(envelope.rcpt_tos),
+            str(headers["Message-ID"]),
+            envelope.content,
         )
         with capture.lock:
             capture.received.append(received)
+            capture.arrivals.extend(
+                Arrival(received.monotonic, recipient, received.message_id)
+                for recipient in received.recipients
+            )
         # A slow server: the message is kept (delivered, as far as the reader can tell) and the
         # 250 comes later; a client that hangs up meanwhile cannot know it got through.
         if capture.data_stall:
@@ -127,6 +134,8 @@ class SmtpCapture:
         self.port = free_port()
         self.lock = threading.Lock()
         self.received: list[Received] = []  # in arrival order
+        # One per recipient of each message: when it arrived and its Message-ID.
+        self.arrivals: list[Arrival] = []
         self.connections: list[Connection] = []
         # Recipients whose conversation reached RCPT and not the end of DATA (a client that
         # died mid-conversation leaves its recipient here), with when their RCPT came.
@@ -150,15 +159,6 @@ class SmtpCapture:
     def recipients(self) -> list[list[str]]:
         """Each message's envelope recipients, in arrival order."""
         return [list(received.recipients) for received in list(self.received)]
-
-    @property
-    def arrivals(self) -> list[Arrival]:
-        """One per recipient of each message: when it arrived and its Message-ID."""
-        return [
-            Arrival(received.monotonic, recipient, received.message_id)
-            for received in list(self.received)
-            for recipient in received.recipients
-        ]
 
     def first_for(self) -> dict[str, float]:
         """The arrival time (wall clock) of the first message to each recipient."""
