@@ -24,19 +24,16 @@ test: $(INSTALLED)
 	$(BIN)/pytest -q
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench testkit
+	$(BIN)/ruff format --check src tests bench testkit
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 
+# The benchmark lives beside src/ and tests/ (not installed): run from the repository root.
 bench: $(INSTALLED)
-	@if $(BIN)/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('flowline.bench') is None)"; then \
-		$(BIN)/python -m flowline.bench; \
-	else \
-		echo "no benchmark yet (flowline.bench)"; \
-	fi
+	@$(BIN)/python -m bench
 
 # Keeps .flowline/ (the dev data: database, Temporal history, outbox); delete it by hand to start over.
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage
-	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
+	find src tests bench testkit -name __pycache__ -type d -prune -exec rm -rf {} +

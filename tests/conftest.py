@@ -6,7 +6,6 @@ queue, empty tables, and a worker of its own.
 """
 
 import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,12 +18,11 @@ from temporalio.testing import WorkflowEnvironment
 
 import flowline.core.models  # noqa: F401 - registers the tables
 from flowline.core.database import make_engine, migrate
-from flowline.definitions.enrollment import SEARCH_ATTRIBUTES
+from testkit import temporal
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.support.flowline_harness import Flowline, running_flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
 
-BIN = Path(sys.executable).parent
 TEST_DATABASE_URL = os.environ.get("FLOWLINE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
@@ -57,30 +55,20 @@ def engine(db_engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        search_attributes=list(SEARCH_ATTRIBUTES),
-        dev_server_extra_args=["--headless", "--log-level", "error"],
-        ip="127.0.0.1",
-    )
-    yield env
-    await env.shutdown()
+    async with temporal.dev_server() as env:
+        yield env
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
+def mailbox() -> Iterator[SmtpCapture]:
+    with SmtpCapture() as box:
+        yield box
 
 
 @pytest.fixture
 def http_target() -> Iterator[HttpTarget]:
-    target = HttpTarget()
-    target.start()
-    yield target
-    target.stop()
+    with HttpTarget() as target:
+        yield target
 
 
 @pytest.fixture
@@ -93,17 +81,16 @@ def flowline_settings() -> dict[str, object]:
 async def flowline(
     engine: Engine,
     dev_server: WorkflowEnvironment,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     tmp_path: Path,
     flowline_settings: dict[str, object],
 ) -> AsyncIterator[Flowline]:
     """The whole product in-process: API (ASGI), worker, Temporal, SMTP and HTTP targets."""
-    address = dev_server.client.service_client.config.target_host
     async with running_flowline(
         **flowline_settings,
         engine=engine,
-        temporal_address=address,
+        temporal_address=temporal.address_of(dev_server),
         mailbox=mailbox,
         http_target=http_target,
         data_dir=tmp_path,

@@ -4,10 +4,8 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -18,16 +16,12 @@ pytest.importorskip("flowline.app")
 pytest.importorskip("flowline.worker.main")
 
 from flowline.core.captured_mail import read_captured_mail  # noqa: E402
+from testkit.eventually import eventually_sync  # noqa: E402
+from testkit.ports import free_port  # noqa: E402
 
 FLOWLINE = Path(sys.executable).parent / "flowline"
 STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_processes(parent: int) -> dict[int, str]:
@@ -46,23 +40,23 @@ def child_processes(parent: int) -> dict[int, str]:
 
 
 def wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, str]:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
     last: object = None
-    while time.monotonic() < deadline:
+
+    def healthy() -> dict[str, str] | None:
+        nonlocal last
         assert process.poll() is None, f"flowline dev exited early:\n{log.read_text()}"
         try:
             response = httpx.get(url, timeout=2)
             last = response.json()
-            if response.status_code == 200 and last == {
-                "status": "ok",
-                "database": "ok",
-                "temporal": "ok",
-            }:
-                return dict(response.json())
         except httpx.HTTPError as error:
             last = error
-        time.sleep(0.5)
-    pytest.fail(f"not healthy within {STARTUP_TIMEOUT:.0f} s (last: {last}):\n{log.read_text()}")
+            return None
+        ok = {"status": "ok", "database": "ok", "temporal": "ok"}
+        return dict(ok) if response.status_code == 200 and last == ok else None
+
+    return eventually_sync(
+        healthy, STARTUP_TIMEOUT, lambda: f"healthy (last: {last}):\n{log.read_text()}", 0.5
+    )
 
 
 def send_test_mail(port: int) -> None:
@@ -117,9 +111,7 @@ def test_flowline_dev_runs_the_product_and_one_ctrl_c_stops_everything(tmp_path:
 
         send_test_mail(smtp_port)
         mail_dir = tmp_path / "data" / "outbox"
-        deadline = time.monotonic() + 5
-        while not list(mail_dir.glob("*.eml")) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        eventually_sync(lambda: list(mail_dir.glob("*.eml")), 5, "the mail in the outbox")
         [captured] = read_captured_mail(mail_dir)
         assert captured["subject"] == "Welcome, Ada"
         assert captured["to"] == "ada@example.com"

@@ -15,10 +15,10 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from flowline.core.payload_codec import KEY_ID
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step, wait_step
 from tests.support.flowline_harness import Flowline, running_flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
 
 KEY_A = f"a:{base64.b64encode(os.urandom(32)).decode()}"
 KEY_B = f"b:{base64.b64encode(os.urandom(32)).decode()}"
@@ -196,7 +196,7 @@ async def test_codec_answers_bad_payloads_with_4xx(flowline: Flowline) -> None:
 async def test_enrollment_started_under_key_a_finishes_after_restart_with_keys_b_a(
     engine: Engine,
     dev_server: WorkflowEnvironment,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     tmp_path: Path,
 ) -> None:

@@ -1,12 +1,14 @@
 """Manual enrollments through the API, run by a real worker on a real Temporal dev server."""
 
-import asyncio
 import uuid
 
+from temporalio.client import WorkflowExecution
+
+from testkit.eventually import eventually
+from testkit.smtp import body_of
 from tests.api.error_shape import assert_error
 from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
-from tests.support.mailbox import body_of
 
 
 async def test_manual_enrollment_sends_rendered_mail_and_http_call(flowline: Flowline) -> None:
@@ -97,17 +99,15 @@ async def test_visibility_query_finds_the_enrollment_by_profile(flowline: Flowli
     await flowline.profile(profile_id)
     enrolled = (await flowline.enroll(workflow["id"], profile_id)).json()
 
-    found = []
-    for _ in range(50):  # visibility is eventually consistent
-        found = [
+    async def visible() -> list[WorkflowExecution]:  # visibility is eventually consistent
+        return [
             w
             async for w in flowline.temporal.list_workflows(
                 f"FlowlineProfileId='{profile_id}' AND FlowlineWorkflowId={workflow['id']}"
             )
         ]
-        if found:
-            break
-        await asyncio.sleep(0.1)
+
+    found = await eventually(visible, 5, "the run visible by its search attributes")
     assert [w.run_id for w in found] == [enrolled["temporal_run_id"]]
     assert found[0].workflow_type == "EnrollmentWorkflow"
 

@@ -1,6 +1,6 @@
 """Input at the edges gets a clear 422 (or 413), never a 500 and never a record that breaks later.
 
-Each case is a finding of the fuzzer or the review (issue 6): before the limits, these answered
+Each case is a finding of the fuzzer or of a review: before the limits, these answered
 500, or were stored and made `GET /v1/profiles/{id}` answer 500 for good.
 """
 

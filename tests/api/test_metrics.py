@@ -2,13 +2,10 @@
 the Temporal SDK's own metrics served by the runtime at FLOWLINE_TEMPORAL_METRICS_ADDRESS; and
 /metrics on a port of its own (FLOWLINE_METRICS_PORT) for `flowline api`."""
 
-import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,15 +18,10 @@ from flowline.core.database import session_scope
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services.outbox.intents import EXIT
 from flowline.core.timestamps import utcnow
+from testkit.eventually import eventually, eventually_sync
+from testkit.ports import free_port
 from tests.api.steps import email_step
 from tests.support.flowline_harness import Flowline
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 SDK_METRICS_ADDRESS = f"127.0.0.1:{free_port()}"
 
@@ -115,16 +107,16 @@ async def test_temporal_sdk_metrics_are_served_by_the_runtime(flowline: Flowline
 
     # The database records the end from inside the last workflow task, a moment before the
     # workflow completes: poll the runtime until it counted the completion.
-    deadline = asyncio.get_running_loop().time() + 20
+    families: dict[str, Any] = {}
     async with httpx.AsyncClient() as client:
-        while True:
+
+        async def counted() -> bool:
             scraped = await client.get(f"http://{SDK_METRICS_ADDRESS}/metrics")
-            families = {f.name: f for f in text_string_to_metric_families(scraped.text)}
+            families.update({f.name: f for f in text_string_to_metric_families(scraped.text)})
             completed = samples(families, "temporal_workflow_completed")
-            if completed and completed[0].value >= 1:
-                break
-            assert asyncio.get_running_loop().time() < deadline, sorted(families)
-            await asyncio.sleep(0.2)
+            return bool(completed) and completed[0].value >= 1
+
+        await eventually(counted, 20, lambda: f"a completion counted in {sorted(families)}", 0.2)
     # The enrollment's bookkeeping runs as a local activity.
     assert samples(families, "temporal_local_activity_execution_latency")
 
@@ -151,15 +143,16 @@ def test_metrics_port_serves_metrics_there_and_not_beside_the_public_pages(
         )
     try:
         public = f"http://127.0.0.1:{api_port}"
-        deadline = time.monotonic() + 30
-        while True:
+
+        def answering() -> bool:
             assert process.poll() is None, log.read_text()
             try:
                 httpx.get(f"{public}/health", timeout=2)
-                break
+                return True
             except httpx.TransportError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
+                return False
+
+        eventually_sync(answering, 30, lambda: log.read_text())
 
         on_public_port = httpx.get(f"{public}/metrics", timeout=5)
         unsubscribe_page = httpx.get(f"{public}/u/not-a-token", timeout=5)

@@ -10,7 +10,6 @@ a segment that does not exist is rightly a 422), the stateful phase included.
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from testkit.eventually import eventually_sync
+from testkit.ports import free_port
 from tests.support.flowline_harness import ADMIN_KEY, terminate_leftovers
 
 BIN = Path(sys.executable).parent
@@ -30,12 +31,6 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("FLOWLINE_FUZZ_EXAMPLES", "15")
 SEED = os.environ.get("FLOWLINE_FUZZ_SEED", "6")
 SUMMARY = re.compile(r"^=+ (?P<text>.*\bin [\d.]+s) =+$", re.MULTILINE)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -60,16 +55,15 @@ def api_server(
     process = subprocess.Popen([str(BIN / "flowline"), "api"], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+
+        def healthy() -> bool:
             assert process.poll() is None, (tmp_path / "api.log").read_text()
-            assert time.monotonic() < deadline, "the API did not answer within 60 s"
-            time.sleep(0.1)
+            try:
+                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        eventually_sync(healthy, 60, "the API answering /health")
         yield url, task_queue
     finally:
         process.terminate()

@@ -10,9 +10,9 @@ from sqlmodel import Session, SQLModel, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from flowline.core.models.outbox import OutboxIntent
+from testkit.eventually import eventually
 from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
-from tests.support.private_temporal import eventually
 from tests.support.profile_ids import TRICKY_PROFILE_IDS, profile_path
 
 

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
+from testkit.temporal import restartable_dev_server
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import running_flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
-from tests.support.private_temporal import private_dev_server
 
 UNAVAILABLE = {"error": "TemporalUnavailable", "detail": "the workflow engine is unavailable"}
 WORKFLOW = {
@@ -43,15 +43,14 @@ async def test_enrolling_when_temporal_was_never_reachable_is_a_plain_503(
 @pytest.mark.slow
 async def test_enrolling_after_temporal_went_away_is_a_plain_503(
     engine: Engine,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("only Temporal's side is under test: one database is enough")
     async with (
-        private_dev_server(tmp_path / "temporal", monkeypatch) as server,
+        restartable_dev_server(tmp_path / "temporal") as server,
         running_flowline(
             engine=engine,
             temporal_address=f"{server.host}:{server.port}",

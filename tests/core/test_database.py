@@ -1,6 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
-import time
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +10,7 @@ from sqlalchemy import BigInteger, Engine, Integer, inspect, text
 from sqlmodel import SQLModel
 
 from flowline.core.database import MIGRATIONS, make_engine, migrate
+from testkit.eventually import eventually_sync
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -166,13 +166,14 @@ def test_a_transaction_left_idle_by_a_paused_process_is_ended_and_its_locks_pass
         connection.begin()
         connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
         # The "paused" process sends nothing more; another one waits for the lock.
-        deadline = time.monotonic() + 20
-        while True:
+
+        def lock_free() -> bool:
             with engine.begin() as other:
-                if other.execute(text("SELECT pg_try_advisory_xact_lock(4242)")).scalar_one():
-                    break
-            assert time.monotonic() < deadline, "the idle transaction kept its lock"
-            time.sleep(0.1)
+                return bool(
+                    other.execute(text("SELECT pg_try_advisory_xact_lock(4242)")).scalar_one()
+                )
+
+        eventually_sync(lock_free, 20, "the idle transaction giving its lock up")
         connection.invalidate()
     finally:
         paused.dispose()

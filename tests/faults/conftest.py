@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.faults.mail import WatchedMailbox
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.faults.stack import Launch, fault_stack
-from tests.support.http_target import HttpTarget
 from tests.support.processes import Processes
 
 
@@ -34,8 +34,8 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 
 
 @pytest.fixture
-def mailbox() -> Iterator[WatchedMailbox]:
-    box = WatchedMailbox()
+def mailbox() -> Iterator[SmtpCapture]:
+    box = SmtpCapture()
     box.start()
     yield box
     box.stop()
@@ -59,7 +59,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def launch(
-    processes: Processes, tmp_path: Path, mailbox: WatchedMailbox, http_target: HttpTarget
+    processes: Processes, tmp_path: Path, mailbox: SmtpCapture, http_target: HttpTarget
 ) -> Launch:
     """`async with launch(apis=2, workers=2) as stack:` Flowline as processes for this test."""
     return partial(fault_stack, processes, tmp_path, mailbox, http_target)

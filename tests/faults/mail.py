@@ -1,20 +1,14 @@
-"""The SMTP side of fault tests: a mailbox that reports each accepted message, and the
-"each message exactly once" check DESIGN's delivery guarantee makes."""
+"""The SMTP side of fault tests: the mail `email_series` sends, and the "each message exactly
+once" check DESIGN's delivery guarantee makes."""
 
-import asyncio
-import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from email.message import Message
-from email.parser import BytesParser
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
-from flowline.bench.fault_figures import Arrival
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step, wait_step
 from tests.support.flowline_harness import Flowline
-from tests.support.mailbox import Mailbox, _Collect
 
 Key = tuple[str, str]  # (recipient, subject)
 SUBJECTS = {0: "First for {}", 2: "Second for {}"}  # by step index, in `email_series`
@@ -55,51 +49,9 @@ def key_of(message: Message) -> Key:
     return (str(message["To"]), str(message["Subject"]))
 
 
-class _Report(_Collect):
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        box = self.box
-        assert isinstance(box, WatchedMailbox)
-        box.in_progress[address] = time.monotonic()
-        await asyncio.sleep(box.rcpt_delay)  # cancelled by aiosmtpd when the client hangs up
-        return await super().handle_RCPT(server, session, envelope, address, options)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message_id = str(BytesParser().parsebytes(envelope.content, headersonly=True)["Message-ID"])
-        reply = await super().handle_DATA(server, session, envelope)
-        box = self.box
-        assert isinstance(box, WatchedMailbox)
-        for recipient in envelope.rcpt_tos:
-            box.in_progress.pop(recipient, None)
-            box.arrivals.append(Arrival(time.monotonic(), recipient, message_id))
-        hook = box.on_accepted
-        if hook is not None:
-            # Runs once this reply is on its way: the sender has its 250 or is about to.
-            asyncio.get_running_loop().call_soon(hook, box.messages[-1])
-        return reply
-
-
-class WatchedMailbox(Mailbox):
-    """A real SMTP server that calls `on_accepted(message)` right after answering 250, and
-    keeps when each message arrived and which conversations are under way."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.on_accepted: Callable[[Message], None] | None = None
-        self.arrivals: list[Arrival] = []
-        # Recipients whose conversation reached RCPT and not the end of DATA (a client that
-        # died mid-conversation leaves its recipient here).
-        self.in_progress: dict[str, float] = {}
-        # Every RCPT is answered after this many seconds (more conversations under way at once).
-        self.rcpt_delay = 0.0
-
-    def start(self) -> None:
-        self._controller = Controller(_Report(self), hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def keys(self) -> set[Key]:
-        return {key_of(m) for m in list(self.messages)}
+def keys_of(mailbox: SmtpCapture) -> set[Key]:
+    """The (recipient, subject) of every message the capture received."""
+    return {key_of(m) for m in mailbox.messages}
 
 
 def assert_each_sent_once(

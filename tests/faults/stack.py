@@ -6,7 +6,7 @@ client (to see what the server holds), and to the SMTP and HTTP servers it runs 
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +22,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from flowline.core.database import make_engine, migrate
 from flowline.core.settings import Settings
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.support.flowline_harness import ADMIN_KEY, ENDED, Flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
 from tests.support.processes import (
     FlowlineApi,
     FlowlineWorker,
@@ -49,7 +50,7 @@ class FaultStack:
     temporal_client: Client
     env: dict[str, str]
     engine: Engine
-    mailbox: Mailbox
+    mailbox: SmtpCapture
     http_target: HttpTarget
     apis: list[FlowlineApi] = field(default_factory=list)
     workers: list[FlowlineWorker] = field(default_factory=list)
@@ -112,13 +113,13 @@ class FaultStack:
             statuses = sorted((e["profile_id"], e["status"]) for e in seen)
             return f"{count} ended enrollments of workflow {workflow_id}, have {statuses}"
 
-        return await until(ended, timeout, what, interval=0.25)
+        return await eventually(ended, timeout, what, interval=0.25)
 
     async def all_waiting(self, workflow_id: int, profiles: list[str]) -> None:
         """Wait until each profile's enrollment waits on a timer (Temporal's history says so)."""
         for profile in profiles:
             temporal_id = enrollment_workflow_id(workflow_id, profile)
-            await until(
+            await eventually(
                 lambda id=temporal_id: self.waiting_on_a_timer(id),
                 timeout=60,
                 what=lambda id=temporal_id: f"{id} to wait on its timer",
@@ -165,28 +166,11 @@ def not_started_yet(error: RPCError) -> bool:
     return error.status == RPCStatusCode.NOT_FOUND
 
 
-async def until(
-    check: Callable[[], Awaitable[T | None]],
-    timeout: float,
-    what: Callable[[], str],
-    interval: float = 0.1,
-) -> T:
-    """Poll `check` until it answers something other than None or False; fail after `timeout`."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result is not None and result is not False:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still waiting after {timeout:.0f} s for {what()}")
-        await asyncio.sleep(interval)
-
-
 @asynccontextmanager
 async def fault_stack(
     processes: Processes,
     tmp_path: Path,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     *,
     database_url: str | None = None,
@@ -196,7 +180,7 @@ async def fault_stack(
 ) -> AsyncIterator[FaultStack]:
     """Temporal on a file in tmp_path, then `apis` API and `workers` worker processes;
     `settings` override the stack's (e.g. `log_format="json"`)."""
-    temporal = processes.temporal(tmp_path / "temporal.db")
+    temporal = processes.temporal(tmp_path)
     database_url = database_url or f"sqlite:///{tmp_path / 'flowline.db'}"
     engine = make_engine(database_url)
     # Migrated once here: processes starting side by side would race to create the tables.

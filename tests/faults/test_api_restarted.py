@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from testkit.eventually import eventually
+from testkit.http_target import HttpTarget
 from tests.api.steps import http_step
-from tests.faults.stack import FaultStack, Launch, until
-from tests.support.http_target import HttpTarget
+from tests.faults.stack import FaultStack, Launch
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +85,7 @@ async def test_api_killed_while_events_stream_in_stores_and_triggers_every_accep
             assert not streaming.done() or streaming.exception() is None
             return len(client.answers) >= KILL_AFTER
 
-        await until(enough_accepted, timeout=60, what=lambda: f"{KILL_AFTER} accepted events")
+        await eventually(enough_accepted, timeout=60, what=lambda: f"{KILL_AFTER} accepted events")
         api.kill()
         await stack.restart(api)
         await streaming
@@ -130,7 +131,7 @@ async def test_api_killed_during_its_commit_had_not_answered_202_and_the_retry_s
         with stack.engine.connect() as holder:
             holder.execute(sa.text("SELECT pg_advisory_lock(4242)"))
             posting = asyncio.create_task(flowline.api.post("/v1/events", json=event))
-            [committing] = await until(
+            [committing] = await eventually(
                 lambda: asyncio.to_thread(held_commits, stack.engine),
                 timeout=30,
                 what=lambda: "the API to commit the event",

@@ -12,9 +12,9 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
 
+from testkit.http_target import HttpTarget
 from tests.api.steps import email_step
 from tests.faults.stack import Launch
-from tests.support.http_target import HttpTarget
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from testkit.eventually import eventually
+from testkit.http_target import HttpTarget, Received
 from tests.api.steps import http_step, wait_step
-from tests.faults.stack import FaultStack, Launch, until
-from tests.support.http_target import HttpTarget, Received
+from tests.faults.stack import FaultStack, Launch
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,9 @@ async def test_two_apis_and_two_workers_one_killed_run_every_enrollment_once_in_
 
         half = PROFILES // 2
         await asyncio.gather(*(stream(i, p) for i, p in enumerate(profiles[:half])))
-        await until(lambda: _any_call(http_target), timeout=60, what=lambda: "a first HTTP call")
+        await eventually(
+            lambda: _any_call(http_target), timeout=60, what=lambda: "a first HTTP call"
+        )
         doomed.kill()
         # Received but not recorded when the worker died: the one window in which a retry may
         # send a request again (with the same Idempotency-Key).

@@ -3,9 +3,11 @@
 import pytest
 
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step
-from tests.faults.mail import WatchedMailbox, add_profiles, address, assert_each_sent_once
-from tests.faults.stack import FaultStack, Launch, until
+from tests.faults.mail import add_profiles, address, assert_each_sent_once
+from tests.faults.stack import FaultStack, Launch
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +18,7 @@ async def third_attempt(stack: FaultStack, temporal_workflow_id: str) -> bool:
 
 
 async def test_smtp_down_longer_than_a_retry_interval_delays_mail_then_sends_each_once(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     async with launch() as stack:
         flowline = stack.flowline
@@ -31,7 +33,7 @@ async def test_smtp_down_longer_than_a_retry_interval_delays_mail_then_sends_eac
         for profile in profiles:
             temporal_id = enrollment_workflow_id(workflow["id"], profile)
             # Attempt 3 runs after two retry intervals (1 s, 2 s) without an SMTP server.
-            await until(
+            await eventually(
                 lambda id=temporal_id: third_attempt(stack, id),
                 timeout=60,
                 what=lambda id=temporal_id: f"a third send attempt of {id}",

@@ -3,8 +3,8 @@ enrollment completes and no email goes out twice; events posted meanwhile still 
 
 import pytest
 
+from testkit.smtp import SmtpCapture
 from tests.faults.mail import (
-    WatchedMailbox,
     add_profiles,
     assert_each_sent_once,
     assert_series_completed,
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 async def test_temporal_killed_mid_wait_restarts_on_its_file_and_every_enrollment_completes_once(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     async with launch() as stack:
         flowline = stack.flowline

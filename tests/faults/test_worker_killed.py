@@ -7,18 +7,20 @@ from email.message import Message
 
 import pytest
 
+from testkit.eventually import eventually
+from testkit.smtp import SmtpCapture
 from tests.faults.mail import (
     SUBJECTS,
     Key,
-    WatchedMailbox,
     add_profiles,
     address,
     assert_each_sent_once,
     assert_series_completed,
     email_series,
+    keys_of,
     series_mail,
 )
-from tests.faults.stack import FaultStack, Launch, until
+from tests.faults.stack import FaultStack, Launch
 from tests.support.processes import FlowlineWorker
 
 pytestmark = pytest.mark.slow
@@ -33,7 +35,7 @@ async def recorded_mail(stack: FaultStack, workflow_id: int) -> set[Key]:
 
 
 async def test_worker_killed_mid_send_mid_wait_and_after_a_send_completes_all_sending_each_once(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     async with launch() as stack:
         flowline = stack.flowline
@@ -46,8 +48,10 @@ async def test_worker_killed_mid_send_mid_wait_and_after_a_send_completes_all_se
         unreported: set[Key] = set()
 
         async def replace_killed(worker: FlowlineWorker) -> None:
-            await until(lambda: _gone(worker), timeout=30, what=lambda: f"{worker.name} to die")
-            unreported.update(mailbox.keys() - await recorded_mail(stack, workflow["id"]))
+            await eventually(
+                lambda: _gone(worker), timeout=30, what=lambda: f"{worker.name} to die"
+            )
+            unreported.update(keys_of(mailbox) - await recorded_mail(stack, workflow["id"]))
             await stack.restart(worker)
 
         # 1. Mid-send: killed the moment the SMTP server has accepted the first message.
@@ -69,7 +73,7 @@ async def test_worker_killed_mid_send_mid_wait_and_after_a_send_completes_all_se
         await replace_killed(worker)
 
         # 3. Right after an email step: the first second email recorded as sent.
-        await until(
+        await eventually(
             lambda: _second_sent(stack, workflow["id"]),
             timeout=90,
             what=lambda: "a second email recorded as sent",

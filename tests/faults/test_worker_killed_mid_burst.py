@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from flowline.bench.fault_figures import (
+from bench.fault_figures import (
     MAX_DUPLICATE_SHARE,
     MOVED_ON_WITHIN_SECONDS,
     RETRY_WITHIN_SECONDS,
@@ -22,9 +22,11 @@ from flowline.core.database import session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.services.ingestion.changes import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
+from testkit.smtp import SmtpCapture
 from tests.api.steps import email_step
-from tests.faults.mail import WatchedMailbox, address
-from tests.faults.stack import FaultStack, Launch, until
+from tests.faults.mail import address
+from tests.faults.stack import FaultStack, Launch
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +59,7 @@ def progress(engine: Engine, workflow_id: int) -> dict[str, Any]:
 
 
 async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries_within_30_s(
-    launch: Launch, mailbox: WatchedMailbox
+    launch: Launch, mailbox: SmtpCapture
 ) -> None:
     mailbox.rcpt_delay = RCPT_DELAY
     async with launch() as stack:
@@ -71,7 +73,7 @@ async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries
         events = [{"profile_id": p, "name": "registered"} for p in profiles]
         response = await flowline.post("/v1/events/batch", {"events": events})
         assert response.status_code == 202, response.text
-        await until(
+        await eventually(
             lambda: _received(mailbox, KILL_AFTER),
             timeout=300,
             what=lambda: f"{KILL_AFTER} mails, have {len(mailbox.arrivals)}",
@@ -82,7 +84,7 @@ async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries
         # (the worst instant, measured apart in docs/decisions.md). The kill lands a random
         # moment later instead, while a conversation is under way.
         await asyncio.sleep(KILL_JITTER.uniform(0.0, 1.0))
-        await until(
+        await eventually(
             lambda: _sending(mailbox),
             timeout=60,
             what=lambda: "a conversation under way",
@@ -90,7 +92,7 @@ async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries
         )
         worker.send_kill()
         killed_at = time.monotonic()
-        await until(lambda: _gone(worker), timeout=30, what=lambda: "the worker to die")
+        await eventually(lambda: _gone(worker), timeout=30, what=lambda: "the worker to die")
         # Conversations the dead worker began and never finished: its steps in flight.
         in_flight = set(mailbox.in_progress)
         retried = asyncio.create_task(
@@ -107,7 +109,9 @@ async def test_worker_killed_mid_burst_of_1000_mails_sends_each_once_and_retries
             now = await asyncio.to_thread(done)
             return now["statuses"].get("completed") == MAILS and now["sent"] == MAILS
 
-        await until(all_completed, timeout=600, what=lambda: f"all {MAILS} completed: {done()}")
+        await eventually(
+            all_completed, timeout=600, what=lambda: f"all {MAILS} completed: {done()}"
+        )
         retried_at = await retried
 
     figures = kill_figures(
@@ -142,11 +146,11 @@ async def moved_on(stack: FaultStack, temporal_ids: list[str]) -> float:
     return time.monotonic()
 
 
-async def _received(mailbox: WatchedMailbox, count: int) -> bool:
+async def _received(mailbox: SmtpCapture, count: int) -> bool:
     return len(mailbox.arrivals) >= count
 
 
-async def _sending(mailbox: WatchedMailbox) -> bool:
+async def _sending(mailbox: SmtpCapture) -> bool:
     return bool(mailbox.in_progress)
 
 

@@ -3,9 +3,9 @@
 from typing import Any
 from urllib.parse import urlsplit
 
+from testkit.smtp import body_of
 from tests.api.steps import email_step, wait_step
 from tests.support.flowline_harness import Flowline
-from tests.support.mailbox import body_of
 
 UNSUBSCRIBE_HTML = '<p>Hi {{ first_name }}</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>'
 

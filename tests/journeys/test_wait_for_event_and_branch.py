@@ -1,9 +1,9 @@
 """Journeys end to end (API, outbox, Temporal, worker, HTTP target): wait for an event, branch."""
 
-import asyncio
 from typing import Any
 
 from flowline.definitions.enrollment import PROGRESS_QUERY, Progress
+from testkit.eventually import eventually
 from tests.api.steps import http_step
 from tests.support.flowline_harness import Flowline
 
@@ -15,20 +15,20 @@ async def details_of(flowline: Flowline, enrollment: dict[str, Any], words: str)
     handle = flowline.temporal.get_workflow_handle(
         enrollment["temporal_workflow_id"], run_id=enrollment["temporal_run_id"]
     )
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        progress = await handle.query(PROGRESS_QUERY, result_type=Progress)
-        if words in progress.details:
-            return progress.details
-        assert asyncio.get_running_loop().time() < deadline, progress.details
-        await asyncio.sleep(0.05)
+    details = ""
+
+    async def shown() -> str | None:
+        nonlocal details
+        details = (await handle.query(PROGRESS_QUERY, result_type=Progress)).details
+        return details if words in details else None
+
+    return await eventually(shown, 30, lambda: f"{words!r} in {details!r}", interval=0.05)
 
 
 async def only_enrollment(flowline: Flowline, workflow_id: int) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + 30
-    while not (found := await flowline.enrollments_of(workflow_id)):
-        assert asyncio.get_running_loop().time() < deadline, "no enrollment"
-        await asyncio.sleep(0.05)
+    found = await eventually(
+        lambda: flowline.enrollments_of(workflow_id), 30, "an enrollment", interval=0.05
+    )
     [enrollment] = found
     return enrollment
 

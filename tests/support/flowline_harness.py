@@ -19,8 +19,9 @@ from flowline.core.services.outbox.intents import pending_count
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect
 from flowline.worker.main import build_workers
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
+from testkit.eventually import eventually
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 from tests.support.profile_ids import profile_path
 
 ADMIN_KEY = "test-admin-key"
@@ -33,7 +34,7 @@ class Flowline:
     engine: Engine
     temporal: Client
     api: httpx.AsyncClient
-    mailbox: Mailbox
+    mailbox: SmtpCapture
     http_target: HttpTarget
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
@@ -98,14 +99,14 @@ class Flowline:
 
     async def settled(self, timeout: float = 30) -> None:
         """Wait until the outbox has handed every intent to Temporal."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        pending = 0
+
+        async def drained() -> bool:
+            nonlocal pending
             pending = await asyncio.to_thread(self._pending_intents)
-            if not pending:
-                return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{pending} outbox intent(s) still pending")
-            await asyncio.sleep(0.05)
+            return not pending
+
+        await eventually(drained, timeout, lambda: f"the outbox drained ({pending} pending)", 0.05)
 
     def _pending_intents(self) -> int:
         with Session(self.engine) as session:
@@ -113,14 +114,13 @@ class Flowline:
 
     async def ended(self, enrollment_id: int, timeout: float = 30) -> dict[str, Any]:
         """Wait until the enrollment has ended (as the database records it)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            found = await self.enrollment(enrollment_id)
-            if found["status"] in ENDED:
-                return found
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"enrollment still {found['status']}: {found}")
-            await asyncio.sleep(0.1)
+        found: dict[str, Any] = {}
+
+        async def ended() -> dict[str, Any] | None:
+            found.update(await self.enrollment(enrollment_id))
+            return dict(found) if found["status"] in ENDED else None
+
+        return await eventually(ended, timeout, lambda: f"the enrollment ended: {found}")
 
 
 @asynccontextmanager
@@ -128,7 +128,7 @@ async def running_flowline(
     *,
     engine: Engine,
     temporal_address: str,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     data_dir: Path,
     task_queue: str,

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from testkit.eventually import eventually
+
 START_TIMEOUT = 30.0  # a ceiling for a loaded machine, not a wait
 
 
@@ -19,13 +21,13 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     port = listener.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     serving_task = asyncio.create_task(server.serve(sockets=[listener]))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT
+
+    def started() -> bool:
+        assert not serving_task.done(), "uvicorn did not start"
+        return server.started
+
     try:
-        while not server.started:
-            assert not serving_task.done(), "uvicorn did not start"
-            assert loop.time() < deadline, "uvicorn start timed out"
-            await asyncio.sleep(0.02)
+        await eventually(started, START_TIMEOUT, "uvicorn started", interval=0.02)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

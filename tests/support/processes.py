@@ -25,8 +25,10 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, GetSyste
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from flowline.core.temporal import dev_server_search_attribute_args
-from tests.support.mailbox import free_port
+from flowline.devserver.ports import split_address
+from testkit import temporal
+from testkit.eventually import eventually
+from testkit.ports import free_port
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 120.0  # a ceiling for loaded CI machines, not a wait
@@ -66,23 +68,20 @@ async def _poll(
     ready: Callable[[], Awaitable[object]], process: "Process", what: str, timeout: float
 ) -> None:
     """Until `ready()` answers True; anything else it answers or raises is shown on timeout."""
-    deadline = asyncio.get_running_loop().time() + timeout
     last: object = None
-    while True:
+
+    async def up() -> bool:
+        nonlocal last
         process.check_running()
         try:
-            result = await ready()
-            if result is True:
-                return
-            last = result
+            last = await ready()
         except Exception as error:  # not up yet: connection refused, RPC unavailable...
             last = error
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(
-                f"{process.name}: {what} within {timeout:.0f} s (last: {last!r})\n"
-                + process.output()
-            )
-        await asyncio.sleep(0.1)
+        return last is True
+
+    await eventually(
+        up, timeout, lambda: f"{process.name}: {what} (last: {last!r})\n" + process.output()
+    )
 
 
 class Process:
@@ -156,20 +155,13 @@ class Process:
 
 
 class TemporalServer(Process):
-    """`temporal server start-dev` on a persistent SQLite file: restarts keep every execution."""
+    """`temporal server start-dev` as `flowline dev` runs it, on `data_dir/temporal.db`:
+    restarts keep every execution."""
 
-    def __init__(self, db_file: Path, log_dir: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.db_file = db_file
-        argv = [
-            str(BIN / "temporal"), "server", "start-dev",
-            "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
-            "--db-filename", str(db_file),
-            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            "--log-level", "warn",
-            *dev_server_search_attribute_args(),
-        ]  # fmt: skip
-        super().__init__("temporal", argv, os.environ, log_dir)
+    def __init__(self, data_dir: Path, log_dir: Path, port: int | None = None) -> None:
+        settings = temporal.flowline_dev_settings(data_dir, port)
+        self.port = split_address(settings.temporal_address)[1]
+        super().__init__("temporal", temporal.headless_command(settings), os.environ, log_dir)
 
     @property
     def address(self) -> str:
@@ -255,8 +247,8 @@ class Processes:
         process.start()
         return process
 
-    def temporal(self, db_file: Path, port: int | None = None) -> TemporalServer:
-        return self._add(TemporalServer(db_file, self.log_dir, port))
+    def temporal(self, data_dir: Path, port: int | None = None) -> TemporalServer:
+        return self._add(TemporalServer(data_dir, self.log_dir, port))
 
     def api(self, env: Mapping[str, str], name: str = "api") -> FlowlineApi:
         return self._add(FlowlineApi(env, self.log_dir, name))

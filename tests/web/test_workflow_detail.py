@@ -10,10 +10,10 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
 from flowline.app import create_app
+from testkit.eventually import eventually
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import ADMIN_KEY, Flowline
 from tests.support.live_server import serving
-from tests.support.private_temporal import eventually
 from tests.support.profile_ids import TRICKY_PROFILE_IDS, profile_path
 from tests.web.client import signed_in
 from tests.web.page_parts import page_parts

@@ -23,6 +23,7 @@ from flowline.definitions.enrollment import (
     Progress,
 )
 from flowline.worker.contracts import StepResult
+from testkit.eventually import eventually
 from tests.worker.fakes import FakeActivities, email, http, wait
 
 GOAL = GoalReached(event_id="evt-1", event="purchase", at=datetime(2026, 3, 1, tzinfo=UTC))
@@ -30,11 +31,10 @@ Handle = WorkflowHandle[Any, Any]
 
 
 async def _until(handle: Handle, words: str) -> None:
-    for _ in range(500):
-        if words in (await handle.query(PROGRESS_QUERY, result_type=Progress)).details:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the enrollment never showed {words!r}")
+    async def shown() -> bool:
+        return words in (await handle.query(PROGRESS_QUERY, result_type=Progress)).details
+
+    await eventually(shown, 10, f"the enrollment showing {words!r}", interval=0.02)
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ async def _nothing(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) 
 async def _goal_during_email(
     env: WorkflowEnvironment, handle: Handle, fakes: FakeActivities
 ) -> None:
-    while not fakes.calls:  # the held email activity has started
-        await asyncio.sleep(0.02)
+    await eventually(lambda: fakes.calls, 10, "the held email activity started", interval=0.02)
     await handle.signal(GOAL_SIGNAL, GOAL)
     fakes.held_emails[0].set()
 
@@ -193,7 +192,7 @@ SCENARIOS: dict[str, Scenario] = {
         prepare=_http_fails,
         must_contain=frozenset({E.EVENT_TYPE_ACTIVITY_TASK_FAILED}),
     ),
-    # Issue 6 (patch `step-outcomes-recorded`): the workflow records what its activities could
+    # Patch `step-outcomes-recorded`: the workflow records what its activities could
     # not, and a failed email activity no longer fails the enrollment.
     "outcomes_recorded_by_workflow_v1": Scenario(
         [email(1), wait("PT1H"), email(2), email(1)],
@@ -214,7 +213,7 @@ SCENARIOS: dict[str, Scenario] = {
         prepare=_hold_first_email,
         must_contain=frozenset({E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED}),
     ),
-    # Issue 10 (patch `flowline-step-paths`): steps named by path, finish and conversion as
+    # Patch `flowline-step-paths`: steps named by path, finish and conversion as
     # local activities. The paths of v1, recorded again on this code...
     "enrollment_v2": Scenario(
         None,
@@ -308,7 +307,7 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
-# Issue 8: starters set `step_paths` in the input; the run takes the step-path code without the
+# Starters that set `step_paths` in the input: the run takes the step-path code without the
 # patch marker (and its search-attribute upsert). Every path of v2, recorded again that way.
 SCENARIOS |= {
     name.replace("_v2", "_v3"): replace(

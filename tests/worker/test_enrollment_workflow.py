@@ -26,6 +26,7 @@ from flowline.worker.contracts import (
     SEND_EMAIL,
     StepResult,
 )
+from testkit.eventually import eventually
 from tests.worker.fakes import (
     FakeActivities,
     email,
@@ -48,12 +49,14 @@ async def progress(handle: WorkflowHandle[Any, Any]) -> Progress:
 
 async def until_waiting(handle: WorkflowHandle[Any, Any]) -> Progress:
     """Poll until the enrollment sits in a wait (time only moves when a test says so)."""
-    for _ in range(200):
+    current: Progress | None = None
+
+    async def waiting() -> Progress | None:
+        nonlocal current
         current = await progress(handle)
-        if "waiting until" in current.details:
-            return current
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"enrollment never reached a wait: {current}")
+        return current if "waiting until" in current.details else None
+
+    return await eventually(waiting, 10, lambda: f"the enrollment in a wait: {current}", 0.02)
 
 
 async def into_wait(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
@@ -244,10 +247,7 @@ async def test_exit_signal_while_an_email_is_sent_counts_the_email_and_stops(
 ) -> None:
     release = fakes.held_emails[0] = asyncio.Event()
     handle = await start_enrollment(worker.client, worker.task_queue, enrollment_input(profile_id))
-    for _ in range(200):
-        if fakes.calls:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: fakes.calls, 10, "the email activity started", interval=0.02)
 
     await handle.signal(EXIT_SIGNAL, ExitRequest(reason="disabled"))
     release.set()

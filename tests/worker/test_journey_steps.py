@@ -1,7 +1,6 @@
 """The journey steps on the time-skipping server: wait for an event, branch, update the profile,
 send windows; step paths wherever a step is named."""
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from flowline.definitions.enrollment import (
 )
 from flowline.worker.contracts import FINISH_ENROLLMENT, HTTP_CALL, SEND_EMAIL
 from flowline.worker.journey_contracts import EVALUATE_BRANCH, SEND_WINDOW, UPDATE_PROFILE
+from testkit.eventually import eventually
 from tests.worker.fakes import (
     FakeActivities,
     email,
@@ -50,12 +50,16 @@ def branch(then: list[Any], else_: list[Any]) -> dict[str, Any]:
 
 
 async def until_details(handle: Handle, words: str) -> Progress:
-    for _ in range(500):
+    current: Progress | None = None
+
+    async def shown() -> Progress | None:
+        nonlocal current
         current = await handle.query(PROGRESS_QUERY, result_type=Progress)
-        if words in current.details:
-            return current
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never showed {words!r}: {current.details}")
+        return current if words in current.details else None
+
+    return await eventually(
+        shown, 10, lambda: f"{words!r} shown: {current and current.details}", interval=0.02
+    )
 
 
 async def start(worker: Worker, profile_id: str, steps: list[Any], **fields: Any) -> Handle:

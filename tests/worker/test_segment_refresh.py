@@ -1,9 +1,9 @@
 """Time alone moves profiles across `within` windows: a Temporal Schedule re-evaluates them."""
 
-import asyncio
 from datetime import timedelta
 
 from flowline.worker.segment_refresh import ensure_refresh_schedule
+from testkit.eventually import eventually
 from tests.support.flowline_harness import Flowline
 
 
@@ -23,12 +23,10 @@ async def test_profile_leaves_a_within_segment_by_time_alone_and_enrolls(
         profile = (await flowline.api.get("/v1/profiles/p-visit")).json()
         assert profile["segments"] == [segment["id"]]
 
-        enrollments: list[dict[str, object]] = []
-        for _ in range(150):  # up to 15 s: 3 s window + 1 s schedule + dispatch
-            enrollments = await flowline.enrollments_of(workflow["id"])
-            if enrollments:
-                break
-            await asyncio.sleep(0.1)
+        # Up to 15 s: 3 s window + 1 s schedule + dispatch.
+        enrollments = await eventually(
+            lambda: flowline.enrollments_of(workflow["id"]), 15, "the segment_left enrollment"
+        )
 
         assert [e["profile_id"] for e in enrollments] == ["p-visit"]
         members = (await flowline.api.get(f"/v1/segments/{segment['id']}/members")).json()

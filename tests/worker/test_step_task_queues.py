@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 
 from flowline.worker.main import HTTP_SLOTS
+from testkit.eventually import eventually
+from testkit.http_target import HangingTarget
 from tests.api.steps import email_step, http_step
-from tests.faults.stack import until
 from tests.support.flowline_harness import Flowline
-from tests.support.http_target import HangingTarget
 
 ENROLLMENTS = 200
 MAIL_WITHIN_SECONDS = 2.0
@@ -49,7 +49,7 @@ async def test_a_hanging_target_with_200_enrollments_does_not_delay_another_work
     response = await flowline.post("/v1/events/batch", {"events": events})
     assert response.status_code == 202, response.text
     # Every HTTP slot of the worker is held by the target.
-    await until(
+    await eventually(
         lambda: _holds(hanging_target, HTTP_SLOTS),
         timeout=120,
         what=lambda: f"{HTTP_SLOTS} requests held by the target, have {hanging_target.held}",

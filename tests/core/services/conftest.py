@@ -7,22 +7,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
+from testkit.temporal import restartable_dev_server
 from tests.support.flowline_harness import running_flowline
-from tests.support.http_target import HttpTarget
-from tests.support.mailbox import Mailbox
-from tests.support.private_temporal import Outage, private_dev_server
+from tests.support.private_temporal import Outage
 
 
 @pytest.fixture
 async def outage(
     engine: Engine,
-    mailbox: Mailbox,
+    mailbox: SmtpCapture,
     http_target: HttpTarget,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Outage]:
     async with (
-        private_dev_server(tmp_path / "temporal", monkeypatch) as server,
+        restartable_dev_server(tmp_path / "temporal") as server,
         running_flowline(
             engine=engine,
             temporal_address=f"{server.host}:{server.port}",

@@ -17,11 +17,12 @@ from temporalio.testing import WorkflowEnvironment
 from flowline.app import create_app
 from flowline.core.database import make_engine, migrate
 from flowline.devserver.smtp_capture import start_capture
+from testkit.http_target import HttpTarget
+from testkit.ports import free_port
+from testkit.smtp import SmtpCapture
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, WIDTHS, LiveFlowline
 from tests.support.flowline_harness import running_flowline
-from tests.support.http_target import HttpTarget
 from tests.support.live_server import serving
-from tests.support.mailbox import Mailbox, free_port
 
 # Playwright's auto-waiting assertions poll up to this long (a loaded 2-core machine is slow).
 expect.set_options(timeout=30_000)
@@ -66,7 +67,7 @@ async def live(
             running_flowline(
                 engine=ui_engine,
                 temporal_address=address,
-                mailbox=Mailbox(),  # unused: mail goes to the capture below
+                mailbox=SmtpCapture(),  # unused: mail goes to the capture below
                 http_target=http_target,
                 data_dir=tmp_path,
                 task_queue=f"ui-{uuid.uuid4().hex[:12]}",

@@ -1,4 +1,4 @@
-"""Issue 10 in the form: all six actions, a branch with nested Then / Else lists, wait for event,
+"""The workflow form: all six actions, a branch with nested Then / Else lists, wait for event,
 update profile, and the send window and frequency-cap opt-out under "More options"."""
 
 import json

@@ -1,7 +1,9 @@
 """The `send_email` activity against a real SMTP server on 127.0.0.1."""
 
-import asyncio
+from temporalio.service import RPCError
 
+from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
 from tests.api.steps import email_step
 from tests.support.flowline_harness import Flowline
 
@@ -15,7 +17,18 @@ async def test_smtp_down_for_a_few_seconds_delays_the_mail_without_losing_it(
     flowline.mailbox.stop()
 
     enrolled = (await flowline.enroll(workflow["id"], "p-mail")).json()
-    await asyncio.sleep(3)
+    run = flowline.temporal.get_workflow_handle(enrollment_workflow_id(workflow["id"], "p-mail"))
+
+    async def send_failed_and_waits_to_retry() -> bool:
+        try:
+            pending = (await run.describe()).raw_description.pending_activities
+        except RPCError:  # not started yet
+            return False
+        return any(activity.attempt >= 2 for activity in pending)
+
+    await eventually(
+        send_failed_and_waits_to_retry, 30, "a send attempt failing while SMTP is down"
+    )
     assert (await flowline.enrollment(enrolled["id"]))["status"] == "active"
     flowline.mailbox.start()
 

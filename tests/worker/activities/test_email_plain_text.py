@@ -1,8 +1,8 @@
 """A campaign without a text body gets a plain-text part made from its HTML."""
 
+from testkit.smtp import body_of
 from tests.api.steps import email_step
 from tests.support.flowline_harness import Flowline
-from tests.support.mailbox import body_of
 
 
 async def test_campaign_without_text_gets_a_text_part_from_its_html_with_links(

@@ -14,10 +14,11 @@ from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services.outbox import intents as outbox
 from flowline.core.timestamps import utcnow
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher, dispatch_all
-from tests.support.private_temporal import Outage, eventually, runs_per_id
+from tests.support.private_temporal import Outage, runs_per_id
 
 
 def pending_intents(engine: Engine) -> int:

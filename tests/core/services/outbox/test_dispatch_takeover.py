@@ -23,10 +23,11 @@ from flowline.core.services.outbox.lease_jobs import Lease
 from flowline.core.temporal import connect
 from flowline.core.temporal_executions import start_execution
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.eventually import eventually
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher
-from tests.support.private_temporal import eventually, runs_per_id
+from tests.support.private_temporal import runs_per_id
 from tests.support.raw_starts import start_options
 
 PROFILES = 12
@@ -64,6 +65,7 @@ class PauseGate:
         self.client = client
         self.held = 0
         self.sent_late = 0
+        self.rounds_ended_open = 0  # its dispatch rounds that ended once the gate was open
         self.open = asyncio.Event()
 
     def wrap(self, real: Any) -> Any:
@@ -75,6 +77,16 @@ class PauseGate:
             return await real(engine, client, *args, **kwargs)
 
         return gated
+
+    def count_rounds(self, real: Any) -> Any:
+        async def counted(engine: Any, client: Client, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await real(engine, client, *args, **kwargs)
+            finally:
+                if client is self.client and self.open.is_set():
+                    self.rounds_ended_open += 1
+
+        return counted
 
 
 class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own two
@@ -90,6 +102,7 @@ class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own tw
         gate = PauseGate(paused_client)
         for name in ("start_enrollment", "deliver_goal"):
             monkeypatch.setattr(dispatch, name, gate.wrap(getattr(dispatch, name)))
+        monkeypatch.setattr(dispatch, "dispatch_once", gate.count_rounds(dispatch.dispatch_once))
         ttl = timedelta(seconds=1)
         paused_lease = Lease(flowline.engine, "paused", ttl)
         successor_lease = Lease(flowline.engine, "successor", ttl)
@@ -149,7 +162,12 @@ class TestTwoDispatchers(WithoutARunningDispatcher):  # the test runs its own tw
 
             await eventually(stale_calls_sent, 15, "the paused dispatcher's late calls")
             await flowline.settled()
-            await asyncio.sleep(0.5)  # its lanes stop and its results are fenced out
+
+            async def paused_round_over() -> bool:
+                return gate.rounds_ended_open > 0
+
+            # Its lanes have stopped and its results were fenced out (or it had none).
+            await eventually(paused_round_over, 15, "the paused dispatcher's round ending")
         finally:
             for task in dispatchers:
                 task.cancel()

@@ -19,10 +19,11 @@ from flowline.core.models.outbox import DispatcherLease, OutboxIntent
 from flowline.core.services.outbox import dispatch_jobs as dispatch
 from flowline.core.services.outbox import intents as outbox
 from flowline.core.services.outbox.lease_jobs import NAME
+from testkit.eventually import eventually
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher
-from tests.support.private_temporal import eventually, runs_per_id
+from tests.support.private_temporal import runs_per_id
 
 PROFILES = 8
 LEASE_SECONDS = 2

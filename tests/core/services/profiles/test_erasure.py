@@ -11,10 +11,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.services.outbox import intents as outbox
+from testkit.eventually import eventually
 from tests.api.steps import http_step, wait_step
 from tests.support.flowline_harness import Flowline
 from tests.support.manual_dispatch import WithoutARunningDispatcher, dispatch_all
-from tests.support.private_temporal import Outage, eventually
+from tests.support.private_temporal import Outage
 
 # Temporal deletes a closed run once its visibility record is closed: ~30 s on a dev server.
 DELETION = 90

@@ -8,7 +8,7 @@ from tempfile import TemporaryDirectory
 import sqlalchemy as sa
 from sqlalchemy import Engine, make_url
 
-from flowline.bench.config import POSTGRESQL, SQLITE
+from bench.config import POSTGRESQL, SQLITE
 from flowline.core.database import make_engine, migrate
 
 BENCH_SCHEMA = "flowline_bench"

@@ -1,11 +1,16 @@
-"""A real HTTP server on 127.0.0.1 that records requests and answers from a script."""
+"""Real HTTP servers on 127.0.0.1: one that records requests and answers from a script (the
+benchmark's steps call it too), one that never answers."""
 
 import asyncio
 import json
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
 from typing import Any
+
+from testkit.eventually import eventually
 
 
 @dataclass
@@ -19,10 +24,22 @@ class Received:
         return json.loads(self.body)
 
 
-class HttpTarget:
-    """`script(path, [503, 200])` makes the next requests to `path` answer those statuses."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
 
-    def __init__(self) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-request (a worker shut down or killed) is no news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class HttpTarget:
+    """Answers 200 to any path and method unless told otherwise: `script(path, [503, 200])`
+    makes the next requests to `path` answer those statuses. `start()`/`stop()`, or
+    `with HttpTarget() as target:`. With `keep_alive`, connections are reused (HTTP/1.1), as a
+    real API allows; without, each request has a connection of its own."""
+
+    def __init__(self, keep_alive: bool = False) -> None:
         self.requests: list[Received] = []
         self._scripts: dict[str, list[int]] = {}
         # Paths that answer 200 with a body of this many bytes, and how many of them got out.
@@ -34,6 +51,8 @@ class HttpTarget:
         target = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -80,7 +99,7 @@ class HttpTarget:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -111,12 +130,26 @@ class HttpTarget:
         self._server.shutdown()
         self._server.server_close()
 
+    def __enter__(self) -> "HttpTarget":
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
     async def wait_for(self, path: str, count: int, timeout: float = 30) -> list[Received]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.to(path)) < count:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"expected {count} request(s) to {path}, got {self.to(path)}")
-            await asyncio.sleep(0.05)
+        """Until at least `count` requests to `path` arrived; returns them."""
+        await eventually(
+            lambda: len(self.to(path)) >= count,
+            timeout,
+            lambda: f"{count} request(s) to {path}, got {self.to(path)}",
+            interval=0.05,
+        )
         return self.to(path)
 
 

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from flowline.bench.api_process import ApiProcess
+from bench.api_process import ApiProcess
 from flowline.core.database import session_scope
 from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.events import Event

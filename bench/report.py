@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy
 
-from flowline.bench.ingestion import RunResult
+from bench.ingestion import RunResult
 
 
 def cpus() -> int:

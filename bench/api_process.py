@@ -3,7 +3,6 @@ reached over HTTP with httpx. Its log goes to a file beside the benchmark's data
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 
 import httpx
 
-from flowline.bench.measure import BenchFailed
+from bench.measure import BenchFailed
+from testkit.ports import free_port
 
 ADMIN_KEY = "bench-admin-key"
 READY_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""`python -m flowline.bench` (`make bench`): every figure of issue 8 (and issue 7 item 4) with
-its target and, where there is one, the bare Temporal baseline measured in the same run; and
-the figures of a worker killed mid-burst (issue 14 item 7: about a minute and a half at 1,000
-mails, `--fault-mails` to change, `--only faults` to run it alone).
+"""`python -m bench` (`make bench`): every performance figure (throughput, trigger -> first
+mail, bursts, enrollments waiting, stats, ingestion) with its target (docs/performance.md) and,
+where there is one, the bare Temporal baseline measured in the same run; and the figures of a
+worker killed mid-burst (about a minute and a half at 1,000 mails, `--fault-mails` to change,
+`--only faults` to run it alone).
 Prints figures and asserts nothing; see `--help` for sizes and `--only`."""
 
 import asyncio
@@ -10,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from flowline.bench import burst, ingestion_scenario, stats, throughput, worker_killed
-from flowline.bench.config import (
+from bench import burst, ingestion_scenario, stats, throughput, worker_killed
+from bench.config import (
     BURST,
     FAULTS,
     INGESTION,
@@ -21,17 +22,17 @@ from flowline.bench.config import (
     Options,
     parse_options,
 )
-from flowline.bench.figures import Figure, table
-from flowline.bench.measure import BenchFailed
-from flowline.bench.report import machine
-from flowline.bench.stack import targets, temporal_server
+from bench.figures import Figure, table
+from bench.measure import BenchFailed
+from bench.report import machine
+from bench.stack import targets, temporal_server
 
 
 async def _enrollments(options: Options, work_dir: Path) -> list[Figure]:
     found: list[Figure] = []
     with targets() as (smtp, http):
         if THROUGHPUT in options.scenarios:
-            print("\n== throughput and trigger -> first mail (issue 8 items 1, 2)", flush=True)
+            print("\n== throughput and trigger -> first mail", flush=True)
             async with temporal_server() as server:
                 print(f"  {server.description}", flush=True)
                 found += await throughput.run(
@@ -44,12 +45,12 @@ async def _enrollments(options: Options, work_dir: Path) -> list[Figure]:
                     options.timeout,
                 )
         if BURST in options.scenarios:
-            print("\n== burst (issue 8 item 3)", flush=True)
+            print("\n== burst", flush=True)
             found += await burst.run_burst(
                 work_dir, smtp, options.burst, options.goals, options.timeout
             )
         if WAITING in options.scenarios:
-            print("\n== enrollments waiting at once (issue 8 item 4)", flush=True)
+            print("\n== enrollments waiting at once", flush=True)
             found += await burst.run_waiting(
                 work_dir, smtp, options.waiting, options.goals, options.timeout
             )
@@ -61,7 +62,7 @@ async def _faults(options: Options, work_dir: Path) -> list[Figure]:
 
 
 def _stats(options: Options, work_dir: Path) -> list[Figure]:
-    print("\n== stats at many enrollment rows (issue 7 item 4)", flush=True)
+    print("\n== stats at many enrollment rows", flush=True)
     found = []
     for backend in options.backends:
         result = stats.run(backend, options.postgresql_url, options.stats_enrollments, 20, work_dir)
@@ -95,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             if not wanted:
                 continue
             if name == INGESTION:
-                print("\n== ingestion (issue 8 item 5)", flush=True)
+                print("\n== ingestion", flush=True)
             if name == FAULTS:
-                print("\n== worker killed mid-burst (issue 14 item 7)", flush=True)
+                print("\n== worker killed mid-burst", flush=True)
             try:
                 figures += step()
             except BenchFailed as error:

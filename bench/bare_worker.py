@@ -1,4 +1,4 @@
-"""`python -m flowline.bench.bare_worker ADDRESS TASK_QUEUE SMTP_PORT`: the bare baseline's
+"""`python -m bench.bare_worker ADDRESS TASK_QUEUE SMTP_PORT`: the bare baseline's
 worker, in a process of its own like `flowline worker`, with the SDK's default settings."""
 
 import asyncio
@@ -9,7 +9,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from flowline.bench.bare_workflow import BareActivities, BareEmail, BareHttp, BareWait
+from bench.bare_workflow import BareActivities, BareEmail, BareHttp, BareWait
 
 
 async def run(address: str, task_queue: str, smtp_port: int) -> None:

@@ -1,7 +1,8 @@
 """What the benchmark reads from the environment, and its command-line options.
 
-Sizes default to the issue's full-size scenarios; `FLOWLINE_BENCH_SCALE` (e.g. `0.1`) scales
-every size, and `--quick` runs tiny sizes (a smoke run: it says nothing about speed).
+Sizes default to the full-size scenarios (docs/performance.md); `FLOWLINE_BENCH_SCALE` (e.g.
+`0.1`) scales every size, and `--quick` runs tiny sizes (a smoke run: it says nothing about
+speed).
 """
 
 import argparse
@@ -57,7 +58,7 @@ class Options:
     quick: bool
 
 
-# Full size (the issue's figures) and --quick size of every scenario.
+# Full size (the published figures) and --quick size of every scenario.
 FULL = {
     "batches": 10,
     "batch_size": 1000,
@@ -116,8 +117,8 @@ def _scenarios(text: str) -> tuple[str, ...]:
 def parse_options(argv: list[str] | None = None) -> Options:
     environment = BenchEnvironment()
     parser = argparse.ArgumentParser(
-        prog="python -m flowline.bench",
-        description="Flowline's figures against the issue's targets, beside a bare Temporal "
+        prog="python -m bench",
+        description="Flowline's figures against their targets, beside a bare Temporal "
         "baseline measured in the same run. Prints figures, asserts nothing. "
         "FLOWLINE_BENCH_SCALE scales every size.",
     )

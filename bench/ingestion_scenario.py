@@ -1,5 +1,5 @@
-"""Ingestion on each database (issue 8 item 5): 20 segments, 5 workflows, batches of events
-through `flowline api` and through the service, alternating; the per-batch rates and figures."""
+"""Ingestion on each database: 20 segments, 5 workflows, batches of events through
+`flowline api` and through the service, alternating; the per-batch rates and figures."""
 
 import random
 import statistics
@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from flowline.bench import report
-from flowline.bench.api_process import api_process
-from flowline.bench.config import POSTGRESQL, Options
-from flowline.bench.databases import describe, engine_url, fresh_engine, server_version
-from flowline.bench.figures import Figure
-from flowline.bench.ingestion import API, SERVICE, RunResult, run_both, run_service
-from flowline.bench.profiling import Profiler
-from flowline.bench.scenario import SEGMENTS, event_batches, profile_properties, set_up
+from bench import report
+from bench.api_process import api_process
+from bench.config import POSTGRESQL, Options
+from bench.databases import describe, engine_url, fresh_engine, server_version
+from bench.figures import Figure
+from bench.ingestion import API, SERVICE, RunResult, run_both, run_service
+from bench.profiling import Profiler
+from bench.scenario import SEGMENTS, event_batches, profile_properties, set_up
 from flowline.core.timestamps import utcnow
 
 PG_TARGET = 5000.0

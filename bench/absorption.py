@@ -11,7 +11,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from flowline.bench.measure import BenchFailed
+from bench.measure import BenchFailed
 
 GOAL_EVERY = 0.5  # seconds between goals sent while a burst is absorbed
 

@@ -21,14 +21,14 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from flowline.bench import cpu
-from flowline.bench.api_process import ApiProcess, api_process, child_process, flowline_command
-from flowline.bench.cpu import CpuMeter
-from flowline.bench.databases import engine_url, fresh_engine
-from flowline.bench.dev_server import dev_server
-from flowline.bench.http_target import BenchHttpTarget
-from flowline.bench.measure import BenchFailed
-from flowline.bench.smtp_capture import SmtpCapture
+from bench import cpu
+from bench.api_process import ApiProcess, api_process, child_process, flowline_command
+from bench.cpu import CpuMeter
+from bench.databases import engine_url, fresh_engine
+from bench.dev_server import dev_server
+from bench.measure import BenchFailed
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ async def bare_worker(
 ) -> AsyncIterator[tuple[str, int]]:
     """The bare worker process; yields its task queue and its pid."""
     task_queue = f"bench-bare-{name}"
-    command = [sys.executable, "-m", "flowline.bench.bare_worker"]
+    command = [sys.executable, "-m", "bench.bare_worker"]
     command += [server.address, task_queue, str(smtp.port)]
     log = work_dir / f"bare-{name}-worker.log"
     with child_process(command, dict(os.environ), log) as process:
@@ -129,6 +129,6 @@ async def _wait_for_poller(server: Server, task_queue: str, timeout: float = 60)
 
 
 @contextmanager
-def targets() -> Iterator[tuple[SmtpCapture, BenchHttpTarget]]:
-    with SmtpCapture() as smtp, BenchHttpTarget() as http:
+def targets() -> Iterator[tuple[SmtpCapture, HttpTarget]]:
+    with SmtpCapture() as smtp, HttpTarget(keep_alive=True) as http:
         yield smtp, http

@@ -1,4 +1,5 @@
-"""`GET /v1/workflows/{id}/stats` over many enrollment rows (issue 7 item 4, issue 8 item 4).
+"""`GET /v1/workflows/{id}/stats` over many enrollment rows (alone, and with many
+enrollments waiting).
 
 A workflow of [http_call, wait, http_call, wait, http_call] gets N enrollment rows (statuses
 and steps in a realistic mix, one delivery per executed action step), beside a second workflow
@@ -17,9 +18,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from flowline.bench.api_process import api_process
-from flowline.bench.databases import engine_url, fresh_engine
-from flowline.bench.figures import Figure
+from bench.api_process import api_process
+from bench.databases import engine_url, fresh_engine
+from bench.figures import Figure
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
@@ -203,8 +204,7 @@ def run(
 def figure(result: StatsResult) -> Figure:
     p95_api = p95(result.api_ms)
     return Figure(
-        f"issue 7.4: stats at {result.enrollments:,} enrollment rows [{result.backend}] "
-        "median / p95 (API)",
+        f"stats at {result.enrollments:,} enrollment rows [{result.backend}] median / p95 (API)",
         f"{statistics.median(result.api_ms):,.0f} ms / {p95_api:,.0f} ms",
         f"< {STATS_TARGET_MS:.0f} ms",
         "",

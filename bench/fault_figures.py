@@ -8,21 +8,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flowline.bench.figures import Figure
+from bench.figures import Figure
+from testkit.smtp import Arrival
 
-# What the issue asks of a worker killed mid-burst: Temporal retries the dead worker's steps
+# What a worker killed mid-burst may cost: Temporal retries the dead worker's steps
 # within MOVED_ON_WITHIN_SECONDS (heartbeats), and their mail arrives within RETRY_WITHIN_SECONDS
 # (it waits its turn behind the mail queued before its retry).
 MAX_DUPLICATE_SHARE = 0.005
 MOVED_ON_WITHIN_SECONDS = 20.0
 RETRY_WITHIN_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class Arrival:
-    at: float  # time.monotonic() when the server accepted the message
-    recipient: str
-    message_id: str
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Enrollment throughput against bare Temporal (issue 8 item 1) and trigger → first mail
-(item 2), on one dev server.
+"""Enrollment throughput against bare Temporal, and trigger → first mail, on one dev server.
 
 Flowline: N trigger events POSTed one per request (8 at a time) to `flowline api`; the outbox
 dispatcher in `flowline worker` starts the enrollments; the clock runs from the first POST to
@@ -20,11 +19,10 @@ from typing import Any
 
 from temporalio.client import Client
 
-from flowline.bench.bare_workflow import BareEmail, BareHttp, BareInput
-from flowline.bench.cpu import CpuMeter
-from flowline.bench.figures import Figure, ms, rate
-from flowline.bench.http_target import BenchHttpTarget
-from flowline.bench.measure import (
+from bench.bare_workflow import BareEmail, BareHttp, BareInput
+from bench.cpu import CpuMeter
+from bench.figures import Figure, ms, rate
+from bench.measure import (
     BenchFailed,
     enrollment_counts,
     last_ended,
@@ -32,10 +30,11 @@ from flowline.bench.measure import (
     post_events,
     wait_until,
 )
-from flowline.bench.smtp_capture import SmtpCapture
-from flowline.bench.stack import Flowline, Server, bare_worker, flowline
+from bench.stack import Flowline, Server, bare_worker, flowline
 from flowline.core.database import session_scope
 from flowline.core.services.ingestion.changes import apply_changes
+from testkit.http_target import HttpTarget
+from testkit.smtp import SmtpCapture
 
 CONCURRENCY = 8
 EMAIL, HTTP = "email", "http"
@@ -59,7 +58,7 @@ def _address(pid: str) -> str:
     return f"{pid}@example.com"
 
 
-async def _set_up(fl: Flowline, shape: str, http: BenchHttpTarget, profiles: list[str]) -> int:
+async def _set_up(fl: Flowline, shape: str, http: HttpTarget, profiles: list[str]) -> int:
     """The workflow of the shape (and its campaign), and profiles with an address."""
     with session_scope(fl.engine) as session:
         apply_changes(session, properties={p: {"email": _address(p)} for p in profiles})
@@ -201,7 +200,7 @@ async def run(
     server: Server,
     work_dir: Path,
     smtp: SmtpCapture,
-    http: BenchHttpTarget,
+    http: HttpTarget,
     n: int,
     samples: int,
     timeout: float,

@@ -15,57 +15,30 @@ import secrets
 import signal
 import subprocess
 import time
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from flowline.bench.api_process import api_process, flowline_command, free_port
-from flowline.bench.databases import engine_url, fresh_engine
-from flowline.bench.fault_figures import Arrival, KillFigures, kill_figures
-from flowline.bench.figures import Figure
-from flowline.bench.measure import BenchFailed, enrollment_counts, post_batches, wait_until
-from flowline.bench.stack import Server, temporal_server
+from bench.api_process import api_process, flowline_command
+from bench.databases import engine_url, fresh_engine
+from bench.fault_figures import KillFigures, kill_figures
+from bench.figures import Figure
+from bench.measure import BenchFailed, enrollment_counts, post_batches, wait_until
+from bench.stack import Server, temporal_server
 from flowline.core.database import session_scope
 from flowline.core.services.ingestion.changes import apply_changes
 from flowline.definitions.enrollment import enrollment_workflow_id
+from testkit.smtp import SmtpCapture
 
 # Each RCPT waits this long: more conversations are under way when the worker dies.
 RCPT_DELAY = 0.2
 
 
-class KillCapture:
-    """aiosmtpd handler: each message's arrival, and the recipients mid-conversation."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.arrivals: list[Arrival] = []
-        self.in_progress: dict[str, float] = {}
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        self.in_progress[address] = time.monotonic()
-        await asyncio.sleep(RCPT_DELAY)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        headers = BytesParser().parsebytes(envelope.content, headersonly=True)
-        for recipient in envelope.rcpt_tos:
-            self.in_progress.pop(recipient, None)
-            self.arrivals.append(Arrival(time.monotonic(), recipient, str(headers["Message-ID"])))
-        return "250 OK"
-
-    def __enter__(self) -> "KillCapture":
-        self._controller.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._controller.stop()
+def _capture() -> SmtpCapture:
+    smtp = SmtpCapture()
+    smtp.rcpt_delay = RCPT_DELAY
+    return smtp
 
 
 def _address(index: int) -> str:
@@ -80,7 +53,7 @@ def _add_profiles(engine: Engine, mails: int) -> None:
 
 
 async def run(work_dir: Path, mails: int, timeout: float) -> list[Figure]:
-    with KillCapture() as smtp, fresh_engine("sqlite", None, "killed") as engine:
+    with _capture() as smtp, fresh_engine("sqlite", None, "killed") as engine:
         async with temporal_server() as server:
             print(f"  {server.description}", flush=True)
             figures = await _scenario(server, engine, smtp, work_dir, mails, timeout)
@@ -89,7 +62,7 @@ async def run(work_dir: Path, mails: int, timeout: float) -> list[Figure]:
 
 
 async def _scenario(
-    server: Server, engine: Engine, smtp: KillCapture, work_dir: Path, mails: int, timeout: float
+    server: Server, engine: Engine, smtp: SmtpCapture, work_dir: Path, mails: int, timeout: float
 ) -> KillFigures:
     url = engine_url(engine)
     env = {

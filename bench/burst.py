@@ -1,4 +1,4 @@
-"""A burst of enrollments absorbed (issue 8 item 3), and many enrollments waiting (item 4).
+"""A burst of enrollments absorbed, and many enrollments waiting at once.
 
 Flowline: a workflow `[wait P1D]` with an exit-on-goal `purchase`; N trigger events POSTed to
 `flowline api` in batches of 1000 (one after the other), started by the outbox dispatcher of
@@ -22,11 +22,11 @@ import statistics
 import time
 from pathlib import Path
 
-from flowline.bench.absorption import GOAL_EVERY, Burst, Goals, backlog, closed_after
-from flowline.bench.bare_workflow import BareInput, BareWait
-from flowline.bench.cpu import CpuMeter
-from flowline.bench.figures import Figure, ms, rate
-from flowline.bench.measure import (
+from bench.absorption import GOAL_EVERY, Burst, Goals, backlog, closed_after
+from bench.bare_workflow import BareInput, BareWait
+from bench.cpu import CpuMeter
+from bench.figures import Figure, ms, rate
+from bench.measure import (
     BenchFailed,
     enrollment_counts,
     percentile,
@@ -34,9 +34,9 @@ from flowline.bench.measure import (
     rss_mb,
     wait_until,
 )
-from flowline.bench.smtp_capture import SmtpCapture
-from flowline.bench.stack import Flowline, Server, bare_worker, flowline, temporal_server
-from flowline.bench.stats import STATS_TARGET_MS
+from bench.stack import Flowline, Server, bare_worker, flowline, temporal_server
+from bench.stats import STATS_TARGET_MS
+from testkit.smtp import SmtpCapture
 
 ABSORB_RATIO = 1.5
 GOAL_AFTER_P95_MS = 500.0

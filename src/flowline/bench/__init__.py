@@ -1,4 +1,0 @@
-"""`make bench`: how fast ingestion and enrollments are, printed as figures (a script, not a test).
-
-`python -m flowline.bench --help` lists the options. Nothing here asserts anything.
-"""
