@@ -13,6 +13,8 @@ from sqlmodel import Session, func, select
 
 from flowline.app import create_app
 from flowline.core.models.enrollments import Delivery, Enrollment
+from flowline.core.models.outbox import OutboxIntent
+from flowline.core.models.workflows import Workflow
 from flowline.core.settings import Settings
 from testkit.ports import free_port
 from testkit.smtp import SmtpCapture
@@ -185,6 +187,27 @@ async def test_a_workflow_with_running_enrollments_is_not_deleted(
     assert refused.status_code == 409
     assert "“Busy” cannot be deleted while 2 profiles are still going through it." in refused.text
     assert await _exists(client, f"/v1/workflows/{workflow['id']}")
+
+    # The page offers to end them: the workflow is switched off and an exit is queued.
+    ending = await client.post(
+        f"/workflows/{workflow['id']}/end-enrollments",
+        data={"csrf_token": csrf_of(refused)},
+        follow_redirects=False,
+    )
+    assert ending.status_code == 303
+    asked_again = await client.get(ending.headers["location"])
+    assert "its running enrollments are being ended" in asked_again.text
+    with Session(engine) as session:
+        kinds = session.exec(select(OutboxIntent.kind)).all()
+        assert kinds == ["exit_enrollments"]
+        assert session.get(Workflow, workflow["id"]).enabled is False  # type: ignore[union-attr]
+        for enrollment in session.exec(select(Enrollment)):  # what the exit does, later
+            enrollment.status = "exited"
+            session.add(enrollment)
+        session.commit()
+    deleted = await _confirmed(client, f"/workflows/{workflow['id']}/delete")
+    assert deleted.status_code == 303
+    assert not await _exists(client, f"/v1/workflows/{workflow['id']}")
 
 
 async def test_duplicate_opens_a_disabled_copy_with_the_same_steps(

@@ -20,6 +20,8 @@ class Deletion:
     consequence: str  # what deleting it means, in a sentence
     refusal: str | None = None
     users: list[tuple[str, str]] = field(default_factory=list)  # (name, link) of what uses it
+    remedy: tuple[str, str] | None = None  # (POST target, button label) that lifts the refusal
+    notice: str | None = None
 
 
 def confirm_page(request: Request, deletion: Deletion, status: int = 200) -> Response:
