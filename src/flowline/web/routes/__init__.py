@@ -2,6 +2,7 @@
 
 from flowline.web.routes import (
     auth,
+    campaign_housekeeping,
     campaigns,
     captured_mail,
     profiles,
@@ -9,6 +10,7 @@ from flowline.web.routes import (
     settings,
     workflow_detail,
     workflow_edit,
+    workflow_housekeeping,
     workflows,
 )
 
@@ -17,7 +19,9 @@ ROUTERS = [
     workflows.router,
     workflow_edit.router,
     workflow_detail.router,
+    workflow_housekeeping.router,
     campaigns.router,
+    campaign_housekeeping.router,
     segments.router,
     profiles.router,
     captured_mail.router,
