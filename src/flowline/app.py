@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from flowline.api.authentication import SESSION_CHECK
 from flowline.api.body_limit import BodyLimit
 from flowline.api.codec_cors import CodecCors, web_ui_origins
 from flowline.api.errors import install_error_handlers
@@ -23,6 +24,7 @@ from flowline.core.temporal import data_converter
 from flowline.http.temporal_connection import TemporalConnection
 from flowline.http.unexpected_errors import UnexpectedErrors
 from flowline.web import install_web_ui
+from flowline.web.signin import signed_in
 
 
 def create_app(
@@ -64,4 +66,5 @@ def create_app(
     for router in api_routers(settings):
         app.include_router(router)
     install_web_ui(app, settings)
+    setattr(app.state, SESSION_CHECK, signed_in)  # the codec accepts the Web UI's session
     return app

@@ -1,0 +1,88 @@
+"""The Temporal Web UI's address under `flowline dev`: a proxy in front of the dev server's UI.
+
+The dev server's Web UI listens on a private loopback port; this proxy answers on
+FLOWLINE_TEMPORAL_UI_URL and passes every request through unchanged, except `/codec/*`, which it
+hands to Flowline's API. The Web UI's codec endpoint is `/codec` on its own origin, so the browser
+sends Flowline's session cookie with the decode calls (cookies are per host name, not per port),
+with no CORS and no "include credentials" setting, which the dev server has no flag for.
+"""
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+CODEC_PREFIX = "/codec/"
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Headers about one connection, not the message: never passed on.
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
+
+def private_port() -> int:
+    """A loopback port nothing listens on, for the dev server's own Web UI."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ui_proxy_app(ui_upstream: str, api_upstream: str) -> Starlette:
+    """Forwards to `ui_upstream` (the dev server's Web UI), `/codec/*` to `api_upstream`."""
+    client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), follow_redirects=False)
+
+    async def forward(request: Request) -> Response:
+        codec = request.url.path.startswith(CODEC_PREFIX)
+        base = api_upstream if codec else ui_upstream
+        outgoing = client.build_request(
+            request.method,
+            httpx.URL(base + request.url.path, query=request.url.query.encode()),
+            headers=[
+                (name, value)
+                for name, value in request.headers.raw
+                if name.decode("latin-1").lower() not in _HOP_BY_HOP
+            ],
+            content=request.stream(),
+        )
+        try:
+            answer = await client.send(outgoing, stream=True)
+        except httpx.HTTPError as error:
+            what = "Flowline's API" if codec else "the Temporal dev server's Web UI"
+            return PlainTextResponse(f"{what} did not answer: {error}", status_code=502)
+        response = StreamingResponse(
+            answer.aiter_raw(), status_code=answer.status_code, background=None
+        )
+        response.background = BackgroundTask(answer.aclose)
+        response.raw_headers = [
+            (name, value)
+            for name, value in answer.headers.raw
+            if name.decode("latin-1").lower() not in _HOP_BY_HOP
+        ]
+        return response
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    return Starlette(
+        routes=[Route("/{path:path}", forward, methods=METHODS)],
+        lifespan=lifespan,
+    )
