@@ -4,7 +4,8 @@ goes to Flowline's API, and an upstream that does not answer is a 502 that says 
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from flowline.devserver.ui_proxy import ui_proxy_app
+from flowline.core.settings import Settings
+from flowline.devserver.ui_proxy import on_flowline_host, ui_proxy_app
 from testkit.ports import free_port
 from tests.support.live_server import serving
 
@@ -65,3 +66,32 @@ async def test_an_upstream_that_does_not_answer_is_a_502_naming_it() -> None:
         codec = await client.post("/codec/decode", content=b"{}")
         assert codec.status_code == 502
         assert codec.text.startswith("Flowline's API did not answer")
+
+
+async def test_the_other_loopback_name_is_redirected_to_the_sessions_host_name() -> None:
+    async with (
+        serving(echo("ui")) as ui,
+        serving(ui_proxy_app(ui, ui, "127.0.0.1")) as proxy,  # type: ignore[arg-type]
+    ):
+        port = proxy.rsplit(":", 1)[1]
+        async with httpx.AsyncClient(base_url=f"http://localhost:{port}") as client:
+            moved = await client.post("/namespaces/default/workflows?x=1", content=b"{}")
+        assert moved.status_code == 307
+        assert (
+            moved.headers["location"] == f"http://127.0.0.1:{port}/namespaces/default/workflows?x=1"
+        )
+        async with httpx.AsyncClient(base_url=proxy) as client:
+            assert (await client.get("/")).status_code == 207
+
+
+def test_the_web_ui_gets_flowlines_host_name_when_both_are_loopback_names() -> None:
+    def ui_url(**values: object) -> str:
+        return on_flowline_host(Settings(**values)).temporal_ui_url  # type: ignore[arg-type]
+
+    assert ui_url() == "http://127.0.0.1:8233"  # the defaults: localhost:8233, 127.0.0.1:8000
+    assert ui_url(api_host="localhost") == "http://localhost:8233"
+    assert ui_url(public_url="http://localhost:8000") == "http://localhost:8233"
+    assert ui_url(temporal_ui_url="http://127.0.0.1:9233") == "http://127.0.0.1:9233"
+    # Not both on loopback: left as configured.
+    assert ui_url(public_url="https://flowline.example") == "http://localhost:8233"
+    assert ui_url(temporal_ui_url="https://temporal.example/ui") == "https://temporal.example/ui"

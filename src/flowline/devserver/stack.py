@@ -18,7 +18,12 @@ from flowline.devserver.errors import DevServerError
 from flowline.devserver.ports import require_free, split_url
 from flowline.devserver.smtp_capture import start_capture
 from flowline.devserver.temporal_process import TemporalDevServer
-from flowline.devserver.ui_proxy import private_port, ui_proxy_app
+from flowline.devserver.ui_proxy import (
+    LOOPBACK_NAMES,
+    on_flowline_host,
+    private_port,
+    ui_proxy_app,
+)
 
 logger = logging.getLogger(__name__)
 WORKER_STOP_GRACE = 15.0
@@ -28,7 +33,8 @@ class DevStack:
     """Temporal dev server, migrations, SMTP capture, worker and API; `run` until cancelled."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        # The Temporal UI's links and address under Flowline's host name: one session for both.
+        self.settings = settings = on_flowline_host(settings)
         self.temporal = TemporalDevServer(settings, private_port())
         self._api: embedded_api.EmbeddedServer | None = None
         self._ui_proxy: embedded_api.EmbeddedServer | None = None
@@ -66,6 +72,8 @@ class DevStack:
             worker = asyncio.create_task(run_worker(settings), name="worker")
             stack.push_async_callback(_cancel, worker)
 
+            # Before the API: once the API answers, everything the banner names is up.
+            proxy = await self._start_ui_proxy(stack, settings)
             from flowline.app import create_app
 
             self._api = embedded_api.embedded_server(
@@ -77,7 +85,6 @@ class DevStack:
             api = asyncio.create_task(embedded_api.serve(self._api), name="API")
             stack.push_async_callback(embedded_api.stop, self._api, api)
             await embedded_api.wait_started(self._api, api)
-            proxy = await self._start_ui_proxy(stack, settings)
 
             print(_banner(self.settings, key_line), flush=True)
             done, _ = await asyncio.wait({worker, api, proxy}, return_when=asyncio.FIRST_COMPLETED)
@@ -96,6 +103,7 @@ class DevStack:
             ui_proxy_app(
                 f"http://127.0.0.1:{self.temporal.ui_port}",
                 f"http://{api_host}:{settings.api_port}",
+                ui_host if ui_host in LOOPBACK_NAMES else None,
             ),
             ui_host,
             ui_port,

@@ -28,7 +28,10 @@ class DevProduct:
 @pytest.fixture
 def dev_product(tmp_path: Path) -> Iterator[DevProduct]:
     api_port = free_port()
+    ui_port = free_port()
     env = dev_env(tmp_path, api_port, free_port()) | {
+        # As by default: the Web UI named `localhost`, Flowline `127.0.0.1`.
+        "FLOWLINE_TEMPORAL_UI_URL": f"http://localhost:{ui_port}",
         "FLOWLINE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
         "FLOWLINE_PAYLOAD_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
     }
@@ -49,7 +52,7 @@ def dev_product(tmp_path: Path) -> Iterator[DevProduct]:
         temporal_pids = [
             pid for pid, name in child_processes(process.pid).items() if name == "temporal"
         ]
-        yield DevProduct(api, env["FLOWLINE_TEMPORAL_UI_URL"])
+        yield DevProduct(api, f"http://127.0.0.1:{ui_port}")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
     finally:
@@ -112,11 +115,15 @@ async def test_the_temporal_web_ui_decodes_payloads_for_a_signed_in_person_only(
     browser: Browser, dev_product: DevProduct
 ) -> None:
     url = enroll_waiting_profile(dev_product.api)
+    # Flowline links to the Web UI under its own host name, where the browser holds the session.
     assert url.startswith(dev_product.temporal_ui + "/")
     # The profile id is also in the execution's id: the decoded input shows it as a JSON field.
     decoded = f'"profile_id": "{PROFILE}"'
 
-    page, statuses = await open_history(browser, url, signed_in_at=dev_product.api)
+    # Opened as `localhost` (typed, or an old link): redirected to the session's host name.
+    as_localhost = url.replace("http://127.0.0.1:", "http://localhost:")
+    page, statuses = await open_history(browser, as_localhost, signed_in_at=dev_product.api)
+    assert page.url.startswith(dev_product.temporal_ui + "/")
     await expect(page.get_by_text(decoded).first).to_be_visible()
     await expect(page.get_by_text('"steps": [').first).to_be_visible()
     assert statuses and set(statuses) == {200}, statuses
