@@ -35,12 +35,15 @@ def old_schedule_id(task_queue: str) -> str:
 @workflow.defn(name="SegmentRefreshLoop")
 class SegmentRefreshLoop:
     def __init__(self) -> None:
-        self._every = 60.0
+        self._every: float | None = None
         self._changed = False
 
     @workflow.run
     async def run(self, every_seconds: float) -> None:
-        self._every = every_seconds
+        # A signal handled before the run began (signal-with-start, or a second worker's just
+        # after) is newer than the input.
+        if self._every is None:
+            self._every = every_seconds
         for _ in range(ROUNDS_PER_RUN):
             try:
                 await workflow.execute_activity(
@@ -54,12 +57,13 @@ class SegmentRefreshLoop:
                 workflow.logger.warning("segment refresh failed: %s", error.cause or error)
             self._changed = False
             with contextlib.suppress(TimeoutError):  # the interval, or less for a new one
-                await workflow.wait_condition(
-                    lambda: self._changed, timeout=timedelta(seconds=self._every)
-                )
+                await workflow.wait_condition(lambda: self._changed, timeout=self._interval())
             if workflow.info().is_continue_as_new_suggested():
                 break
         workflow.continue_as_new(self._every)
+
+    def _interval(self) -> timedelta:
+        return timedelta(seconds=self._every or 60.0)
 
     @workflow.signal(name=SET_INTERVAL)
     def set_interval(self, every_seconds: float) -> None:
