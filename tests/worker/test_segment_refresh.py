@@ -14,6 +14,7 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from flowline.worker.segment_refresh import (
+    SegmentRefreshLoop,
     SegmentRefreshWorkflow,
     ensure_segment_refresh,
     old_schedule_id,
@@ -100,3 +101,33 @@ async def test_starting_a_worker_replaces_the_schedule_of_earlier_versions(
         await eventually(one_run, 10, "exactly one refresh execution listed")
     finally:
         await flowline.temporal.get_workflow_handle(refresh_workflow_id(queue)).terminate("over")
+
+
+async def test_the_loop_continues_as_new_after_its_rounds_and_goes_on(flowline: Flowline) -> None:
+    loop = f"refresh-loop-test:{flowline.settings.task_queue}"
+    await flowline.temporal.start_workflow(
+        SegmentRefreshLoop.run,
+        args=[0.2, 3],  # 3 rounds a run (500 in the product), 0.2 s apart
+        id=loop,
+        task_queue=flowline.settings.task_queue,
+    )
+    try:
+
+        async def three_runs() -> list[str] | None:
+            runs = await executions_of(flowline.temporal, loop)
+            return runs if len(runs) >= 3 else None
+
+        await eventually(three_runs, 30, "the loop continuing as new twice")
+        closed = [
+            e.status.name
+            async for e in flowline.temporal.list_workflows(
+                f"WorkflowId = '{loop}' AND ExecutionStatus = 'ContinuedAsNew'"
+            )
+        ]
+        assert len(closed) >= 2, closed
+        # The current run keeps refreshing (the interval carried over).
+        await eventually(
+            lambda: completed_rounds(flowline.temporal, loop), 10, "a round in the current run"
+        )
+    finally:
+        await flowline.temporal.get_workflow_handle(loop).terminate("test over")

@@ -39,12 +39,12 @@ class SegmentRefreshLoop:
         self._changed = False
 
     @workflow.run
-    async def run(self, every_seconds: float) -> None:
+    async def run(self, every_seconds: float, rounds: int = ROUNDS_PER_RUN) -> None:
         # A signal handled before the run began (signal-with-start, or a second worker's just
         # after) is newer than the input.
         if self._every is None:
             self._every = every_seconds
-        for _ in range(ROUNDS_PER_RUN):
+        for _ in range(rounds):
             try:
                 await workflow.execute_activity(
                     REFRESH_ACTIVITY,
@@ -60,7 +60,7 @@ class SegmentRefreshLoop:
                 await workflow.wait_condition(lambda: self._changed, timeout=self._interval())
             if workflow.info().is_continue_as_new_suggested():
                 break
-        workflow.continue_as_new(self._every)
+        workflow.continue_as_new(args=[self._every, rounds])
 
     def _interval(self) -> timedelta:
         return timedelta(seconds=self._every or 60.0)
