@@ -16,7 +16,7 @@ def echo(name: str) -> FastAPI:
     @app.api_route("/{path:path}", methods=["GET", "POST"])
     async def answer(path: str, request: Request) -> Response:
         response = Response(
-            f"{name} {request.method} /{path}?{request.url.query} "
+            f"{name} {request.method} {request.scope['raw_path'].decode()}?{request.url.query} "
             f"cookie={request.headers.get('cookie')} origin={request.headers.get('origin')} "
             f"body={(await request.body()).decode()}",
             status_code=207,
@@ -38,6 +38,10 @@ async def test_the_proxy_passes_requests_through_and_hands_the_codec_to_the_api(
         page = await client.get("/namespaces/default/workflows?query=x%20y")
         assert page.status_code == 207
         assert page.text.startswith("ui GET /namespaces/default/workflows?query=x%20y")
+        # An id with a slash stays one path segment (%2F), as the Web UI encoded it.
+        history = "/namespaces/default/workflows/enroll%3A1%3Aa%2Fb/history"
+        run = await client.get(history)
+        assert run.text.startswith(f"ui GET {history}?")
         assert page.headers.get_list("set-cookie") == [
             "a=1; Path=/; SameSite=lax",
             "b=2; Path=/; SameSite=lax",

@@ -50,7 +50,7 @@ class DevStack:
         self._check_ports_free()
         settings = self.settings = with_dev_secret_key(self.settings)
         async with AsyncExitStack() as stack:
-            # Exit callbacks run in reverse: API, then worker, then SMTP, then Temporal last.
+            # Exit callbacks run in reverse: API, Temporal UI proxy, worker, SMTP, Temporal last.
             self.temporal.start()
             stack.push_async_callback(self.temporal.stop)
             engine = make_engine(settings.resolved_database_url)

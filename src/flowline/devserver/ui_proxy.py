@@ -76,9 +76,13 @@ def ui_proxy_app(ui_upstream: str, api_upstream: str, host_name: str | None = No
             return RedirectResponse(str(request.url.replace(netloc=f"{host_name}{port}")), 307)
         codec = request.url.path.startswith(CODEC_PREFIX)
         base = api_upstream if codec else ui_upstream
+        # The path as sent: a workflow id with `/` in it arrives as `%2F` and must stay so.
+        target = base + request.scope["raw_path"].decode("latin-1")
+        if request.url.query:
+            target += "?" + request.url.query
         outgoing = client.build_request(
             request.method,
-            httpx.URL(base + request.url.path, query=request.url.query.encode()),
+            target,
             headers=[
                 (name, value)
                 for name, value in request.headers.raw
@@ -92,9 +96,10 @@ def ui_proxy_app(ui_upstream: str, api_upstream: str, host_name: str | None = No
             what = "Flowline's API" if codec else "the Temporal dev server's Web UI"
             return PlainTextResponse(f"{what} did not answer: {error}", status_code=502)
         response = StreamingResponse(
-            answer.aiter_raw(), status_code=answer.status_code, background=None
+            answer.aiter_raw(),
+            status_code=answer.status_code,
+            background=BackgroundTask(answer.aclose),
         )
-        response.background = BackgroundTask(answer.aclose)
         response.raw_headers = [
             (name, value)
             for name, value in answer.headers.raw
