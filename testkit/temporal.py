@@ -57,7 +57,7 @@ def flowline_dev_settings(data_dir: Path, port: int | None = None) -> Settings:
 
 def headless_command(settings: Settings) -> list[str]:
     """The command line `flowline dev` starts Temporal with, without its Web UI."""
-    return [*_flowline_dev_command(find_temporal_binary(), settings), "--headless"]
+    return [*_flowline_dev_command(find_temporal_binary(), settings, free_port()), "--headless"]
 
 
 @asynccontextmanager
@@ -65,9 +65,11 @@ async def restartable_dev_server(data_dir: Path) -> AsyncIterator[TemporalDevSer
     """A dev server of our own exactly as `flowline dev` starts it (the product's
     `TemporalDevServer`, SQLite file in `data_dir`), headless; `stop()` and `start()` it for an
     outage. Stopped on the way out."""
-    server = TemporalDevServer(flowline_dev_settings(data_dir))
+    server = TemporalDevServer(flowline_dev_settings(data_dir), free_port())
     with mock.patch.object(
-        temporal_process, "dev_server_command", lambda binary, settings: headless_command(settings)
+        temporal_process,
+        "dev_server_command",
+        lambda binary, settings, ui_port: headless_command(settings),
     ):
         server.start()
         try:

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from flowline.api.authentication import SESSION_CHECK
 from flowline.api.body_limit import BodyLimit
 from flowline.api.codec_cors import CodecCors, web_ui_origins
+from flowline.api.docs_pages import install_docs
 from flowline.api.errors import install_error_handlers
 from flowline.api.openapi import install_openapi
 from flowline.api.routes import api_routers
@@ -23,6 +25,7 @@ from flowline.core.temporal import data_converter
 from flowline.http.temporal_connection import TemporalConnection
 from flowline.http.unexpected_errors import UnexpectedErrors
 from flowline.web import install_web_ui
+from flowline.web.signin import signed_in
 
 
 def create_app(
@@ -50,6 +53,8 @@ def create_app(
         version="1",
         summary="Marketing-automation workflows on Temporal",
         lifespan=lifespan,
+        docs_url=None,  # served with the app's own copies of the files (install_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -58,10 +63,12 @@ def create_app(
     app.state.metrics = metrics_registry(engine)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit)
     app.add_middleware(CodecCors, origins=web_ui_origins(settings.temporal_ui_url))
     for router in api_routers(settings):
         app.include_router(router)
     install_web_ui(app, settings)
+    setattr(app.state, SESSION_CHECK, signed_in)  # the codec accepts the Web UI's session
     return app

@@ -21,12 +21,13 @@ def test_dev_server_command_uses_configured_addresses_and_persistent_sqlite(
         temporal_namespace="marketing",
     )
 
-    command = dev_server_command(Path("/bin/temporal"), settings)
+    command = dev_server_command(Path("/bin/temporal"), settings, 18999)
 
     joined = " ".join(command)
     assert command[:3] == ["/bin/temporal", "server", "start-dev"]
     assert "--ip 127.0.0.1 --port 17233" in joined
-    assert "--ui-ip 127.0.0.1 --ui-port 18233" in joined
+    # Its Web UI on a private port: the proxy answers on FLOWLINE_TEMPORAL_UI_URL (ui_proxy.py).
+    assert "--ui-ip 127.0.0.1 --ui-port 18999" in joined
     assert "--namespace marketing" in joined
     assert f"--db-filename {tmp_path.resolve() / 'temporal.db'}" in joined
     assert "--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal" in joined
@@ -41,10 +42,11 @@ def test_dev_server_web_ui_decodes_through_the_api_codec_only_when_keys_are_set(
     encrypted = Settings(data_dir=tmp_path, payload_keys=f"k1:{key}", api_port=18000)
     plain = Settings(data_dir=tmp_path)
 
-    with_keys = dev_server_command(Path("/bin/temporal"), encrypted)
+    with_keys = dev_server_command(Path("/bin/temporal"), encrypted, 18999)
 
-    assert with_keys[with_keys.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:18000/codec"
-    assert "--ui-codec-endpoint" not in dev_server_command(Path("/bin/temporal"), plain)
+    # On the Web UI's own origin: the proxy hands /codec/* to the API, with the session cookie.
+    assert with_keys[with_keys.index("--ui-codec-endpoint") + 1] == "/codec"
+    assert "--ui-codec-endpoint" not in dev_server_command(Path("/bin/temporal"), plain, 18999)
 
 
 def test_flowline_dev_refuses_to_start_when_the_temporal_port_is_taken(tmp_path: Path) -> None:

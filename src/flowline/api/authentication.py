@@ -5,13 +5,15 @@ A route names the key it needs with a `KeyScope` dependency (`AdminKey`, `Ingest
 valid key learns nothing: 401 whatever the body or the id, 403 for a key of the wrong scope.
 """
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from flowline.api.codec_cors import web_ui_origins
 from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import Forbidden, Unauthorized
 from flowline.core.services.api_keys import find_key, needs_use_recorded, record_use
@@ -79,9 +81,56 @@ class KeyScope:
         return await self.authenticate(request)
 
 
+# On `app.state`: (request, db session, settings) -> the signed-in web UI admin or None. The
+# composition root sets it from the web UI's sign-in, which the API does not import.
+SESSION_CHECK = "web_ui_session_check"
+SessionCheck = Callable[[Request, Any, Settings], object | None]
+
+
+class CodecAccess(KeyScope):
+    """The codec endpoints: an admin key, or the session of someone signed in to the web UI.
+
+    The Temporal Web UI in a browser can send only cookies. Its requests carry the page's
+    `Origin`, which a browser sets and a page cannot change: the session is accepted only from
+    the Web UI's origin, so another site (or another local port) cannot use a visitor's session
+    to decrypt payloads, and SameSite=Lax already keeps the cookie off cross-site requests.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("admin")
+
+    async def authenticate(self, request: Request) -> str:
+        if presented_key(request) is not None or not _has_session(request):
+            return await super().authenticate(request)
+        settings: Settings = request.app.state.settings
+        origin = request.headers.get("origin")
+        if origin not in web_ui_origins(settings.temporal_ui_url):
+            raise Forbidden(
+                "a signed-in session may use the codec only from the Temporal Web UI at "
+                f"{settings.temporal_ui_url}; other callers send an admin API key"
+            )
+        check: SessionCheck | None = getattr(request.app.state, SESSION_CHECK, None)
+        engine: Engine = request.app.state.engine
+        if check is None or await run_in_threadpool(_signed_in, check, request, engine) is None:
+            raise Unauthorized("sign in to Flowline in this browser, or send an admin API key")
+        request.scope[_CHECKED] = "admin"
+        return "admin"
+
+
+def _has_session(request: Request) -> bool:
+    return "session" in request.scope and bool(request.session)
+
+
+def _signed_in(check: SessionCheck, request: Request, engine: Engine) -> object | None:
+    settings: Settings = request.app.state.settings
+    with read_scope(engine) as session:
+        return check(request, session, settings)
+
+
 ADMIN = KeyScope("admin")
 INGEST = KeyScope("admin", "ingest")
 
 # Checked by `ApiRoute` before anything else about the request.
 AdminKey = Annotated[str, Depends(ADMIN)]
+CodecCaller = Annotated[str, Depends(CodecAccess())]
 IngestKey = Annotated[str, Depends(INGEST)]

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     # Fleet-wide email rate (a Temporal task-queue rate limit on the email activities' queue).
     email_max_per_second: float | None = Field(default=None, gt=0)
 
-    # Segments with `within` windows are re-evaluated this often (a Temporal Schedule).
+    # Segments with `within` windows are re-evaluated this often (the worker's refresh loop).
     segment_refresh_seconds: float = 60.0
     # The worker process hands outbox intents to Temporal unless this is switched off.
     dispatcher: bool = True

@@ -23,11 +23,15 @@ class EmbeddedServer(uvicorn.Server):
 
 
 def embedded_server(
-    app: Any, host: str, port: int, log_config: dict[str, Any] | None
+    app: Any,
+    host: str,
+    port: int,
+    log_config: dict[str, Any] | None,
+    log_level: str = "info",
 ) -> EmbeddedServer:
     return EmbeddedServer(
         uvicorn.Config(
-            app, host=host, port=port, log_level="info", lifespan="on", log_config=log_config
+            app, host=host, port=port, log_level=log_level, lifespan="on", log_config=log_config
         )
     )
 

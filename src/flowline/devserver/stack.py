@@ -18,6 +18,12 @@ from flowline.devserver.errors import DevServerError
 from flowline.devserver.ports import require_free, split_url
 from flowline.devserver.smtp_capture import start_capture
 from flowline.devserver.temporal_process import TemporalDevServer
+from flowline.devserver.ui_proxy import (
+    LOOPBACK_NAMES,
+    on_flowline_host,
+    private_port,
+    ui_proxy_app,
+)
 
 logger = logging.getLogger(__name__)
 WORKER_STOP_GRACE = 15.0
@@ -27,21 +33,24 @@ class DevStack:
     """Temporal dev server, migrations, SMTP capture, worker and API; `run` until cancelled."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.temporal = TemporalDevServer(settings)
+        # The Temporal UI's links and address under Flowline's host name: one session for both.
+        self.settings = settings = on_flowline_host(settings)
+        self.temporal = TemporalDevServer(settings, private_port())
         self._api: embedded_api.EmbeddedServer | None = None
+        self._ui_proxy: embedded_api.EmbeddedServer | None = None
 
     def hurry(self) -> None:
         """A second Ctrl-C: skip the grace periods of the shutdown in progress."""
         self.temporal.hurry()
-        if self._api is not None:
-            self._api.force_exit = True
+        for server in (self._api, self._ui_proxy):
+            if server is not None:
+                server.force_exit = True
 
     async def run(self) -> None:
         self._check_ports_free()
         settings = self.settings = with_dev_secret_key(self.settings)
         async with AsyncExitStack() as stack:
-            # Exit callbacks run in reverse: API, then worker, then SMTP, then Temporal last.
+            # Exit callbacks run in reverse: API, Temporal UI proxy, worker, SMTP, Temporal last.
             self.temporal.start()
             stack.push_async_callback(self.temporal.stop)
             engine = make_engine(settings.resolved_database_url)
@@ -63,6 +72,8 @@ class DevStack:
             worker = asyncio.create_task(run_worker(settings), name="worker")
             stack.push_async_callback(_cancel, worker)
 
+            # Before the API: once the API answers, everything the banner names is up.
+            proxy = await self._start_ui_proxy(stack, settings)
             from flowline.app import create_app
 
             self._api = embedded_api.embedded_server(
@@ -76,11 +87,33 @@ class DevStack:
             await embedded_api.wait_started(self._api, api)
 
             print(_banner(self.settings, key_line), flush=True)
-            done, _ = await asyncio.wait({worker, api}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({worker, api, proxy}, return_when=asyncio.FIRST_COMPLETED)
             ended = done.pop()
             if not ended.cancelled() and ended.exception() is not None:
                 logger.error("the %s failed", ended.get_name(), exc_info=ended.exception())
             raise DevServerError(f"the {ended.get_name()} stopped unexpectedly")
+
+    async def _start_ui_proxy(
+        self, stack: AsyncExitStack, settings: Settings
+    ) -> "asyncio.Task[None]":
+        """The Temporal Web UI on FLOWLINE_TEMPORAL_UI_URL, with the codec on its origin."""
+        ui_host, ui_port = split_url(settings.temporal_ui_url)
+        api_host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+        self._ui_proxy = embedded_api.embedded_server(
+            ui_proxy_app(
+                f"http://127.0.0.1:{self.temporal.ui_port}",
+                f"http://{api_host}:{settings.api_port}",
+                ui_host if ui_host in LOOPBACK_NAMES else None,
+            ),
+            ui_host,
+            ui_port,
+            uvicorn_log_config(settings.log_format),
+            log_level="warning",
+        )
+        task = asyncio.create_task(embedded_api.serve(self._ui_proxy), name="Temporal UI proxy")
+        stack.push_async_callback(embedded_api.stop, self._ui_proxy, task)
+        await embedded_api.wait_started(self._ui_proxy, task)
+        return task
 
     def _check_ports_free(self) -> None:
         ui_host, ui_port = split_url(self.settings.temporal_ui_url)

@@ -17,9 +17,10 @@ from flowline.core.payload_keys import configured_payload_keys
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, dev_server_search_attribute_args
 from flowline.devserver.errors import DevServerError
-from flowline.devserver.ports import PortInUseError, is_listening, split_address, split_url
+from flowline.devserver.ports import PortInUseError, is_listening, split_address
 
 STARTUP_TIMEOUT = 60.0
+UI_CODEC_ENDPOINT = "/codec"
 STOP_GRACE = 10.0
 _PR_SET_PDEATHSIG = 1
 
@@ -41,20 +42,18 @@ def find_temporal_binary() -> Path:
     )
 
 
-def dev_server_command(binary: Path, settings: Settings) -> list[str]:
+def dev_server_command(binary: Path, settings: Settings, ui_port: int) -> list[str]:
+    """The dev server's Web UI listens on loopback `ui_port`, behind the proxy (ui_proxy.py)
+    that answers on FLOWLINE_TEMPORAL_UI_URL."""
     host, port = split_address(settings.temporal_address)
-    ui_host, ui_port = split_url(settings.temporal_ui_url)
     data_dir = settings.data_dir.resolve()
-    # Encrypted payloads: the Web UI decodes them through the API's codec endpoint.
-    codec = (
-        ["--ui-codec-endpoint", f"{settings.resolved_public_url}/codec"]
-        if configured_payload_keys(settings)
-        else []
-    )
+    # Encrypted payloads: the Web UI decodes them through the API's codec endpoint, which the
+    # proxy serves on the Web UI's own origin (so the browser sends the session cookie).
+    codec = ["--ui-codec-endpoint", UI_CODEC_ENDPOINT] if configured_payload_keys(settings) else []
     return [
         str(binary), "server", "start-dev",
         "--ip", host, "--port", str(port),
-        "--ui-ip", ui_host, "--ui-port", str(ui_port),
+        "--ui-ip", "127.0.0.1", "--ui-port", str(ui_port),
         "--ui-disable-news-fetch",  # the Web UI must not call out from offline machines
         "--namespace", settings.temporal_namespace,
         "--db-filename", str(data_dir / "temporal.db"),
@@ -80,8 +79,9 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 class TemporalDevServer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ui_port: int) -> None:
         self._settings = settings
+        self.ui_port = ui_port
         self.host, self.port = split_address(settings.temporal_address)
         self.log_path = settings.data_dir / "temporal.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -100,7 +100,7 @@ class TemporalDevServer:
                 "(to use a Temporal server that is already running, run "
                 "`flowline api` and `flowline worker` instead of `flowline dev`)"
             )
-        command = dev_server_command(find_temporal_binary(), self._settings)
+        command = dev_server_command(find_temporal_binary(), self._settings, self.ui_port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             log.write(

@@ -21,7 +21,11 @@ from flowline.worker.activities.records import RecordActivities
 from flowline.worker.activities.segments import SegmentActivities
 from flowline.worker.activities.smtp import SmtpConfig
 from flowline.worker.sandbox import worker_runner
-from flowline.worker.segment_refresh import SegmentRefreshWorkflow, ensure_refresh_schedule
+from flowline.worker.segment_refresh import (
+    SegmentRefreshLoop,
+    SegmentRefreshWorkflow,
+    ensure_segment_refresh,
+)
 from flowline.worker.workflows import EnrollmentWorkflow
 
 # Activity slots of one worker process, per task queue. Email and HTTP steps have queues of their
@@ -74,7 +78,7 @@ def build_workers(
     main = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[EnrollmentWorkflow, SegmentRefreshWorkflow],
+        workflows=[EnrollmentWorkflow, SegmentRefreshLoop, SegmentRefreshWorkflow],
         workflow_runner=worker_runner(),
         activities=build_activities(engine, email_activities, http_activities),
         max_concurrent_activities=MAIN_SLOTS,
@@ -103,7 +107,7 @@ async def run_worker(settings: Settings, engine: Engine | None = None) -> None:
     )
     client = await connect(settings)
     await register_search_attributes(client, settings.temporal_namespace)
-    await ensure_refresh_schedule(
+    await ensure_segment_refresh(
         client, settings.task_queue, timedelta(seconds=settings.segment_refresh_seconds)
     )
     # Redirects are not followed: a 3xx is the target's answer, recorded as such.

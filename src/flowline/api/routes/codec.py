@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
-from flowline.api.authentication import AdminKey
+from flowline.api.authentication import CodecCaller
 from flowline.core.errors import ValidationFailed
 
 router = APIRouter(prefix="/codec", tags=["codec"], include_in_schema=False)
@@ -28,14 +28,14 @@ class CodecPayloads(BaseModel):
 
 
 @router.post("/encode", response_model=CodecPayloads)
-async def encode(body: CodecPayloads, request: Request, _: AdminKey) -> CodecPayloads:
+async def encode(body: CodecPayloads, request: Request, _: CodecCaller) -> CodecPayloads:
     """Encrypt payloads (the Web UI starting or signalling an execution)."""
     codec = _codec(request)
     return await _apply(codec.encode if codec else None, body)
 
 
 @router.post("/decode", response_model=CodecPayloads)
-async def decode(body: CodecPayloads, request: Request, _: AdminKey) -> CodecPayloads:
+async def decode(body: CodecPayloads, request: Request, _: CodecCaller) -> CodecPayloads:
     """Decrypt payloads (the Web UI showing a history)."""
     codec = _codec(request)
     return await _apply(codec.decode if codec else None, body)

@@ -19,6 +19,7 @@ from flowline.core.models.outbox import DispatcherLease, OutboxIntent
 from flowline.core.services.outbox import dispatch_jobs as dispatch
 from flowline.core.services.outbox import intents as outbox
 from flowline.core.services.outbox.lease_jobs import NAME
+from flowline.worker.segment_refresh import refresh_workflow_id
 from testkit.eventually import eventually
 from tests.api.steps import wait_step
 from tests.support.flowline_harness import Flowline
@@ -129,9 +130,9 @@ class TestWorkerProcesses(WithoutARunningDispatcher):  # the processes dispatch,
                 await eventually(noticed, 30, "the woken process noticing it lost the lease")
             await flowline.settled(timeout=30)
 
-        # The workers made their segment-refresh schedule; nothing polls its queue any more.
-        schedule = f"flowline-segment-refresh:{flowline.settings.task_queue}"
-        await flowline.temporal.get_schedule_handle(schedule).delete()
+        # The workers started the segment-refresh loop; nothing polls its queue any more.
+        loop = refresh_workflow_id(flowline.settings.task_queue)
+        await flowline.temporal.get_workflow_handle(loop).terminate("test over")
         items = await flowline.enrollments_of(workflow["id"])
         assert sorted(e["profile_id"] for e in items) == sorted(profiles)
         assert {(e["status"], e["converted"]) for e in items} == {("converted", True)}
