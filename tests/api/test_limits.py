@@ -151,7 +151,9 @@ async def test_ids_up_to_64_bits_in_bodies_are_looked_up(api: httpx.AsyncClient)
     workflow = {**WORKFLOW, "steps": [{"type": "send_email", "campaign_id": MAX_ID}]}
     response = await api.post("/v1/workflows", json=workflow)
     assert_error(response, 422, ["steps", 0, "campaign_id"])
-    assert response.json()["errors"][0]["msg"] == f"campaign {MAX_ID} does not exist"
+    assert response.json()["errors"][0]["msg"] == (
+        f"Choose a campaign: campaign {MAX_ID} does not exist"
+    )
 
 
 async def test_rows_with_ids_beyond_32_bits_are_stored_and_served(

@@ -71,8 +71,10 @@ def test_nested_branch_errors_come_back_at_their_nested_fields(session: Session)
         "steps.1.else.0.condition",
         "steps.1.else.0.else.0.body",
     }
-    assert placed.at("steps.0.duration") == ["duration must be greater than zero"]
-    assert "absolute http:// or https:// URL" in placed.at("steps.1.then.0.url")[0]
+    assert placed.at("steps.0.duration") == [
+        "Enter a duration greater than zero, such as 2 days or 30 minutes."
+    ]
+    assert "starts with https:// or http://" in placed.at("steps.1.then.0.url")[0]
     assert placed.at("steps.1.else.0.else.0.body")[0].startswith("not valid JSON")
 
 
@@ -91,9 +93,11 @@ def test_reference_errors_name_the_nested_campaign_field(session: Session) -> No
     with pytest.raises(ValidationFailed) as raised:
         save_from_form(session, form, None)
     placed = place_errors(raised.value.errors)
-    assert placed.at("steps.0.then.0.campaign_id") == [f"campaign {draft} is not active"]
+    assert placed.at("steps.0.then.0.campaign_id") == [
+        "Choose an active campaign: “Welcome” is a draft"
+    ]
     assert placed.at("steps.0.else.0.merge_tags.first_name") == [
-        "merge tag 'first_name' is not mapped"
+        "Choose the profile property for merge tag 'first_name'"
     ]
 
 

@@ -180,13 +180,13 @@ def test_every_error_is_in_the_summary_and_placed_errors_are_titled_in_words() -
     placed = place_errors(
         [
             {"loc": ["steps", 1, "then", 0, "url"], "msg": "bad url"},
-            {"loc": [], "msg": "branches nest at most 3 levels deep"},
+            {"loc": [], "msg": "Nest branches at most 3 levels deep."},
         ]
     )
     assert placed.at("steps.1.then.0.url") == ["bad url"]
     assert placed.summary == [
         ("steps.1.then.0.url", "bad url"),
-        (None, "branches nest at most 3 levels deep"),
+        (None, "Nest branches at most 3 levels deep."),
     ]
     assert field_title("steps.1.then.0.url") == "Step 2.then.1 · url"
     assert step_label("steps.0.else.2") == "Step 1.else.3"
