@@ -74,7 +74,14 @@ class HttpCallStep(StrictModel):
     @field_validator("url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
-        # Merge tags may stand anywhere in the URL: check its shape with them filled in.
+        # Merge tags may stand anywhere in the URL: they must parse, and the URL's shape is
+        # checked with them filled in.
+        from flowline.definitions.templates import TemplateError, merge_tags_in  # noqa: PLC0415
+
+        try:
+            merge_tags_in(value)
+        except TemplateError as error:
+            raise ValueError(error.in_words("The URL")) from None
         probe = TAG_PATTERN.sub("x", value.strip())
         try:
             parts = urlsplit(probe)
