@@ -21,7 +21,7 @@ from flowline.definitions.templates import TemplateError, merge_tags_in
             "{{ x | up }}",
             "The body has a broken merge tag on line 1: there is no filter named 'up'.",
         ),
-        ("{#", "The body has a broken merge tag on line 1: '{#' without '#}'."),
+        ("{# a note", "The body has a broken merge tag on line 1: '{#' without '#}'."),
     ],
 )
 def test_a_broken_tag_says_what_is_wrong_and_where(source: str, words: str) -> None:
