@@ -13,7 +13,13 @@ from flowline.web.form_errors import place_errors
 from flowline.web.form_tree import parse_form
 from flowline.web.workflow_editing import load_choices, save_from_form
 
-TOP = [("name", "Nested"), ("enabled", "on"), ("trigger.type", "event"), ("trigger.event", "e")]
+TOP = [
+    ("name", "Nested"),
+    ("enabled", "on"),
+    ("consent_property", "-"),
+    ("trigger.type", "event"),
+    ("trigger.event", "e"),
+]
 
 
 @pytest.fixture
@@ -105,11 +111,16 @@ def test_a_valid_form_is_saved_as_a_new_version_by_the_api_service(session: Sess
     form = parse_form(TOP + [("steps.0.type", "wait"), ("steps.0.duration", "2 hours")])
     workflow = save_from_form(session, form, None)
     assert workflow.version == 1 and workflow.enabled
-    updated = save_from_form(session, parse_form([*TOP[:-1], ("trigger.event", "other")]), workflow)
+    changed = [*TOP[:-1], ("trigger.event", "other"), ("steps.0.type", "wait")]
+    updated = save_from_form(
+        session, parse_form([*changed, ("steps.0.duration", "1 day")]), workflow
+    )
     assert updated.version == 2
     definition = current_definition(session, updated)
     assert definition.trigger.model_dump()["event"] == "other"
-    assert definition.steps == []
+    assert [step.model_dump(mode="json") for step in definition.steps] == [
+        {"type": "wait", "duration": "PT86400S"}
+    ]
 
 
 def test_the_campaign_dropdown_offers_triggered_active_campaigns_and_the_one_in_use(

@@ -18,7 +18,7 @@ BRANCH_FORM = [
     ("trigger.filter.enabled", "on"),
     ("trigger.filter.property", "plan"),
     ("trigger.filter.value", "42"),
-    ("consent_property", ""),
+    ("consent_property", "-"),
     ("goal.kind", "segment"),
     ("goal.segment", "7"),
     ("send_window.enabled", "on"),
@@ -132,6 +132,7 @@ def test_iso_and_unreadable_durations_go_to_the_api_type_unchanged() -> None:
 def test_text_a_form_cannot_read_is_reported_at_its_nested_field() -> None:
     form = parse_form(
         [
+            ("consent_property", "-"),
             ("steps.0.type", "branch"),
             ("steps.0.condition", "{not json"),
             ("steps.0.else.0.type", "http_call"),

@@ -84,7 +84,7 @@ def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
         "name": _text(form, "name"),
         "enabled": _checked(form, "enabled"),
         "trigger": _trigger(kind, trigger),
-        "consent_property": _text(form, "consent_property") or None,
+        "consent_property": _consent(_text(form, "consent_property"), problems),
         "goal": _goal(_dict(form, "goal")),
         "exit_on_goal": _checked(form, "exit_on_goal"),
         "reentry": _text(form, "reentry") or "after_completion",
@@ -93,6 +93,17 @@ def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
         "steps": _steps(_list(form, "steps"), ("steps",), problems),
     }
     return body, problems
+
+
+NO_CONSENT_CHOICE = "Choose a consent property, or - to ignore consent."
+
+
+def _consent(text: str, problems: Problems) -> str | None:
+    """The form has no default: "-" (consent not taken into account) is a choice like the rest."""
+    if not text.strip():
+        problems.append((("consent_property",), NO_CONSENT_CHOICE))
+        return None
+    return None if text.strip() == "-" else text
 
 
 def _trigger(kind: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +255,7 @@ def form_from_definition(definition: WorkflowDefinition, enabled: bool) -> FormT
             "event": trigger.get("event") or "",
             "filter": _filter_form(trigger.get("filter")),
         },
-        "consent_property": definition.consent_property or "",
+        "consent_property": definition.consent_property or "-",
         "goal": _goal_form(goal),
         "exit_on_goal": "on" if definition.exit_on_goal else "",
         "reentry": definition.reentry,
