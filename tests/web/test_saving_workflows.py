@@ -133,3 +133,40 @@ def test_the_campaign_dropdown_offers_triggered_active_campaigns_and_the_one_in_
     assert [(c.id, c.merge_tags) for c in choices.campaigns] == [(active, ["first_name"])]
     in_use = load_choices(session, {"steps": [{"type": "send_email", "campaign_id": str(draft)}]})
     assert [(c.name, c.usable) for c in in_use.campaigns] == [("Active", True), ("Draft", False)]
+
+
+def test_a_form_without_a_consent_choice_is_refused_in_words(session: Session) -> None:
+    no_choice = [pair for pair in TOP if pair[0] != "consent_property"]
+    form = parse_form([*no_choice, ("steps.0.type", "wait"), ("steps.0.duration", "1 day")])
+    with pytest.raises(ValidationFailed) as raised:
+        save_from_form(session, form, None)
+    placed = place_errors(raised.value.errors)
+    assert placed.fields == {
+        "consent_property": ["Choose a consent property, or - to ignore consent."]
+    }
+
+
+def test_each_save_time_refusal_is_placed_next_to_its_field(session: Session) -> None:
+    form = parse_form(
+        [
+            *TOP,
+            ("exit_on_goal", "on"),
+            ("steps.0.type", "http_call"),
+            ("steps.0.method", "POST"),
+            ("steps.0.url", "http://169.254.169.254/latest"),
+            ("steps.0.body", '{"profile": "{{ profile_id }"}'),
+        ]
+    )
+    with pytest.raises(ValidationFailed) as raised:
+        save_from_form(session, form, None)
+    placed = place_errors(raised.value.errors)
+    assert set(placed.fields) == {"exit_on_goal", "steps.0.url", "steps.0.body"}
+    assert placed.at("steps.0.body") == [
+        "The body has a broken merge tag on line 1: '}' without '{{'."
+    ]
+    assert "private address" in placed.at("steps.0.url")[0]
+    with pytest.raises(ValidationFailed) as raised:
+        save_from_form(session, parse_form(TOP), None)
+    assert place_errors(raised.value.errors).fields == {
+        "steps": ["Add at least one step: a workflow without steps does nothing."]
+    }
