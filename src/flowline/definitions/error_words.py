@@ -27,6 +27,7 @@ FIELD_WORDS: Mapping[str, str] = {
     "property": "Enter a property name.",
     "email_property": "Enter the profile property that holds the email address.",
     "subject": "Enter a subject.",
+    "from_email": "Enter an email address such as news@example.com, or leave it empty.",
     "html": "Enter the HTML of the email.",
     "url": URL,
     "method": "Choose a method: GET, POST, PUT, PATCH or DELETE.",
