@@ -81,7 +81,7 @@ def test_nested_branch_errors_come_back_at_their_nested_fields(session: Session)
         "Enter a duration greater than zero, such as 2 days or 30 minutes."
     ]
     assert "starts with https:// or http://" in placed.at("steps.1.then.0.url")[0]
-    assert placed.at("steps.1.else.0.else.0.body")[0].startswith("not valid JSON")
+    assert placed.at("steps.1.else.0.else.0.body")[0].startswith("Write this as JSON")
 
 
 def test_reference_errors_name_the_nested_campaign_field(session: Session) -> None:

@@ -168,7 +168,7 @@ def test_text_a_form_cannot_read_is_reported_at_its_nested_field() -> None:
         (["send_window", "default_timezone"], "send_window.default_timezone"),
         (["send_window"], "send_window.days"),
         ([], None),
-        (["steps"], None),
+        (["steps"], "steps"),
     ],
 )
 def test_an_api_error_path_names_the_form_field_it_is_shown_next_to(

@@ -64,8 +64,9 @@ def _duration(text: str) -> Any:
 def _json(text: str, loc: Loc, problems: Problems) -> Any:
     try:
         return json.loads(text)
-    except ValueError as error:
-        problems.append((loc, f"not valid JSON ({error})"))
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        problems.append((loc, f'Write this as JSON, such as {{"plan": "pro"}} (see {where}).'))
         return None
 
 
@@ -195,7 +196,7 @@ def _http_call(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
             continue
         name, colon, value = line.partition(":")
         if not colon:
-            problems.append(((*loc, "headers"), f"line {number}: write 'Name: value'"))
+            problems.append(((*loc, "headers"), f"Write one header a line as 'Name: value' (line {number})."))
             continue
         headers[name.strip()] = value.strip()
     body_text = _text(node, "body")
@@ -219,7 +220,7 @@ def _properties(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
         if not name and not value:
             continue
         if name in properties:
-            problems.append(((*loc, "properties"), f"property '{name}' is set twice"))
+            problems.append(((*loc, "properties"), f"Set property '{name}' once: it is set twice."))
         properties[name] = _profile_value(value)
     return properties
 
