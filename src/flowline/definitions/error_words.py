@@ -12,6 +12,7 @@ from pydantic_core.core_schema import ErrorType
 
 DURATION = "Enter a duration such as 2 days or 30 minutes."
 URL = "Enter a URL that starts with https:// or http://, such as https://example.com/hook."
+RULE = 'Write a rule such as {"property": "plan", "op": "eq", "value": "pro"}.'
 # What to do about a field whatever is wrong with its value (but its length).
 FIELD_WORDS: Mapping[str, str] = {
     "name": "Enter a name.",
@@ -36,6 +37,9 @@ FIELD_WORDS: Mapping[str, str] = {
     "on_failure": "Choose what happens on failure: continue or exit.",
     "on_timeout": "Choose what happens on timeout: continue or exit.",
     "op": "Choose an operator: eq, neq, gt, gte, lt, lte, contains, in, exists or not_exists.",
+    "trigger": "Choose what starts the workflow: a segment entered or left, or an event.",
+    "condition": RULE,
+    "rule": RULE,
     "reentry": "Choose when a profile may enter again: after_completion or never.",
 }
 # Length errors say how long instead (the field words would not say what is wrong).
