@@ -196,7 +196,8 @@ def _http_call(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
             continue
         name, colon, value = line.partition(":")
         if not colon:
-            problems.append(((*loc, "headers"), f"Write one header a line as 'Name: value' (line {number})."))
+            words = f"Write one header a line as 'Name: value' (line {number})."
+            problems.append(((*loc, "headers"), words))
             continue
         headers[name.strip()] = value.strip()
     body_text = _text(node, "body")
