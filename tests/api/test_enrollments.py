@@ -113,7 +113,7 @@ async def test_visibility_query_finds_the_enrollment_by_profile(flowline: Flowli
 
 
 async def test_test_enrollment_on_a_disabled_workflow(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(enabled=False, steps=[])
+    workflow = await flowline.workflow(enabled=False)
     await flowline.profile("p-test")
 
     refused = await flowline.enroll(workflow["id"], "p-test")
@@ -127,7 +127,7 @@ async def test_test_enrollment_on_a_disabled_workflow(flowline: Flowline) -> Non
 
 
 async def test_profile_without_consent_is_not_enrolled_and_counted(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(consent_property="email_optin", steps=[])
+    workflow = await flowline.workflow(consent_property="email_optin")
     await flowline.profile("p-no", email_optin=False)
 
     response = await flowline.enroll(workflow["id"], "p-no")
@@ -138,7 +138,7 @@ async def test_profile_without_consent_is_not_enrolled_and_counted(flowline: Flo
 
 
 async def test_reentry_never_refuses_a_second_enrollment(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(reentry="never", steps=[])
+    workflow = await flowline.workflow(reentry="never")
     # Unique: the session's dev server outlives the tables, and "never" asks Temporal too.
     profile_id = f"p-once-{uuid.uuid4().hex[:8]}"
     await flowline.profile(profile_id)

@@ -37,7 +37,7 @@ async def test_profile_already_in_segment_is_not_enrolled_one_entering_later_is(
     segment = await flowline.segment({"property": "city", "op": "eq", "value": "Amsterdam"})
     await flowline.profile("p-before", city="Amsterdam")
     workflow = await flowline.workflow(
-        trigger={"type": "segment_entered", "segment_id": segment["id"]}, steps=[]
+        trigger={"type": "segment_entered", "segment_id": segment["id"]},
     )
 
     await flowline.profile("p-before", first_name="Still here")  # still a member: no transition
@@ -59,7 +59,6 @@ async def test_event_trigger_with_filter_enrolls_on_ticket_not_on_shirt(
             "event": "purchase",
             "filter": {"property": "event_name", "value": "ticket"},
         },
-        steps=[],
     )
     await flowline.event("p-shirt", "purchase", properties={"event_name": "shirt"})
     await flowline.event("p-ticket", "purchase", properties={"event_name": "ticket"})
@@ -72,7 +71,7 @@ async def test_event_trigger_with_filter_enrolls_on_ticket_not_on_shirt(
 async def test_disabled_workflow_never_enrolls_and_enabling_does_not_backfill(
     flowline: Flowline,
 ) -> None:
-    workflow = await flowline.workflow(enabled=False, steps=[])
+    workflow = await flowline.workflow(enabled=False)
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     await flowline.event("p-early", "registered")
     await flowline.post(f"/v1/workflows/{workflow['id']}/enable")
@@ -130,7 +129,8 @@ async def test_goal_without_exit_on_goal_counts_and_the_steps_go_on(flowline: Fl
 
 async def test_a_goal_event_never_starts_an_enrollment(flowline: Flowline) -> None:
     workflow = await flowline.workflow(
-        trigger={"type": "event", "event": "registered"}, goal={"event": "purchase"}, steps=[]
+        trigger={"type": "event", "event": "registered"},
+        goal={"event": "purchase"},
     )
     await flowline.event("p-goal-only", "purchase")
     await flowline.settled()
@@ -138,7 +138,7 @@ async def test_a_goal_event_never_starts_an_enrollment(flowline: Flowline) -> No
 
 
 async def test_duplicate_message_id_is_stored_once_and_enrolls_once(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(steps=[])
+    workflow = await flowline.workflow()
     first = await flowline.event("p-dup", "registered", message_id="m-1")
     again = await flowline.event("p-dup", "registered", message_id="m-1")
     batch = await flowline.post(
@@ -192,7 +192,7 @@ async def test_concurrent_requests_for_one_profile_lose_no_count_and_enter_once(
 ) -> None:
     segment = await flowline.segment({"event": "purchase", "performed": True, "min_count": 2})
     workflow = await flowline.workflow(
-        trigger={"type": "segment_entered", "segment_id": segment["id"]}, steps=[]
+        trigger={"type": "segment_entered", "segment_id": segment["id"]},
     )
     profiles = [f"p-race-{i}" for i in range(8)]
 
@@ -257,7 +257,7 @@ async def test_segment_goal_reached_during_wait_converts(flowline: Flowline) -> 
 async def test_triggered_profile_without_consent_is_skipped_and_counted(
     flowline: Flowline,
 ) -> None:
-    workflow = await flowline.workflow(consent_property="email_optin", steps=[])
+    workflow = await flowline.workflow(consent_property="email_optin")
     await flowline.profile("p-yes", email_optin=True)
     await flowline.profile("p-no", email_optin=False)
 

@@ -94,7 +94,7 @@ async def test_outbox_depth_and_oldest_intent_age(flowline: Flowline) -> None:
 
 
 async def test_temporal_sdk_metrics_are_served_by_the_runtime(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(steps=[])
+    workflow = await flowline.workflow()
     await flowline.profile("p-1")
     response = await flowline.enroll(workflow["id"], "p-1")
     await flowline.ended(response.json()["id"])

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from tests.api.steps import email_step, http_step, wait_step
-from tests.support.flowline_harness import Flowline
+from tests.support.flowline_harness import A_MOMENT, Flowline
 
 
 async def test_saving_makes_it_live_and_put_creates_a_new_version(flowline: Flowline) -> None:
@@ -18,7 +18,7 @@ async def test_saving_makes_it_live_and_put_creates_a_new_version(flowline: Flow
         "name": "Renamed",
         "trigger": {"type": "event", "event": "registered"},
         "enabled": False,
-        "steps": [],
+        "steps": [A_MOMENT],
     }
     updated = (await flowline.api.put(f"/v1/workflows/{created['id']}", json=body)).json()
 

@@ -108,20 +108,20 @@ def test_unknown_op_is_reported_at_its_path_without_union_tags():
 
 def test_missing_value_is_reported_on_value():
     assert errors({"property": "city", "op": "eq"}) == [
-        (("value",), "Value error, 'eq' needs a value")
+        (("value",), "Value error, Enter a value: 'eq' needs one.")
     ]
 
 
 def test_null_value_counts_as_missing():
     assert errors({"any": [{"property": "city", "op": "neq", "value": None}]}) == [
-        (("any", 0, "value"), "Value error, 'neq' needs a value")
+        (("any", 0, "value"), "Value error, Enter a value: 'neq' needs one.")
     ]
 
 
 @pytest.mark.parametrize("value", ["Amsterdam", 3, []])
 def test_in_needs_a_non_empty_list(value):
     assert errors({"property": "city", "op": "in", "value": value}) == [
-        (("value",), "Value error, 'in' needs a non-empty list of values")
+        (("value",), "Value error, Enter a list of one or more values for 'in'.")
     ]
 
 
@@ -129,7 +129,7 @@ def test_in_needs_a_non_empty_list(value):
 @pytest.mark.parametrize("value", [True, [1], {"a": 1}])
 def test_ordering_ops_need_a_number_or_a_string(op, value):
     assert errors({"property": "age", "op": op, "value": value}) == [
-        (("value",), f"Value error, '{op}' needs a number or a string")
+        (("value",), f"Value error, Enter a number or text as the value of '{op}'.")
     ]
 
 
@@ -137,7 +137,7 @@ def test_ordering_ops_need_a_number_or_a_string(op, value):
 def test_exists_ops_take_no_value(op):
     assert rule({"property": "email", "op": op}).root == PropertyCondition(property="email", op=op)
     assert errors({"property": "email", "op": op, "value": "x"}) == [
-        (("value",), f"Value error, '{op}' takes no value")
+        (("value",), f"Value error, Remove the value: '{op}' takes none.")
     ]
 
 
@@ -156,18 +156,21 @@ def test_unknown_key_next_to_a_rule_key_is_refused():
 
 @pytest.mark.parametrize("data", [{"colour": "red"}, {}, "city = Amsterdam", 3, None])
 def test_something_that_is_no_rule_gets_a_clear_error(data):
-    assert errors(data) == [((), "a rule needs one of: all, any, not, property, event")]
+    assert errors(data) == [((), "Write the condition with one of: all, any, not, property, event")]
 
 
 def test_no_rule_inside_a_group_is_reported_at_its_index():
     assert errors({"any": [CITY, {"colour": "red"}]}) == [
-        (("any", 1), "a rule needs one of: all, any, not, property, event")
+        (("any", 1), "Write the condition with one of: all, any, not, property, event")
     ]
 
 
 def test_within_of_zero_is_refused_at_its_path():
     assert errors({"not": {"event": "payment", "within": "PT0S"}}) == [
-        (("not", "within"), "Value error, duration must be greater than zero")
+        (
+            ("not", "within"),
+            "Value error, Enter a duration greater than zero, such as 2 days or 30 minutes.",
+        )
     ]
 
 
@@ -221,7 +224,7 @@ def test_nesting_up_to_the_depth_limit_is_allowed():
 def test_nesting_beyond_the_depth_limit_is_refused():
     [(loc, msg)] = errors(nested_nots(MAX_RULE_DEPTH + 1))
     assert loc == ()
-    assert msg == "Value error, a rule nests all/any/not at most 8 levels deep"
+    assert msg == "Value error, Nest all/any/not at most 8 levels deep."
 
 
 def test_absurdly_deep_nesting_is_refused_without_walking_all_of_it():

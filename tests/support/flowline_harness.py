@@ -24,6 +24,8 @@ from testkit.http_target import HttpTarget
 from testkit.smtp import SmtpCapture
 from tests.support.profile_ids import profile_path
 
+# The shortest step: a workflow needs one, and a test that needs no other step waits 1 ms.
+A_MOMENT = {"type": "wait", "duration": "PT0.001S"}
 ADMIN_KEY = "test-admin-key"
 ENDED = ("completed", "converted", "exited", "failed")
 
@@ -59,7 +61,7 @@ class Flowline:
             "name": "Welcome series",
             "trigger": {"type": "event", "event": "registered"},
             "consent_property": None,
-            "steps": [],
+            "steps": [A_MOMENT],
             **fields,
         }
         response = await self.post("/v1/workflows", body)

@@ -32,7 +32,11 @@ def _workflow_with_enrollments(engine: Engine) -> int:
         workflow = create_workflow(
             session,
             WorkflowCreate.model_validate(
-                {"name": "Figures", "trigger": {"type": "event", "event": "e"}}
+                {
+                    "name": "Figures",
+                    "trigger": {"type": "event", "event": "e"},
+                    "steps": [{"type": "wait", "duration": "P1D"}],
+                }
             ),
         )
         assert workflow.id is not None

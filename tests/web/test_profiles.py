@@ -44,7 +44,11 @@ def _enrolled_in_a_workflow(engine: Engine, profile_id: str) -> int:
         workflow = create_workflow(
             session,
             WorkflowCreate.model_validate(
-                {"name": "Welcome", "trigger": {"type": "event", "event": "signed_up"}}
+                {
+                    "name": "Welcome",
+                    "trigger": {"type": "event", "event": "signed_up"},
+                    "steps": [{"type": "wait", "duration": "P1D"}],
+                }
             ),
         )
         assert workflow.id is not None

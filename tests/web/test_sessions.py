@@ -97,6 +97,7 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
 ):
     await signed_in(client)
     form = {"name": "Sneaky", "trigger.type": "event", "trigger.event": "x", "enabled": "on"}
+    form |= {"consent_property": "-", "steps.0.type": "wait", "steps.0.duration": "1 day"}
     for token in (None, "forged-token"):
         data = form if token is None else {**form, "csrf_token": token}
         answer = await client.post("/workflows/new", data=data, follow_redirects=False)

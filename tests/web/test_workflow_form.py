@@ -18,7 +18,7 @@ BRANCH_FORM = [
     ("trigger.filter.enabled", "on"),
     ("trigger.filter.property", "plan"),
     ("trigger.filter.value", "42"),
-    ("consent_property", ""),
+    ("consent_property", "-"),
     ("goal.kind", "segment"),
     ("goal.segment", "7"),
     ("send_window.enabled", "on"),
@@ -132,6 +132,7 @@ def test_iso_and_unreadable_durations_go_to_the_api_type_unchanged() -> None:
 def test_text_a_form_cannot_read_is_reported_at_its_nested_field() -> None:
     form = parse_form(
         [
+            ("consent_property", "-"),
             ("steps.0.type", "branch"),
             ("steps.0.condition", "{not json"),
             ("steps.0.else.0.type", "http_call"),
@@ -167,7 +168,7 @@ def test_text_a_form_cannot_read_is_reported_at_its_nested_field() -> None:
         (["send_window", "default_timezone"], "send_window.default_timezone"),
         (["send_window"], "send_window.days"),
         ([], None),
-        (["steps"], None),
+        (["steps"], "steps"),
     ],
 )
 def test_an_api_error_path_names_the_form_field_it_is_shown_next_to(
@@ -180,13 +181,13 @@ def test_every_error_is_in_the_summary_and_placed_errors_are_titled_in_words() -
     placed = place_errors(
         [
             {"loc": ["steps", 1, "then", 0, "url"], "msg": "bad url"},
-            {"loc": [], "msg": "branches nest at most 3 levels deep"},
+            {"loc": [], "msg": "Nest branches at most 3 levels deep."},
         ]
     )
     assert placed.at("steps.1.then.0.url") == ["bad url"]
     assert placed.summary == [
         ("steps.1.then.0.url", "bad url"),
-        (None, "branches nest at most 3 levels deep"),
+        (None, "Nest branches at most 3 levels deep."),
     ]
     assert field_title("steps.1.then.0.url") == "Step 2.then.1 · url"
     assert step_label("steps.0.else.2") == "Step 1.else.3"

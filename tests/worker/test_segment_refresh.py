@@ -48,7 +48,7 @@ async def test_profile_leaves_a_within_segment_by_time_alone_and_enrolls(
             {"event": "visit", "performed": True, "within": "PT3S"}, "Visited just now"
         )
         workflow = await flowline.workflow(
-            trigger={"type": "segment_left", "segment_id": segment["id"]}, steps=[]
+            trigger={"type": "segment_left", "segment_id": segment["id"]},
         )
         await flowline.event("p-visit", "visit")
         profile = (await flowline.api.get("/v1/profiles/p-visit")).json()

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from flowline.definitions.error_words import in_words
 from flowline.definitions.step_kinds import ARM_NAMES, KINDS
 
 
@@ -113,13 +114,8 @@ class ValidationFailed(FlowlineError):
 
 
 def pydantic_errors(errors: Sequence[Any], prefix: Sequence[str | int] = ()) -> ValidationFailed:
-    """Turn pydantic's errors into ours, with union tags taken out of the paths."""
-    return ValidationFailed(
-        [
-            ((*prefix, *clean_loc(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
-            for e in errors
-        ]
-    )
+    """Turn pydantic's errors into ours, in words, with union tags taken out of the paths."""
+    return ValidationFailed([((*prefix, *clean_loc(e["loc"])), in_words(e)) for e in errors])
 
 
 _TRIGGER_GOAL_TAGS = {"segment_entered", "segment_left", "event", "segment"}

@@ -12,9 +12,9 @@ MAX_DURATION = timedelta(days=36_500)
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
-        raise ValueError("duration must be greater than zero")
+        raise ValueError("Enter a duration greater than zero, such as 2 days or 30 minutes.")
     if value > MAX_DURATION:
-        raise ValueError(f"duration must be at most {MAX_DURATION.days} days")
+        raise ValueError(f"Enter a duration of at most {MAX_DURATION.days} days.")
     return value
 
 

@@ -41,7 +41,7 @@ def refused_header(name: str) -> str | None:
 
 def header_name(name: str) -> str:
     if not HEADER_NAME.match(name):
-        raise ValueError(f"invalid header name {name!r}")
+        raise ValueError(f"Use a header name of letters, digits and dashes: {name!r} is not one.")
     return name
 
 

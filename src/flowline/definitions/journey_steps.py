@@ -46,5 +46,5 @@ class UpdateProfileStep(StrictModel):
                 try:
                     merge_tags_in(item)
                 except TemplateError as error:
-                    raise ValueError(f"property '{name}': {error}") from None
+                    raise ValueError(error.in_words(f"The value of '{name}'")) from None
         return value

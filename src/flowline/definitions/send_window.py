@@ -39,22 +39,20 @@ class SendWindow(StrictModel):
     @classmethod
     def _distinct(cls, value: list[Day]) -> list[Day]:
         if len(set(value)) != len(value):
-            raise ValueError("each day at most once")
+            raise ValueError("Choose each day at most once.")
         return sorted(value, key=DAYS.index)
 
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         if zone_named(value) is None:
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name like Europe/Amsterdam)"
-            )
+            raise ValueError(f"Enter a time zone such as Europe/Amsterdam: {value!r} is not one.")
         return value.strip()
 
     @model_validator(mode="after")
     def _not_empty(self) -> "SendWindow":
         if self.start == self.end:
-            raise ValueError("start and end must differ")
+            raise ValueError("Choose an end time different from the start time.")
         return self
 
     def zone_for(self, properties: dict[str, object]) -> ZoneInfo:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
+from flowline.definitions.error_words import in_words
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
 from flowline.definitions.segments import SegmentRule
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
@@ -38,10 +39,10 @@ class BranchStep(StrictModel):
             SegmentRule.model_validate(value)
         except ValidationError as error:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'condition'}: {e['msg']}"
+                f"{'.'.join(str(p) for p in e['loc']) or 'condition'}: {in_words(e)}"
                 for e in error.errors()
             )
-            raise ValueError(f"invalid condition ({problems})") from None
+            raise ValueError(f"Fix the condition: {problems}") from None
         return value
 
     def rule(self) -> SegmentRule:

@@ -13,7 +13,7 @@ from flowline.definitions.identifiers import Id
 from flowline.definitions.triggers import NonEmptyStr, StrictModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+TAG_PATTERN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 # Errors on a name carry the header's path (`steps.2.headers.Bad Name`).
 HeaderName = Annotated[str, AfterValidator(header_name)]
 MAX_HTTP_TIMEOUT = timedelta(minutes=5)
@@ -68,29 +68,40 @@ class HttpCallStep(StrictModel):
     def _known_method(cls, value: str) -> str:
         method = value.strip().upper()
         if method not in HTTP_METHODS:
-            raise ValueError(f"method must be one of {', '.join(HTTP_METHODS)}")
+            raise ValueError("Choose a method: GET, POST, PUT, PATCH or DELETE.")
         return method
 
     @field_validator("url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
-        # Merge tags may stand anywhere in the URL: check its shape with them filled in.
-        probe = _TAG.sub("x", value.strip())
+        # Merge tags may stand anywhere in the URL: they must parse, and the URL's shape is
+        # checked with them filled in.
+        from flowline.definitions.templates import TemplateError, merge_tags_in  # noqa: PLC0415
+
+        try:
+            merge_tags_in(value)
+        except TemplateError as error:
+            raise ValueError(error.in_words("The URL")) from None
+        probe = TAG_PATTERN.sub("x", value.strip())
         try:
             parts = urlsplit(probe)
             parts.port  # noqa: B018 - raises ValueError on a malformed port
         except ValueError as error:
-            raise ValueError(f"malformed URL: {error}") from None
+            raise ValueError(f"Enter a URL that can be read ({error}).") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("url must be an absolute http:// or https:// URL")
+            raise ValueError(
+                "Enter a URL that starts with https:// or http://, such as https://example.com/hook."
+            )
         # urlsplit silently drops tabs and line breaks: refuse any whitespace or control character.
         if any(c.isspace() or not c.isprintable() for c in probe):
-            raise ValueError("malformed URL: whitespace or control character")
+            raise ValueError(
+                "Remove the spaces and line breaks from the URL (write %20 for a space)."
+            )
         return value.strip()
 
     @field_validator("timeout")
     @classmethod
     def _bounded_timeout(cls, value: timedelta) -> timedelta:
         if value > MAX_HTTP_TIMEOUT:
-            raise ValueError("timeout must be at most 5 minutes")
+            raise ValueError("Enter a timeout of at most 5 minutes.")
         return value

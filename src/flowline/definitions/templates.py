@@ -17,6 +17,7 @@ from jinja2 import Template, TemplateSyntaxError, meta
 from flowline.definitions.bounded_sandbox import BoundedEnvironment
 from flowline.definitions.steps import MergeTagMapping
 from flowline.definitions.template_budget import render_budget
+from flowline.definitions.template_words import template_problem
 
 _TEXT = BoundedEnvironment(autoescape=False, keep_trailing_newline=True)
 _HTML = BoundedEnvironment(autoescape=True, keep_trailing_newline=True)
@@ -43,7 +44,16 @@ def _rendered(template: Template, context: Mapping[str, Any]) -> str:
 
 
 class TemplateError(ValueError):
-    """A template that does not parse; the message says where."""
+    """A template that does not parse; the message says where (`line`) and what (`problem`)."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line = line
+        self.problem = problem
+
+    def in_words(self, what: str) -> str:
+        """`The body has a broken merge tag on line 1: '}' without '{{'.`"""
+        return f"{what} has a broken merge tag on line {self.line}: {self.problem}."
 
 
 def merge_tags_in(*templates: str | None) -> list[str]:
@@ -55,7 +65,7 @@ def merge_tags_in(*templates: str | None) -> list[str]:
         try:
             names |= meta.find_undeclared_variables(_TEXT.parse(source))
         except TemplateSyntaxError as error:
-            raise TemplateError(f"line {error.lineno}: {error.message}") from None
+            raise TemplateError(error.lineno, template_problem(error.message or "")) from None
     return sorted(names)
 
 

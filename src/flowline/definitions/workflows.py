@@ -51,7 +51,7 @@ class WorkflowDefinition(StrictModel):
     @model_validator(mode="after")
     def _branches_nest_at_most_three_deep(self) -> "WorkflowDefinition":
         if nesting_depth(self.steps) > MAX_BRANCH_DEPTH:
-            raise ValueError(f"branches nest at most {MAX_BRANCH_DEPTH} levels deep")
+            raise ValueError(f"Nest branches at most {MAX_BRANCH_DEPTH} levels deep.")
         return self
 
     def all_steps(self) -> list[tuple[str, Any]]:

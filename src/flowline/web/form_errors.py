@@ -70,6 +70,8 @@ def field_for(loc: Sequence[str | int]) -> str | None:
         return f"send_window.{name}"
     if head == "steps" and rest and isinstance(rest[0], int):
         return _step_field(loc)
+    if head == "steps":
+        return "steps"  # the list as a whole (no steps at all): next to "Add step"
     return None
 
 

@@ -50,7 +50,13 @@ class FormChoices:
         return next((c for c in self.campaigns if str(c.id) == campaign_id), None)
 
 
-def save_from_form(session: Session, form: FormTree, workflow: Workflow | None) -> Workflow:
+def save_from_form(
+    session: Session,
+    form: FormTree,
+    workflow: Workflow | None,
+    *,
+    allow_private_networks: bool = False,
+) -> Workflow:
     """Create (or update) the workflow the form describes; `ValidationFailed` lists every
     problem at once, with the API's paths."""
     body, problems = payload_from_form(form)
@@ -62,14 +68,14 @@ def save_from_form(session: Session, form: FormTree, workflow: Workflow | None) 
         errors += errors_of(pydantic_errors(error.errors()))
     if data is not None and errors:
         try:
-            check_references(session, data)
+            check_references(session, data, allow_private_networks=allow_private_networks)
         except ValidationFailed as failed:
             errors += errors_of(failed)
     if errors or data is None:
         raise ValidationFailed(errors)
     if workflow is None:
-        return create_workflow(session, data)
-    return update_workflow(session, workflow, data)
+        return create_workflow(session, data, allow_private_networks=allow_private_networks)
+    return update_workflow(session, workflow, data, allow_private_networks=allow_private_networks)
 
 
 def load_choices(session: Session, form: FormTree) -> FormChoices:

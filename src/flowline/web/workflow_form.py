@@ -64,8 +64,9 @@ def _duration(text: str) -> Any:
 def _json(text: str, loc: Loc, problems: Problems) -> Any:
     try:
         return json.loads(text)
-    except ValueError as error:
-        problems.append((loc, f"not valid JSON ({error})"))
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        problems.append((loc, f'Write this as JSON, such as {{"plan": "pro"}} (see {where}).'))
         return None
 
 
@@ -84,7 +85,7 @@ def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
         "name": _text(form, "name"),
         "enabled": _checked(form, "enabled"),
         "trigger": _trigger(kind, trigger),
-        "consent_property": _text(form, "consent_property") or None,
+        "consent_property": _consent(_text(form, "consent_property"), problems),
         "goal": _goal(_dict(form, "goal")),
         "exit_on_goal": _checked(form, "exit_on_goal"),
         "reentry": _text(form, "reentry") or "after_completion",
@@ -93,6 +94,17 @@ def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
         "steps": _steps(_list(form, "steps"), ("steps",), problems),
     }
     return body, problems
+
+
+NO_CONSENT_CHOICE = "Choose a consent property, or - to ignore consent."
+
+
+def _consent(text: str, problems: Problems) -> str | None:
+    """The form has no default: "-" (consent not taken into account) is a choice like the rest."""
+    if not text.strip():
+        problems.append((("consent_property",), NO_CONSENT_CHOICE))
+        return None
+    return None if text.strip() == "-" else text
 
 
 def _trigger(kind: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +196,8 @@ def _http_call(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
             continue
         name, colon, value = line.partition(":")
         if not colon:
-            problems.append(((*loc, "headers"), f"line {number}: write 'Name: value'"))
+            words = f"Write one header a line as 'Name: value' (line {number})."
+            problems.append(((*loc, "headers"), words))
             continue
         headers[name.strip()] = value.strip()
     body_text = _text(node, "body")
@@ -208,7 +221,7 @@ def _properties(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
         if not name and not value:
             continue
         if name in properties:
-            problems.append(((*loc, "properties"), f"property '{name}' is set twice"))
+            problems.append(((*loc, "properties"), f"Set property '{name}' once: it is set twice."))
         properties[name] = _profile_value(value)
     return properties
 
@@ -244,7 +257,7 @@ def form_from_definition(definition: WorkflowDefinition, enabled: bool) -> FormT
             "event": trigger.get("event") or "",
             "filter": _filter_form(trigger.get("filter")),
         },
-        "consent_property": definition.consent_property or "",
+        "consent_property": definition.consent_property or "-",
         "goal": _goal_form(goal),
         "exit_on_goal": "on" if definition.exit_on_goal else "",
         "reentry": definition.reentry,

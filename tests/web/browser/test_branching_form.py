@@ -19,6 +19,7 @@ async def test_branch_and_wait_for_event_are_built_in_the_form_and_saved(
     await page.get_by_role("link", name="Add", exact=True).click()
     await page.get_by_label("Name", exact=True).fill("Trial nurture")
     await page.get_by_label("Event type", exact=True).fill("signed_up")
+    await page.get_by_label("Consent", exact=True).select_option(label="-")
 
     await page.get_by_role("button", name="Add step", exact=True).click()
     branch = page.get_by_role("group", name="Step 1", exact=True)
@@ -73,7 +74,7 @@ async def test_branch_and_wait_for_event_are_built_in_the_form_and_saved(
     # A nested error (["steps", 0, "else", 0, "url"]) lands next to the nested field.
     call = page.get_by_role("group", name="Step 1.else.1", exact=True)
     url = call.get_by_label("URL", exact=True)
-    await expect(call.locator(".error")).to_contain_text("absolute http:// or https:// URL")
+    await expect(call.locator(".error")).to_contain_text("starts with https:// or http://")
     await expect(url).to_have_value("crm.example/no-scheme")
     await expect(
         page.get_by_role("group", name="Step 1.then.2", exact=True).get_by_label(

@@ -86,7 +86,9 @@ async def test_marketer_builds_a_workflow_in_the_browser_and_sees_it_work(
     # The API's own validation answers, next to the field it names; nothing typed is lost.
     wait = page.get_by_role("group", name="Step 2", exact=True)
     duration = wait.get_by_label("Duration", exact=True)
-    await expect(wait.locator(".error")).to_have_text("duration must be greater than zero")
+    await expect(wait.locator(".error")).to_have_text(
+        "Enter a duration greater than zero, such as 2 days or 30 minutes."
+    )
     await expect(duration).to_have_value("0 minutes")
     await expect(duration).to_have_attribute("aria-invalid", "true")
     await expect(page.get_by_label("Name", exact=True)).to_have_value("Welcome series")

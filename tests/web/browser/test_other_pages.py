@@ -23,7 +23,9 @@ async def test_campaign_merge_tags_are_detected_as_you_type_and_previewed_for_a_
     tags = page.locator("[data-merge-tag-list]")
     await expect(tags).to_have_text(re.compile(r"^\s*city\s+first_name\s*$"))
     await page.get_by_label("HTML", exact=True).fill("<p>{{ broken </p>")
-    await expect(page.locator("[data-template-errors]")).to_contain_text("html: template error")
+    await expect(page.locator("[data-template-errors]")).to_contain_text(
+        "The HTML body has a broken merge tag on line"
+    )
     await page.get_by_label("HTML", exact=True).fill("<p>See you in {{ city }}</p>")
     await page.get_by_label("Status", exact=True).select_option(label="Active")
     await screenshots(page, "campaign-form")

@@ -4,6 +4,7 @@ import pytest
 
 from tests.api.steps import http_step
 from tests.support.flowline_harness import Flowline
+from tests.support.stored_workflows import store_unchecked_workflow
 
 
 async def run_http_workflow(flowline: Flowline, path: str, **step: object) -> dict[str, object]:
@@ -68,7 +69,14 @@ class TestWithoutPrivateNetworks:
         return {"http_allow_private_networks": False}
 
     async def test_loopback_target_is_refused(self, flowline: Flowline) -> None:
-        enrollment = await run_http_workflow(flowline, "/private")
+        # Saving refuses this URL now; one stored while private networks were allowed still runs.
+        target = flowline.http_target
+        steps = [http_step(target.url("/private")), http_step(target.url("/after"))]
+        workflow_id = store_unchecked_workflow(flowline.engine, steps)
+        await flowline.profile("p-http")
+        enrolled = await flowline.enroll(workflow_id, "p-http")
+        assert enrolled.status_code == 201, enrolled.text
+        enrollment = await flowline.ended(enrolled.json()["id"])
 
         assert flowline.http_target.requests == []
         delivery = enrollment["deliveries"][0]

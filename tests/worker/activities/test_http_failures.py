@@ -10,6 +10,7 @@ import pytest
 from flowline.worker.activities.http_request import MAX_RESPONSE_BODY
 from tests.api.steps import http_step
 from tests.support.flowline_harness import Flowline
+from tests.support.stored_workflows import store_unchecked_workflow
 
 FIFTY_MB = 50 * 1024 * 1024
 
@@ -71,10 +72,12 @@ class TestWithoutPrivateNetworks:
     async def test_nat64_address_of_the_metadata_service_is_refused(
         self, flowline: Flowline
     ) -> None:
-        workflow = await flowline.workflow(steps=[http_step("http://[64:ff9b::a9fe:a9fe]/x")])
+        # Saving refuses this URL now; one stored while private networks were allowed still runs.
+        steps = [http_step("http://[64:ff9b::a9fe:a9fe]/x")]
+        workflow_id = store_unchecked_workflow(flowline.engine, steps)
         await flowline.profile("p-nat64")
 
-        enrolled = (await flowline.enroll(workflow["id"], "p-nat64")).json()
+        enrolled = (await flowline.enroll(workflow_id, "p-nat64")).json()
         ended = await flowline.ended(enrolled["id"])
 
         [delivery] = ended["deliveries"]

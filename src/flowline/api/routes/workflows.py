@@ -11,7 +11,7 @@ from flowline.core.models.workflow_schemas import (
 )
 from flowline.core.services.workflows import crud as service
 from flowline.core.services.workflows.stats import workflow_stats
-from flowline.http.dependencies import SessionDep, WorkflowDep
+from flowline.http.dependencies import SessionDep, SettingsDep, WorkflowDep
 from flowline.http.parameters import Offset
 
 router = api_router("/v1/workflows", tags=["workflows"])
@@ -19,9 +19,13 @@ NOT_FOUND = error_responses(404)
 
 
 @router.post("", status_code=201, response_model=WorkflowPublic)
-def create_workflow(data: WorkflowCreate, session: SessionDep, _: AdminKey) -> WorkflowPublic:
+def create_workflow(
+    data: WorkflowCreate, session: SessionDep, settings: SettingsDep, _: AdminKey
+) -> WorkflowPublic:
     """Save a workflow; it is live at once unless `enabled` is false."""
-    return service.to_public(session, service.create_workflow(session, data))
+    allow_private = settings.http_allow_private_networks
+    created = service.create_workflow(session, data, allow_private_networks=allow_private)
+    return service.to_public(session, created)
 
 
 @router.get("", response_model=list[WorkflowPublic])
@@ -44,10 +48,16 @@ def get_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> Wor
 
 @router.put("/{workflow_id}", response_model=WorkflowPublic, responses=NOT_FOUND)
 def update_workflow(
-    data: WorkflowCreate, workflow: WorkflowDep, session: SessionDep, _: AdminKey
+    data: WorkflowCreate,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminKey,
 ) -> WorkflowPublic:
     """Save a new version; running enrollments finish on the version they started with."""
-    return service.to_public(session, service.update_workflow(session, workflow, data))
+    allow_private = settings.http_allow_private_networks
+    saved = service.update_workflow(session, workflow, data, allow_private_networks=allow_private)
+    return service.to_public(session, saved)
 
 
 @router.delete("/{workflow_id}", status_code=204, responses=error_responses(404, 409))
@@ -58,9 +68,13 @@ def delete_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> 
 
 
 @router.post("/{workflow_id}/enable", response_model=WorkflowPublic, responses=NOT_FOUND)
-def enable_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> WorkflowPublic:
+def enable_workflow(
+    workflow: WorkflowDep, session: SessionDep, settings: SettingsDep, _: AdminKey
+) -> WorkflowPublic:
     """Switch a workflow on; only activity from now on enrolls (no backfill)."""
-    return service.to_public(session, service.enable_workflow(session, workflow))
+    allow_private = settings.http_allow_private_networks
+    enabled = service.enable_workflow(session, workflow, allow_private_networks=allow_private)
+    return service.to_public(session, enabled)
 
 
 @router.post("/{workflow_id}/disable", response_model=WorkflowPublic, responses=NOT_FOUND)

@@ -33,7 +33,7 @@ class CampaignBase(SQLModel):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         if value is not None and not _ADDRESS.match(value):
-            raise ValueError("from_email must be an e-mail address")
+            raise ValueError("Enter an email address such as news@example.com, or leave it empty.")
         return value
 
 

@@ -30,7 +30,7 @@ class FrequencyCap(BaseModel):
     @classmethod
     def _at_most_a_year(cls, value: timedelta) -> timedelta:
         if value > timedelta(days=366):
-            raise ValueError("per must be at most 366 days")
+            raise ValueError("Enter a period of at most 366 days.")
         return value
 
 

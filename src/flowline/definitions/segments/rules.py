@@ -34,7 +34,7 @@ PropertyOp = Literal[
 _NO_VALUE_OPS = frozenset({"exists", "not_exists"})
 _ORDER_OPS = frozenset({"gt", "gte", "lt", "lte"})
 RULE_KEYS = ("all", "any", "not", "property", "event")
-_NO_RULE_KEY = "a rule needs one of: " + ", ".join(RULE_KEYS)
+_NO_RULE_KEY = "Write the condition with one of: " + ", ".join(RULE_KEYS)
 
 
 def _one_shape_per_op(schema: dict[str, Any]) -> None:
@@ -75,16 +75,16 @@ class PropertyCondition(StrictModel):
             return value
         if op in _NO_VALUE_OPS:
             if value is not None:
-                raise ValueError(f"'{op}' takes no value")
+                raise ValueError(f"Remove the value: '{op}' takes none.")
             return value
         if value is None:
-            raise ValueError(f"'{op}' needs a value")
+            raise ValueError(f"Enter a value: '{op}' needs one.")
         if op == "in" and (not isinstance(value, list) or not value):
-            raise ValueError("'in' needs a non-empty list of values")
+            raise ValueError("Enter a list of one or more values for 'in'.")
         if op in _ORDER_OPS and (
             isinstance(value, bool) or not isinstance(value, int | float | str)
         ):
-            raise ValueError(f"'{op}' needs a number or a string")
+            raise ValueError(f"Enter a number or text as the value of '{op}'.")
         return value
 
 

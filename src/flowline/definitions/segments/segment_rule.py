@@ -85,7 +85,7 @@ def _count_conditions(node: Any, depth: int) -> int:
         return 0
     depth += 1
     if depth > MAX_RULE_DEPTH:
-        raise ValueError(f"a rule nests all/any/not at most {MAX_RULE_DEPTH} levels deep")
+        raise ValueError(f"Nest all/any/not at most {MAX_RULE_DEPTH} levels deep.")
     return sum(_count_conditions(child, depth) for child in children)
 
 

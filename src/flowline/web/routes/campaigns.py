@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from flowline.core.errors import NotFound, ValidationFailed, pydantic_errors
+from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
@@ -68,7 +68,7 @@ def detect_merge_tags(
         try:
             tags += merge_tags_in(source)
         except TemplateError as error:
-            errors[field] = f"template error, {error}"
+            errors[field] = error.in_words(service.TEMPLATE_PARTS[field])
     return JSONResponse({"merge_tags": sorted(set(tags)), "errors": errors})
 
 
@@ -101,6 +101,11 @@ def _save(
         return _invalid(request, session, form, campaign, pydantic_errors(error.errors()))
     except ValidationFailed as failed:
         return _invalid(request, session, form, campaign, failed)
+    except CampaignInUse as conflict:
+        # Shown next to what the change was refused for: the status, or the type.
+        field = "status" if form.get("status") != "active" else "type"
+        refused = ValidationFailed.at([field], conflict.detail)
+        return _invalid(request, session, form, campaign, refused, conflict.status_code)
     return RedirectResponse(f"/campaigns/{saved.id}?saved=1", status_code=303)
 
 
@@ -110,10 +115,11 @@ def _invalid(
     form: dict[str, Any],
     campaign: Campaign | None,
     failed: ValidationFailed,
+    status: int = 422,
 ) -> Response:
     session.rollback()
     errors = place_errors(failed.errors, lambda loc: str(loc[0]) if loc else None)
-    return form_page(request, form, campaign, errors, 422)
+    return form_page(request, form, campaign, errors, status)
 
 
 @router.post("/campaigns/new")

@@ -60,7 +60,8 @@ def _save(
     request: Request, session: Session, form: FormTree, workflow: Workflow | None
 ) -> Response:
     try:
-        saved = save_from_form(session, form, workflow)
+        allow_private = request.app.state.settings.http_allow_private_networks
+        saved = save_from_form(session, form, workflow, allow_private_networks=allow_private)
     except ValidationFailed as failed:
         session.rollback()
         return _page(request, session, form, workflow, place_errors(failed.errors), 422)

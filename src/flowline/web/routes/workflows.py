@@ -58,7 +58,8 @@ def switch_workflow(
 ) -> Response:
     """Switch on or off; running enrollments finish (like `disable` with `in_flight: finish`)."""
     if enabled == "on":
-        enable_workflow(session, workflow)
+        allow_private = request.app.state.settings.http_allow_private_networks
+        enable_workflow(session, workflow, allow_private_networks=allow_private)
     else:
         disable_workflow(session, workflow)
     if wants_json(request):

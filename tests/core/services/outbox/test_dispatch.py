@@ -95,7 +95,7 @@ async def test_events_posted_while_temporal_is_down_all_enroll_once_it_is_back(
 
 
 async def test_redispatching_a_start_intent_starts_nothing_twice(flowline: Flowline) -> None:
-    workflow = await flowline.workflow(steps=[])
+    workflow = await flowline.workflow()
     profile_id = f"p-once-{uuid.uuid4().hex[:8]}"  # the session's dev server outlives the tables
     listing_path = f"/v1/workflows/{workflow['id']}/enrollments"
 
@@ -173,7 +173,7 @@ class TestWithoutARunningDispatcher(WithoutARunningDispatcher):
     ) -> None:
         """Sent before the upgrade (its enrollment named `outbox:<id>`), not marked done: the
         intent dispatched again after the upgrade finds that enrollment."""
-        workflow = await flowline.workflow(steps=[])
+        workflow = await flowline.workflow()
         profile_id = f"p-former-{uuid.uuid4().hex[:8]}"  # the dev server outlives the tables
         await flowline.event(profile_id, "registered")
         [start] = intents(flowline.engine)
@@ -191,7 +191,7 @@ class TestWithoutARunningDispatcher(WithoutARunningDispatcher):
         """Rows deleted before the upgrade left their ids to new intents: an enrollment named
         after the deleted intent (another profile, or the same id re-created later) is not
         this intent's."""
-        workflow = await flowline.workflow(steps=[])
+        workflow = await flowline.workflow()
         tag = uuid.uuid4().hex[:8]  # the dev server outlives the tables
         for profile_id, recorded_for, shift in (
             (f"p-new-{tag}", f"p-erased-{tag}", timedelta(0)),

@@ -199,7 +199,7 @@ async def test_a_start_sent_again_after_its_run_completed_gets_that_run(
     flowline: Flowline, duplicate_runs: list[str]
 ) -> None:
     """Two dispatchers sending one start intent, the second after the first run had ended."""
-    workflow = await flowline.workflow(steps=[])
+    workflow = await flowline.workflow()
     profile_id = f"p-req-{uuid.uuid4().hex[:8]}"
     await flowline.profile(profile_id)
     request_id = str(uuid.uuid4())

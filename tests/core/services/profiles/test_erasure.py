@@ -83,7 +83,7 @@ async def test_a_trigger_right_after_an_erasure_enrolls_round_after_round(
     """Erasing a profile deletes the newest outbox rows (its intents, then its finished
     erasure): the next profile's start must not be taken for the erased one's, whose enrollment
     stays. Ten rounds in a row, each with profiles of its own."""
-    workflow = await flowline.workflow(steps=[])
+    workflow = await flowline.workflow()
     tag = uuid.uuid4().hex[:8]  # the session's dev server outlives the tables
     for round in range(10):
         erased, next_one = f"p-erased-{tag}-{round}", f"p-next-{tag}-{round}"

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed
 from flowline.core.models.campaigns import Campaign, CampaignCreate, CampaignPublic
+from flowline.core.models.workflows import Workflow
 from flowline.core.services.workflows.versions import current_definitions
 from flowline.core.timestamps import utcnow
 from flowline.definitions.step_kinds import walk
@@ -17,13 +18,16 @@ def campaign_merge_tags(campaign: Campaign | CampaignCreate) -> list[str]:
     return merge_tags_in(campaign.subject, campaign.html, campaign.text)
 
 
+TEMPLATE_PARTS = {"subject": "The subject", "html": "The HTML body", "text": "The text body"}
+
+
 def _check_templates(data: CampaignCreate) -> None:
     errors = []
     for field in ("subject", "html", "text"):
         try:
             merge_tags_in(getattr(data, field))
         except TemplateError as error:
-            errors.append(((field,), f"template error, {error}"))
+            errors.append(((field,), error.in_words(TEMPLATE_PARTS[field])))
     if errors:
         raise ValidationFailed(errors)
 
@@ -50,7 +54,16 @@ def create_campaign(session: Session, data: CampaignCreate) -> Campaign:
 
 
 def update_campaign(session: Session, campaign: Campaign, data: CampaignCreate) -> Campaign:
+    """An enabled workflow that sends the campaign keeps it triggered and active (409)."""
     _check_templates(data)
+    if data.type != "triggered" or data.status != "active":
+        senders = [w for w in _workflows_sending(session, campaign.id or 0) if w.enabled]
+        if senders:
+            change = "a draft" if data.status != "active" else "a campaign that is not triggered"
+            raise CampaignInUse(
+                f"{_sent_by(senders)}, so it cannot be made {change}: "
+                "switch those workflows off, or send another campaign there, first."
+            )
     for field, value in data.model_dump().items():
         setattr(campaign, field, value)
     campaign.updated_at = utcnow()
@@ -60,12 +73,32 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignCreate) 
 
 
 def delete_campaign(session: Session, campaign: Campaign) -> None:
-    users = workflows_using(session, campaign.id or 0)
-    if users:
+    """Refused (409) while any workflow's current version sends it, enabled or not: a disabled
+    workflow would otherwise keep a step that names nothing."""
+    senders = _workflows_sending(session, campaign.id or 0)
+    if senders:
         raise CampaignInUse(
-            f"campaign {campaign.id} is used by workflow(s) {', '.join(map(str, users))}"
+            f"{_sent_by(senders)}, so it cannot be deleted: "
+            "delete those workflows, or send another campaign there, first."
         )
     session.delete(campaign)
+
+
+def _workflows_sending(session: Session, campaign_id: int) -> list[Workflow]:
+    ids = workflows_using(session, campaign_id)
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Workflow).where(col(Workflow.id).in_(ids)).order_by(col(Workflow.id)))
+    )
+
+
+def _sent_by(workflows: list[Workflow]) -> str:
+    """`The workflow “Welcome” (id 3) sends this campaign`, or several of them."""
+    named = ", ".join(f"“{w.name}” (id {w.id})" for w in workflows)
+    if len(workflows) == 1:
+        return f"The workflow {named} sends this campaign"
+    return f"The workflows {named} send this campaign"
 
 
 def workflows_using(session: Session, campaign_id: int) -> list[int]:

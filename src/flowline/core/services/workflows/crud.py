@@ -13,6 +13,7 @@ from flowline.core.services.segments.crud import check_segments_exist
 from flowline.core.services.workflows.versions import definition_of
 from flowline.core.timestamps import utcnow
 from flowline.definitions.http_headers import refused_header
+from flowline.definitions.save_checks import save_problems
 from flowline.definitions.step_tree import path_loc
 from flowline.definitions.steps import SendEmailStep
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
@@ -25,9 +26,11 @@ from flowline.definitions.triggers import (
 from flowline.definitions.workflows import WorkflowDefinition
 
 
-def check_references(session: Session, definition: WorkflowDefinition) -> None:
+def check_references(
+    session: Session, definition: WorkflowDefinition, *, allow_private_networks: bool = False
+) -> None:
     """Segments exist; every email step names a triggered, active campaign and maps its tags;
-    no HTTP step sets a header Flowline keeps for itself."""
+    no HTTP step sets a header Flowline keeps for itself; and what `save_problems` refuses."""
     segments: dict[tuple[str | int, ...], int] = {}
     if isinstance(definition.trigger, SegmentEnteredTrigger | SegmentLeftTrigger):
         segments[("trigger", "segment_id")] = definition.trigger.segment_id
@@ -35,15 +38,16 @@ def check_references(session: Session, definition: WorkflowDefinition) -> None:
         segments[("goal", "segment_entered")] = definition.goal.segment_entered
     check_segments_exist(session, segments)
     errors = refused_headers(definition)
+    errors += save_problems(definition, allow_private_networks=allow_private_networks)
     for path, step in definition.email_steps():
         where = (*path_loc(path), "campaign_id")
         campaign = session.get(Campaign, step.campaign_id)
         if campaign is None:
-            errors.append((where, f"campaign {step.campaign_id} does not exist"))
+            errors.append((where, f"Choose a campaign: campaign {step.campaign_id} does not exist"))
         elif campaign.type != "triggered":
-            errors.append((where, f"campaign {step.campaign_id} is not a triggered campaign"))
+            errors.append((where, f"Choose a triggered campaign: “{campaign.name}” is not one"))
         elif campaign.status != "active":
-            errors.append((where, f"campaign {step.campaign_id} is not active"))
+            errors.append((where, f"Choose an active campaign: “{campaign.name}” is a draft"))
         else:
             for tag in campaign_merge_tags(campaign):
                 errors += _merge_tag_problem(definition, path, step, tag)
@@ -76,7 +80,7 @@ def _merge_tag_problem(
             ]
         return []
     if tag not in step.merge_tags:
-        return [(where, f"merge tag '{tag}' is not mapped")]
+        return [(where, f"Choose the profile property for merge tag '{tag}'")]
     return []
 
 
@@ -112,9 +116,11 @@ def list_workflows(session: Session, *, offset: int = 0, limit: int = 100) -> li
     )
 
 
-def create_workflow(session: Session, data: WorkflowCreate) -> Workflow:
+def create_workflow(
+    session: Session, data: WorkflowCreate, *, allow_private_networks: bool = False
+) -> Workflow:
     definition = WorkflowDefinition.model_validate(data.model_dump(exclude={"enabled"}))
-    check_references(session, definition)
+    check_references(session, definition, allow_private_networks=allow_private_networks)
     now = utcnow()
     workflow = Workflow(
         name=definition.name,
@@ -128,10 +134,16 @@ def create_workflow(session: Session, data: WorkflowCreate) -> Workflow:
     return workflow
 
 
-def update_workflow(session: Session, workflow: Workflow, data: WorkflowCreate) -> Workflow:
+def update_workflow(
+    session: Session,
+    workflow: Workflow,
+    data: WorkflowCreate,
+    *,
+    allow_private_networks: bool = False,
+) -> Workflow:
     """Every save is a new immutable version; running enrollments finish on theirs."""
     definition = WorkflowDefinition.model_validate(data.model_dump(exclude={"enabled"}))
-    check_references(session, definition)
+    check_references(session, definition, allow_private_networks=allow_private_networks)
     workflow.version += 1
     workflow.name = definition.name
     _set_enabled(workflow, data.enabled)
@@ -141,8 +153,11 @@ def update_workflow(session: Session, workflow: Workflow, data: WorkflowCreate) 
     return workflow
 
 
-def enable_workflow(session: Session, workflow: Workflow) -> Workflow:
-    check_references(session, current_definition(session, workflow))
+def enable_workflow(
+    session: Session, workflow: Workflow, *, allow_private_networks: bool = False
+) -> Workflow:
+    definition = current_definition(session, workflow)
+    check_references(session, definition, allow_private_networks=allow_private_networks)
     _set_enabled(workflow, True)
     session.add(workflow)
     session.flush()
