@@ -1,0 +1,103 @@
+"""Profiles by id prefix, by a property's value, or both; a page at a time, ordered by id.
+
+Both searches read one index range: an id prefix is the range [prefix, the next text after every
+id that starts with it) of the primary key; a property's value is the range (name, value) of
+`profile_search`'s index, kept by database triggers (migration `0012_profile_search`). A page
+costs `limit` rows whatever the table's size, and its total one count over the same range.
+
+A value matches a property whose value reads the same as text: a string as itself, `true` /
+`false`, a number in its shortest form (`3` finds 3 and 3.0, `0.5` finds 0.5). Objects, arrays
+and strings over 255 characters are not searchable. Ids compare by code point (SQLite's binary
+order; PostgreSQL's "C" and "C.UTF-8" collations).
+"""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
+
+from flowline.core.models.profiles import Profile, ProfileSearchEntry
+from flowline.core.services.sql import plain_rows
+
+MAX_SEARCH_TEXT = 255
+_LAST_CODE_POINT = 0x10FFFF
+
+
+@dataclass(frozen=True)
+class ProfileSearch:
+    """What to look for: all profiles when both are empty. `value` goes with `property`."""
+
+    prefix: str = ""
+    property: str | None = None
+    value: str | None = None
+
+
+def after_prefix(prefix: str) -> str | None:
+    """The first text, in code point order, after every text that starts with `prefix`; None
+    when there is none (the prefix is all U+10FFFF)."""
+    chars = list(prefix)
+    while chars:
+        last = ord(chars.pop()) + 1
+        if 0xD800 <= last <= 0xDFFF:  # surrogates are no text: the next code point is U+E000
+            last = 0xE000
+        if last <= _LAST_CODE_POINT:
+            return "".join(chars) + chr(last)
+    return None
+
+
+def value_texts(value: str) -> list[str]:
+    """The stored texts `value` stands for: itself, and a number's shortest forms (the one
+    SQLite's triggers write, `%.15g`, and the one PostgreSQL's write, like `repr`)."""
+    texts = [value]
+    try:
+        number = float(value)
+    except ValueError:
+        return texts
+    if not math.isfinite(number):
+        return texts
+    forms = ["%.15g" % number, repr(number)]
+    if number.is_integer() and abs(number) < 1e15:
+        forms.append(str(int(number)))
+    return list(dict.fromkeys(texts + forms))
+
+
+def _id_range(column: ColumnElement[str], prefix: str) -> list[ColumnElement[bool]]:
+    if not prefix:
+        return []
+    conditions = [column >= prefix]
+    upper = after_prefix(prefix)
+    if upper is not None:
+        conditions.append(column < upper)
+    return conditions
+
+
+def search_profiles(
+    session: Session, search: ProfileSearch, *, offset: int, limit: int
+) -> tuple[list[Profile], int]:
+    """The page of matching profiles in id order, and how many match in all."""
+    if search.property is None:
+        id_column = col(Profile.id)
+        where = and_(True, *_id_range(id_column, search.prefix))
+        ids_query = select(id_column).where(where)
+        total_query = select(func.count()).select_from(Profile).where(where)
+    else:
+        id_column = col(ProfileSearchEntry.profile_id)
+        where = and_(
+            col(ProfileSearchEntry.name) == search.property,
+            col(ProfileSearchEntry.value).in_(value_texts(search.value or "")),
+            *_id_range(id_column, search.prefix),
+        )
+        ids_query = select(id_column).where(where)
+        total_query = select(func.count()).select_from(ProfileSearchEntry).where(where)
+    page_ids = [
+        row[0]
+        for row in plain_rows(session, ids_query.order_by(id_column).offset(offset).limit(limit))
+    ]
+    total = session.execute(total_query).scalar_one()
+    if not page_ids:
+        return [], total
+    found = session.exec(sqlmodel_select(Profile).where(col(Profile.id).in_(page_ids)))
+    by_id = {p.id: p for p in found}
+    return [by_id[i] for i in page_ids if i in by_id], total
