@@ -1,8 +1,8 @@
 """`python -m bench` (`make bench`): every performance figure (throughput, trigger -> first
-mail, bursts, enrollments waiting, stats, profiles search, ingestion) with its target (docs/performance.md) and,
-where there is one, the bare Temporal baseline measured in the same run; and the figures of a
-worker killed mid-burst (about a minute and a half at 1,000 mails, `--fault-mails` to change,
-`--only faults` to run it alone).
+mail, bursts, enrollments waiting, stats, profiles search, ingestion) with its target
+(docs/performance.md) and, where there is one, the bare Temporal baseline measured in the same
+run; and the figures of a worker killed mid-burst (about a minute and a half at 1,000 mails,
+`--fault-mails` to change, `--only faults` to run it alone).
 Prints figures and asserts nothing; see `--help` for sizes and `--only`."""
 
 import asyncio

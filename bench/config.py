@@ -160,8 +160,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--backend",
         choices=[SQLITE, POSTGRESQL, "all"],
         default="all",
-        help="databases of the ingestion, stats and profiles search figures: all = SQLite, plus PostgreSQL when "
-        "FLOWLINE_BENCH_DATABASE_URL or FLOWLINE_TEST_DATABASE_URL is set",
+        help="databases of the ingestion, stats and profiles search figures: all = SQLite, "
+        "plus PostgreSQL when FLOWLINE_BENCH_DATABASE_URL or FLOWLINE_TEST_DATABASE_URL is set",
     )
     parser.add_argument(
         "--database-url",

@@ -37,7 +37,9 @@ async def test_pages_follow_the_id_order_and_count_every_match(api: httpx.AsyncC
         await _profile(api, f"p-{n}", plan="pro" if n % 2 else "free")
 
     first = (await api.get("/v1/profiles", params={"prefix": "p-", "limit": 3})).json()
-    second = (await api.get("/v1/profiles", params={"prefix": "p-", "limit": 3, "offset": 3})).json()
+    second = (
+        await api.get("/v1/profiles", params={"prefix": "p-", "limit": 3, "offset": 3})
+    ).json()
     assert [p["id"] for p in first["items"]] == ["p-0", "p-1", "p-2"]
     assert [p["id"] for p in second["items"]] == ["p-3", "p-4", "p-5"]
     assert (first["total"], first["offset"], first["limit"]) == (7, 0, 3)

@@ -39,9 +39,7 @@ async def _profile(ui: httpx.AsyncClient, profile_id: str, **properties: Any) ->
 
 def _listed(page: httpx.Response) -> list[str]:
     assert page.status_code == 200, page.text
-    return [
-        name for name, href in page_parts(page.text).links if href.startswith("/profiles?id=")
-    ]
+    return [name for name, href in page_parts(page.text).links if href.startswith("/profiles?id=")]
 
 
 def _workflow_with_consent(engine: Engine, consent: str) -> int:

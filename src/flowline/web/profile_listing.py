@@ -43,9 +43,7 @@ def read_search_box(text: str) -> SearchBox:
 
 def consent_properties(session: Session) -> list[str]:
     """The consent properties the workflows use now: the list shows them as columns."""
-    names = {
-        definition.get("consent_property") for _, definition in current_definitions(session)
-    }
+    names = {definition.get("consent_property") for _, definition in current_definitions(session)}
     return sorted(name for name in names if isinstance(name, str) and name)
 
 

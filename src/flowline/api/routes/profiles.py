@@ -4,14 +4,15 @@ from sqlmodel import Session
 from flowline.api.authentication import AdminKey, IngestKey
 from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
+from flowline.core.errors import ValidationFailed
+from flowline.core.models.pages import Page
 from flowline.core.models.profile_schemas import (
     EventPublic,
     ProfilePublic,
-    ProfileUpdated,
     ProfileSummary,
+    ProfileUpdated,
     ProfileUpsert,
 )
-from flowline.core.models.pages import Page
 from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.profiles.crud import get_profile, recent_events, upsert_profile
@@ -20,7 +21,6 @@ from flowline.core.services.profiles.search import MAX_SEARCH_TEXT, ProfileSearc
 from flowline.core.services.segments.crud import segments_of
 from flowline.core.settings import Settings
 from flowline.http.dependencies import SessionDep, SettingsDep
-from flowline.core.errors import ValidationFailed
 from flowline.http.parameters import Offset, ProfileIdInPath
 
 router = api_router("/v1/profiles", tags=["profiles"])

@@ -2,8 +2,9 @@
 erase it.
 
 The list searches by id prefix or `property=value` (`q`), a page of `PAGE_SIZE` at a time
-(`offset`). The id of one profile travels in the query string (`/profiles?id=...`) and in the erase form's body, never as a
-path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`) reaches the page unchanged.
+(`offset`). The id of one profile travels in the query string (`/profiles?id=...`) and in the
+erase form's body, never as a path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`)
+reaches the page unchanged.
 """
 
 from typing import Annotated
@@ -24,13 +25,13 @@ from flowline.definitions.identifiers import is_profile_id
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import MAX_OFFSET
 from flowline.web.pages import PageRoute, render
+from flowline.web.profile_ids import meant_profile_id
 from flowline.web.profile_listing import (
     consent_properties,
     inline_words,
     read_search_box,
     scalar_words,
 )
-from flowline.web.profile_ids import meant_profile_id
 from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

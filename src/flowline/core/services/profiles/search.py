@@ -13,6 +13,7 @@ order; PostgreSQL's "C" and "C.UTF-8" collations).
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session, col
@@ -57,13 +58,13 @@ def value_texts(value: str) -> list[str]:
         return texts
     if not math.isfinite(number):
         return texts
-    forms = ["%.15g" % number, repr(number)]
+    forms = [f"{number:.15g}", repr(number)]
     if number.is_integer() and abs(number) < 1e15:
         forms.append(str(int(number)))
     return list(dict.fromkeys(texts + forms))
 
 
-def _id_range(column: ColumnElement[str], prefix: str) -> list[ColumnElement[bool]]:
+def _id_range(column: Any, prefix: str) -> list[ColumnElement[bool]]:
     if not prefix:
         return []
     conditions = [column >= prefix]
