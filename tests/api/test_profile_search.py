@@ -4,6 +4,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowline.core.services.profiles import search
 
 
 async def _profile(api: httpx.AsyncClient, profile_id: str, **properties: Any) -> None:
@@ -114,3 +118,22 @@ async def test_an_ingest_key_may_not_list_profiles(api: httpx.AsyncClient) -> No
     ingest = {"Authorization": f"Bearer {created.json()['key']}"}
     response = await api.get("/v1/profiles", params={"prefix": "a"}, headers=ingest)
     assert response.status_code == 403
+
+
+async def test_under_a_linguistic_collation_a_prefix_still_finds_exactly_its_ids(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the database does not compare by code point, the prefix is compared as such."""
+    monkeypatch.setattr(search, "ids_in_code_point_order", lambda session: False)
+    for pid in ("ams-2", "ams1", "amsterdam", "am", "Ams-3", "ams\U0010ffff"):
+        await _profile(api, pid, city="x")
+    assert sorted(await _ids(api, prefix="ams-")) == ["ams-2"]
+    assert sorted(await _ids(api, prefix="ams")) == ["ams-2", "ams1", "amsterdam", "ams\U0010ffff"]
+    found = await _ids(api, property="city", value="x", prefix="am")
+    assert sorted(found) == ["am", "ams-2", "ams1", "amsterdam", "ams\U0010ffff"]
+
+
+def test_this_database_compares_ids_by_code_point(engine: Engine) -> None:
+    """SQLite always; the PostgreSQL the tests use is created with C.UTF-8."""
+    with Session(engine) as session:
+        assert search.ids_in_code_point_order(session)
