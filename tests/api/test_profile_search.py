@@ -137,3 +137,12 @@ def test_this_database_compares_ids_by_code_point(engine: Engine) -> None:
     """SQLite always; the PostgreSQL the tests use is created with C.UTF-8."""
     with Session(engine) as session:
         assert search.ids_in_code_point_order(session)
+
+
+def test_a_plainly_typed_value_is_one_text_to_look_up() -> None:
+    """One text is one ordered index range: no sort of every match for a common value."""
+    assert search.value_texts("3") == ["3"]
+    assert search.value_texts("true") == ["true"]
+    assert search.value_texts("0.5") == ["0.5"]
+    assert search.value_texts("3.0") == ["3.0", "3"]
+    assert search.value_texts(repr(1 / 3)) == [repr(1 / 3), "0.333333333333333"]

@@ -59,9 +59,9 @@ def value_texts(value: str) -> list[str]:
         return texts
     if not math.isfinite(number):
         return texts
-    forms = [f"{number:.15g}", repr(number)]
-    if number.is_integer() and abs(number) < 1e15:
-        forms.append(str(int(number)))
+    # A whole number is stored as digits (or `1e+20` beyond 15 of them), never as `3.0`: one
+    # text, so a plainly typed value stays one ordered index range.
+    forms = [f"{number:.15g}"] if number.is_integer() else [f"{number:.15g}", repr(number)]
     return list(dict.fromkeys(texts + forms))
 
 
