@@ -185,3 +185,11 @@ def test_nested_values_read_on_one_line() -> None:
         "a: 1, b: yes, c: (1, (d: (empty)))"
     )
     assert inline_words([]) == "(nothing)"
+
+
+@pytest.mark.parametrize("offset", ["-1", "abc", "10000001"])
+async def test_a_page_past_the_limits_is_no_page(ui: httpx.AsyncClient, offset: str) -> None:
+    """Like every page's malformed address: the UI's Not found, in words."""
+    page = await ui.get("/profiles", params={"offset": offset})
+    assert page.status_code == 404, page.text
+    assert "there is no such page" in page.text
