@@ -1,8 +1,8 @@
 """`python -m bench` (`make bench`): every performance figure (throughput, trigger -> first
-mail, bursts, enrollments waiting, stats, ingestion) with its target (docs/performance.md) and,
-where there is one, the bare Temporal baseline measured in the same run; and the figures of a
-worker killed mid-burst (about a minute and a half at 1,000 mails, `--fault-mails` to change,
-`--only faults` to run it alone).
+mail, bursts, enrollments waiting, stats, profiles search, ingestion) with its target
+(docs/performance.md) and, where there is one, the bare Temporal baseline measured in the same
+run; and the figures of a worker killed mid-burst (about a minute and a half at 1,000 mails,
+`--fault-mails` to change, `--only faults` to run it alone).
 Prints figures and asserts nothing; see `--help` for sizes and `--only`."""
 
 import asyncio
@@ -11,11 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import burst, ingestion_scenario, stats, throughput, worker_killed
+from bench import burst, ingestion_scenario, profile_search, stats, throughput, worker_killed
 from bench.config import (
     BURST,
     FAULTS,
     INGESTION,
+    PROFILES,
     STATS,
     THROUGHPUT,
     WAITING,
@@ -71,6 +72,18 @@ def _stats(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+def _profiles(options: Options, work_dir: Path) -> list[Figure]:
+    print("\n== profiles search", flush=True)
+    found = []
+    for backend in options.backends:
+        result = profile_search.run(
+            backend, options.postgresql_url, options.search_profiles, 20, work_dir
+        )
+        print(f"  {profile_search.line(result)}", flush=True)
+        found += profile_search.figures(result)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     started = time.perf_counter()
@@ -86,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = [
             (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
             (STATS, lambda: _stats(options, work_dir)),
+            (PROFILES, lambda: _profiles(options, work_dir)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]

@@ -18,7 +18,8 @@ THROUGHPUT = "throughput"
 BURST = "burst"
 WAITING = "waiting"
 FAULTS = "faults"
-SCENARIOS = (INGESTION, STATS, THROUGHPUT, BURST, WAITING, FAULTS)
+PROFILES = "profiles"
+SCENARIOS = (INGESTION, STATS, PROFILES, THROUGHPUT, BURST, WAITING, FAULTS)
 
 
 class BenchEnvironment(BaseSettings):
@@ -49,6 +50,7 @@ class Options:
     burst: int
     waiting: int
     stats_enrollments: int
+    search_profiles: int
     goals: int
     fault_mails: int
     timeout: float
@@ -68,6 +70,7 @@ FULL = {
     "burst": 20_000,
     "waiting": 100_000,
     "stats_enrollments": 100_000,
+    "search_profiles": 1_000_000,
     "goals": 100,
     "fault_mails": 1000,
 }
@@ -80,6 +83,7 @@ QUICK = {
     "burst": 30,
     "waiting": 40,
     "stats_enrollments": 500,
+    "search_profiles": 500,
     "goals": 3,
     "fault_mails": 100,
 }
@@ -89,6 +93,7 @@ _SCALED = (
     "burst",
     "waiting",
     "stats_enrollments",
+    "search_profiles",
     "goals",
     "fault_mails",
 )
@@ -137,6 +142,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("burst", "enrollments of the burst (default 20000)"),
         ("waiting", "enrollments waiting at once (default 100000)"),
         ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
+        ("search-profiles", "profiles of the profiles search figure (default 1000000)"),
         ("goals", "goals measured once a burst is absorbed (default 100)"),
         ("fault-mails", "mails of the burst whose worker is killed (default 1000)"),
         ("batches", "ingestion batches per run (default 10)"),
@@ -154,8 +160,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--backend",
         choices=[SQLITE, POSTGRESQL, "all"],
         default="all",
-        help="databases of the ingestion and stats figures: all = SQLite, plus PostgreSQL when "
-        "FLOWLINE_BENCH_DATABASE_URL or FLOWLINE_TEST_DATABASE_URL is set",
+        help="databases of the ingestion, stats and profiles search figures: all = SQLite, "
+        "plus PostgreSQL when FLOWLINE_BENCH_DATABASE_URL or FLOWLINE_TEST_DATABASE_URL is set",
     )
     parser.add_argument(
         "--database-url",

@@ -1,12 +1,15 @@
-from fastapi import Response
+from fastapi import Query, Response
 from sqlmodel import Session
 
 from flowline.api.authentication import AdminKey, IngestKey
 from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
+from flowline.core.errors import ValidationFailed
+from flowline.core.models.pages import Page
 from flowline.core.models.profile_schemas import (
     EventPublic,
     ProfilePublic,
+    ProfileSummary,
     ProfileUpdated,
     ProfileUpsert,
 )
@@ -14,10 +17,11 @@ from flowline.core.models.profiles import Profile
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.profiles.crud import get_profile, recent_events, upsert_profile
 from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.profiles.search import MAX_SEARCH_TEXT, ProfileSearch, search_profiles
 from flowline.core.services.segments.crud import segments_of
 from flowline.core.settings import Settings
 from flowline.http.dependencies import SessionDep, SettingsDep
-from flowline.http.parameters import ProfileIdInPath
+from flowline.http.parameters import Offset, ProfileIdInPath
 
 router = api_router("/v1/profiles", tags=["profiles"])
 
@@ -34,6 +38,57 @@ def _public(session: Session, settings: Settings, profile: Profile) -> ProfilePu
         enrollments=[enrollment_views.to_public(settings, e) for e in rows],
         created_at=profile.created_at,
         updated_at=profile.updated_at,
+    )
+
+
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_NO_NUL = r"^[^\x00]*$"
+
+
+@router.get("", response_model=Page[ProfileSummary])
+def list_profiles(
+    session: SessionDep,
+    _: AdminKey,
+    prefix: str = Query(
+        "",
+        max_length=MAX_SEARCH_TEXT,
+        pattern=_NO_CONTROL_CHARACTERS,
+        description="Only profiles whose id starts with this text (case-sensitive).",
+    ),
+    property: str | None = Query(
+        None,
+        min_length=1,
+        max_length=MAX_SEARCH_TEXT,
+        pattern=_NO_NUL,
+        description="Only profiles with this property set to `value`.",
+    ),
+    value: str | None = Query(
+        None,
+        max_length=MAX_SEARCH_TEXT,
+        pattern=_NO_NUL,
+        description=(
+            "The value `property` has, as text: a string as itself, `true` or `false`, a number "
+            "(`3` finds 3 and 3.0). Objects, arrays and strings over 255 characters are not "
+            "searchable. Goes with `property`."
+        ),
+    ),
+    offset: Offset = 0,
+    limit: int = Query(50, ge=1, le=500, description="Profiles per page."),
+) -> Page[ProfileSummary]:
+    """Profiles ordered by id: all of them, those whose id starts with `prefix`, those whose
+    `property` has `value`, or both filters at once."""
+    if (property is None) != (value is None):
+        missing = "value" if value is None else "property"
+        raise ValidationFailed.at(
+            ("query", missing), "property and value go together: give both or neither"
+        )
+    search = ProfileSearch(prefix=prefix, property=property, value=value)
+    rows, total = search_profiles(session, search, offset=offset, limit=limit)
+    return Page(
+        items=[ProfileSummary.model_validate(p.model_dump()) for p in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
     )
 
 

@@ -37,3 +37,12 @@ class ProfilePublic(BaseModel):
     enrollments: list[EnrollmentPublic]
     created_at: datetime
     updated_at: datetime
+
+
+class ProfileSummary(BaseModel):
+    """A profile in a list: its id and properties."""
+
+    id: str
+    properties: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ForeignKey, Index
 from sqlmodel import JSON, Column, Field, SQLModel, String
 
 from flowline.core.timestamps import UTCDateTime, utcnow
@@ -14,3 +15,22 @@ class Profile(SQLModel, table=True):
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class ProfileSearchEntry(SQLModel, table=True):
+    """One searchable property of a profile: its name and its value as text (a string as
+    itself, a number in its shortest form, `true`/`false`). Written by database triggers on
+    `profiles` (migration `0012_profile_search`), never by the application: whatever changes a
+    profile's properties keeps it current, and erasing the profile deletes it (cascade)."""
+
+    __tablename__ = "profile_search"
+    profile_id: str = Field(
+        sa_column=Column(
+            String(255),
+            ForeignKey("profiles.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    name: str = Field(sa_column=Column(String(255), primary_key=True))
+    value: str = Field(sa_column=Column(String(255), nullable=False))
+    __table_args__ = (Index("ix_profile_search_value", "name", "value", "profile_id"),)

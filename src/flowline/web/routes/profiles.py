@@ -1,13 +1,15 @@
-"""Find a profile by id: its properties, events, segments and enrollments; erase it.
+"""Profiles: a searchable list, and one profile's properties, events, segments and enrollments;
+erase it.
 
-The id travels in the query string (`/profiles?id=...`) and in the erase form's body, never as a
-path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`) reaches the page unchanged.
+The list searches by id prefix or `property=value` (`q`), a page of `PAGE_SIZE` at a time
+(`offset`). The id of one profile travels in the query string (`/profiles?id=...`) and in the
+erase form's body, never as a path segment: any id ingestion accepts (`/`, `%`, `?`, `#`, `..`)
+reaches the page unchanged.
 """
 
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
@@ -17,14 +19,24 @@ from flowline.core.models.workflows import Workflow
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.profiles.crud import recent_events
 from flowline.core.services.profiles.erasure import erase_profile
+from flowline.core.services.profiles.search import search_profiles
 from flowline.core.services.segments.crud import segments_of
 from flowline.definitions.identifiers import is_profile_id
 from flowline.http.dependencies import SessionDep, SettingsDep
+from flowline.http.parameters import MAX_OFFSET
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
+from flowline.web.profile_listing import (
+    consent_properties,
+    inline_words,
+    read_search_box,
+    scalar_words,
+)
 from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAGE_SIZE = 50
+WORDS = {"scalar_words": scalar_words, "inline_words": inline_words}
 
 
 @router.get("/profiles")
@@ -33,11 +45,42 @@ def profiles_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    id: str = "",
+    id: str | None = None,
+    q: str = "",
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     erased: str = "",
 ) -> Response:
+    if id is None or not id.strip():
+        return _list_page(request, session, q, offset, bool(erased))
+    return _profile_page(request, session, settings, id)
+
+
+def _list_page(
+    request: Request, session: SessionDep, q: str, offset: int, erased: bool
+) -> Response:
+    box = read_search_box(q)
+    context: dict[str, object] = {
+        "q": q,
+        "problem": box.problem,
+        "erased": erased,
+        "consent": consent_properties(session),
+        "rows": [],
+        "total": 0,
+        "offset": offset,
+        "page_size": PAGE_SIZE,
+        **WORDS,
+    }
+    if box.search is not None:
+        rows, total = search_profiles(session, box.search, offset=offset, limit=PAGE_SIZE)
+        context.update(rows=rows, total=total)
+    return render(request, "profiles.html", context, 422 if box.problem else 200)
+
+
+def _profile_page(
+    request: Request, session: SessionDep, settings: SettingsDep, id: str
+) -> Response:
     wanted = id if id.strip() else ""
-    context: dict[str, object] = {"wanted": wanted, "profile": None, "erased": bool(erased)}
+    context: dict[str, object] = {"wanted": wanted, "profile": None, **WORDS}
     meant = meant_profile_id(session, wanted)
     profile = session.get(Profile, meant) if meant is not None else None
     if profile is not None:
@@ -51,14 +94,14 @@ def profiles_page(
         }
         context.update(
             profile=profile,
-            properties=[(k, json.dumps(v)) for k, v in sorted(profile.properties.items())],
-            events=[(e, json.dumps(e.properties)) for e in recent_events(session, profile.id)],
+            properties=sorted(profile.properties.items()),
+            events=recent_events(session, profile.id),
             segments=segments,
             enrollments=[enrollment_views.to_public(settings, e) for e in rows],
             workflow_names=names,
         )
     status = 404 if wanted and profile is None else 200
-    return render(request, "profiles.html", context, status)
+    return render(request, "profile.html", context, status)
 
 
 @router.post("/profiles/erase")
