@@ -47,6 +47,7 @@ def _workflow_with_consent(engine: Engine, consent: str) -> int:
         "name": f"Uses {consent}",
         "trigger": {"type": "event", "event": "signed_up"},
         "consent_property": consent,
+        "steps": [{"type": "wait", "duration": "P1D"}],
     }
     with session_scope(engine) as session:
         workflow = create_workflow(session, WorkflowCreate.model_validate(body))
