@@ -1,0 +1,54 @@
+"""Failed steps: which enrollments had one, and what failed lately (a failure is never shown as
+success). The transaction that records a failed delivery marks its enrollment `has_failures`."""
+
+from datetime import timedelta
+
+from sqlalchemy import false
+from sqlmodel import Session, col, func, select
+
+from flowline.core.models.enrollments import Delivery, Enrollment
+from flowline.core.models.workflow_schemas import RecentFailure
+from flowline.core.timestamps import utcnow
+
+RECENT = timedelta(hours=24)
+
+
+def with_failures(session: Session, workflow_id: int) -> int:
+    """How many (non-test) enrollments of the workflow had a failed step."""
+    return session.exec(
+        select(func.count())
+        .select_from(Enrollment)
+        .where(
+            col(Enrollment.workflow_id) == workflow_id,
+            col(Enrollment.test) == false(),
+            col(Enrollment.has_failures).is_(True),
+        )
+    ).one()
+
+
+def recent_failures(session: Session, workflow_id: int) -> list[RecentFailure]:
+    """Failures of the last 24 hours per step: how many, the last error and when."""
+    since = utcnow() - RECENT
+    recent = (
+        col(Delivery.workflow_id) == workflow_id,
+        col(Delivery.test) == false(),
+        col(Delivery.status) == "failed",
+        col(Delivery.updated_at) >= since,
+    )
+    groups = session.exec(
+        select(Delivery.step_path, func.count(), func.max(col(Delivery.updated_at)))
+        .where(*recent)
+        .group_by(col(Delivery.step_path))
+    ).all()
+    failures = []
+    for path, count, last_at in sorted(groups, key=lambda g: g[0]):
+        last = session.exec(
+            select(Delivery.detail)
+            .where(*recent, col(Delivery.step_path) == path)
+            .order_by(col(Delivery.updated_at).desc(), col(Delivery.id).desc())
+            .limit(1)
+        ).first()
+        failures.append(
+            RecentFailure(path=path, count=count, last_error=last or "", last_at=last_at)
+        )
+    return failures
