@@ -52,3 +52,17 @@ def recent_failures(session: Session, workflow_id: int) -> list[RecentFailure]:
             RecentFailure(path=path, count=count, last_error=last or "", last_at=last_at)
         )
     return failures
+
+
+def recent_failures_by_workflow(session: Session) -> dict[int, int]:
+    """Workflow id → steps failed in the last 24 hours (non-test), for the workflows list."""
+    rows = session.exec(
+        select(Delivery.workflow_id, func.count())
+        .where(
+            col(Delivery.test) == false(),
+            col(Delivery.status) == "failed",
+            col(Delivery.updated_at) >= utcnow() - RECENT,
+        )
+        .group_by(col(Delivery.workflow_id))
+    ).all()
+    return {workflow_id: count for workflow_id, count in rows}
