@@ -115,7 +115,8 @@ def _http(d: Delivery, facts: dict[str, Any], step: Any) -> tuple[str, str, str]
     elif status is not None:
         words = f"{method} {url} answered {status}: not retried ({error})"
     else:
-        words = f"{method} {url} failed after {_times(d.attempts)}: {error}"
+        tries = f" after {d.attempts} attempts" if d.attempts > 1 else ""
+        words = f"{method} {url} failed{tries}: {error}"
     return "failed", "failed", words
 
 
