@@ -136,12 +136,9 @@ class EmailActivities:
             result = prepared.result.model_copy(update={"attempts": attempts})
             return await self._record(input, prepared.enrollment_id, result)
         # The address stays out of the detail: deliveries outlive an erased profile.
-        sent = StepResult(
-            outcome="sent",
-            detail="accepted by the SMTP server",
-            attempts=attempts,
-            facts=prepared.facts,
-        )
+        facts = prepared.facts
+        sent = StepResult(outcome="sent", detail="accepted by the SMTP server", attempts=attempts)
+        sent.facts = facts
         writing: list[asyncio.Future[None]] = []
 
         def accepted() -> None:
@@ -163,18 +160,14 @@ class EmailActivities:
                 self._smtp, prepared.message, prepared.sender, prepared.recipient, accepted
             )
         except SmtpRejected as error:
-            failed = StepResult(
-                outcome="failed", detail=str(error), attempts=attempts, facts=prepared.facts
-            )
+            failed = StepResult(outcome="failed", detail=str(error), attempts=attempts, facts=facts)
             await self._give_back_slot(input, prepared.enrollment_id)
             return await self._record(input, prepared.enrollment_id, failed)
         except SmtpUnavailable as error:
             # Raises to retry while the window lasts; past it, the step fails for good.
             detail = self._retry.give_up_or_retry(str(error), _DEFERRED)
             await self._give_back_slot(input, prepared.enrollment_id)
-            failed = StepResult(
-                outcome="failed", detail=detail, attempts=attempts, facts=prepared.facts
-            )
+            failed = StepResult(outcome="failed", detail=detail, attempts=attempts, facts=facts)
             return await self._record(input, prepared.enrollment_id, failed)
         return await record(
             self._engine,
@@ -207,8 +200,10 @@ class EmailActivities:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
         reads: _Reads = context.also
         outcome = self._message(input, context, reads.campaign)
-        if isinstance(outcome, StepResult):
-            return _Decided(context.enrollment_id, outcome)
+        if isinstance(outcome, StepResult):  # the timeline tells which campaign, to whom
+            address = context.properties.get(input.step.email_property)
+            facts = email_facts(reads.campaign, input.step.campaign_id, address)
+            return _Decided(context.enrollment_id, outcome.model_copy(update={"facts": facts}))
         if reads.cap is not None and not self._slot_taken(input, context, reads.cap):
             facts = cap_facts(outcome.facts, reads.cap)
             skipped = StepResult(outcome="skipped", detail="frequency_cap", facts=facts)
@@ -243,16 +238,6 @@ class EmailActivities:
             activity.logger.warning("frequency-cap slot of step %s not given back", input.path)
 
     def _message(
-        self, input: SendEmailInput, context: StepContext, campaign: Campaign | None
-    ) -> StepResult | _Outgoing:
-        outcome = self._message_or_reason(input, context, campaign)
-        if isinstance(outcome, StepResult) and outcome.facts is None:
-            address = context.properties.get(input.step.email_property)
-            facts = email_facts(campaign, input.step.campaign_id, address)
-            return outcome.model_copy(update={"facts": facts})
-        return outcome
-
-    def _message_or_reason(
         self, input: SendEmailInput, context: StepContext, campaign: Campaign | None
     ) -> StepResult | _Outgoing:
         step = input.step
