@@ -18,6 +18,14 @@ from flowline.definitions.triggers import EventGoal, EventTrigger, SegmentGoal
 from flowline.definitions.workflows import WorkflowDefinition
 
 _TIMES = {1: "once", 2: "twice", 3: "three times", 4: "four times", 5: "five times"}
+_TYPE_WORDS = {
+    "email": "Email",
+    "http": "HTTP call",
+    "update_profile": "Profile update",
+    "branch": "Branch",
+    "wait": "Wait",
+    "wait_for_event": "Wait for event",
+}
 _REASONS = {
     "consent_withdrawn": "consent withdrawn",
     "wait_for_event_timeout": "the awaited event did not come in time",
@@ -197,7 +205,8 @@ def build_timeline(
     for d in sorted(deliveries, key=lambda d: (order.get(d.step_path, len(order)), d.created_at)):
         step = steps.get(d.step_path)
         if d.detail == ERASED_DETAIL:
-            words = f"{d.type.replace('_', ' ').capitalize()} {d.status} (erased with the profile)"
+            what = _TYPE_WORDS.get(d.type, d.type.replace("_", " ").capitalize())
+            words = f"{what}: {d.status} (the details were erased with the profile)"
             outcome = {"failed": "failed", "skipped": "skipped"}.get(d.status, "ok")
             entries.append(_entry(d.updated_at, d.step_path, d.status, outcome, words, {}))
             continue
