@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Index, UniqueConstraint, false
+from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import JSON, Column, Field, SQLModel, Text
 
 from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
@@ -12,6 +12,8 @@ from flowline.core.timestamps import UTCDateTime, utcnow
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
 DeliveryStatus = Literal["sent", "failed", "skipped"]
 ENDED_STATUSES = ("completed", "converted", "exited", "failed")
+# A literal, not a bound parameter: the planners use the partial index only for this very term.
+FAILED = text("status = 'failed'")
 DELIVERY_TYPES = ("email", "http")
 
 
@@ -60,6 +62,18 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("enrollment_id", "step_path", name="uq_deliveries_enrollment_step"),
         # The per-step funnel of the stats reads only this index, no join with enrollments.
         Index("ix_deliveries_funnel", "workflow_id", "version", "test", "step_path", "status"),
+        # Failed steps only (few rows, no cost to the others): `with_failures` and the failures
+        # of the last 24 hours read it alone, whatever the number of deliveries.
+        Index(
+            "ix_deliveries_failed",
+            "workflow_id",
+            "test",
+            "updated_at",
+            "step_path",
+            "enrollment_id",
+            sqlite_where=FAILED,
+            postgresql_where=FAILED,
+        ),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)

@@ -33,6 +33,14 @@ def upgrade() -> None:
         "enrollments",
         sa.Column("has_failures", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    failed = sa.text("status = 'failed'")
+    op.create_index(
+        "ix_deliveries_failed",
+        "deliveries",
+        ["workflow_id", "test", "updated_at", "step_path", "enrollment_id"],
+        sqlite_where=failed,
+        postgresql_where=failed,
+    )
     op.execute(
         "UPDATE enrollments SET has_failures = TRUE WHERE id IN "
         "(SELECT enrollment_id FROM deliveries WHERE status = 'failed')"
@@ -40,6 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_failed", table_name="deliveries")
     with op.batch_alter_table("deliveries") as batch_op:
         batch_op.drop_column("facts")
     with op.batch_alter_table("enrollments") as batch_op:

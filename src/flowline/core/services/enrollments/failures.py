@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
-from flowline.core.models.enrollments import Delivery
+from flowline.core.models.enrollments import FAILED, Delivery
 from flowline.core.models.workflow_schemas import RecentFailure
 from flowline.core.timestamps import utcnow
 
@@ -14,13 +14,13 @@ RECENT = timedelta(hours=24)
 
 
 def with_failures(session: Session, workflow_id: int) -> int:
-    """How many (non-test) enrollments of the workflow had a failed step: read through the
-    funnel's index (`ix_deliveries_funnel`), touching the rows of failed deliveries only."""
+    """How many (non-test) enrollments of the workflow had a failed step (`ix_deliveries_failed`
+    alone: failed deliveries only)."""
     return session.exec(
         select(func.count(func.distinct(col(Delivery.enrollment_id)))).where(
             col(Delivery.workflow_id) == workflow_id,
             col(Delivery.test) == false(),
-            col(Delivery.status) == "failed",
+            FAILED,
         )
     ).one()
 
@@ -31,7 +31,7 @@ def recent_failures(session: Session, workflow_id: int) -> list[RecentFailure]:
     recent = (
         col(Delivery.workflow_id) == workflow_id,
         col(Delivery.test) == false(),
-        col(Delivery.status) == "failed",
+        FAILED,
         col(Delivery.updated_at) >= since,
     )
     groups = session.exec(
@@ -59,7 +59,7 @@ def recent_failures_by_workflow(session: Session) -> dict[int, int]:
         select(Delivery.workflow_id, func.count())
         .where(
             col(Delivery.test) == false(),
-            col(Delivery.status) == "failed",
+            FAILED,
             col(Delivery.updated_at) >= utcnow() - RECENT,
         )
         .group_by(col(Delivery.workflow_id))
