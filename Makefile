@@ -31,7 +31,7 @@ lint: $(INSTALLED)
 
 # The benchmark lives beside src/ and tests/ (not installed): run from the repository root.
 bench: $(INSTALLED)
-	@$(BIN)/python -m bench
+	@$(BIN)/python -m bench $(ARGS)
 
 # Keeps .flowline/ (the dev data: database, Temporal history, outbox); delete it by hand to start over.
 clean:

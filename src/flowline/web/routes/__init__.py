@@ -2,6 +2,7 @@
 
 from flowline.web.routes import (
     auth,
+    campaign_housekeeping,
     campaigns,
     captured_mail,
     enrollments,
@@ -10,6 +11,7 @@ from flowline.web.routes import (
     settings,
     workflow_detail,
     workflow_edit,
+    workflow_housekeeping,
     workflows,
 )
 
@@ -19,7 +21,9 @@ ROUTERS = [
     workflow_edit.router,
     workflow_detail.router,
     enrollments.router,
+    workflow_housekeeping.router,
     campaigns.router,
+    campaign_housekeeping.router,
     segments.router,
     profiles.router,
     captured_mail.router,

@@ -31,24 +31,26 @@ def campaigns_page(_: AdminSession, request: Request, session: SessionDep) -> Re
     return render(request, "campaigns.html", {"rows": rows})
 
 
-def _form_page(
+def form_page(
     request: Request,
     form: dict[str, Any],
     campaign: Campaign | None,
     errors: FormErrors | None = None,
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     tags: list[str] = []
     with contextlib.suppress(TemplateError):  # the errors are shown next to the fields
         tags = merge_tags_in(form.get("subject"), form.get("html"), form.get("text"))
     context = {"form": form, "campaign": campaign, "errors": errors or FormErrors(), "tags": tags}
+    context.update(extra or {})
     return render(request, "campaign_form.html", context, status)
 
 
 @router.get("/campaigns/new")
 def new_campaign(_: AdminSession, request: Request) -> Response:
     form = {"status": "active", "type": "triggered", "html": "", "subject": ""}
-    return _form_page(request, form, None)
+    return form_page(request, form, None)
 
 
 @router.post("/campaigns/merge-tags")
@@ -75,8 +77,11 @@ def edit_campaign(
     _: AdminSession, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
-    form = {name: getattr(campaign, name) or "" for name in FIELDS}
-    return _form_page(request, form, campaign)
+    return form_page(request, saved_form(campaign), campaign)
+
+
+def saved_form(campaign: Campaign) -> dict[str, Any]:
+    return {name: getattr(campaign, name) or "" for name in FIELDS}
 
 
 def _save(
@@ -108,7 +113,7 @@ def _invalid(
 ) -> Response:
     session.rollback()
     errors = place_errors(failed.errors, lambda loc: str(loc[0]) if loc else None)
-    return _form_page(request, form, campaign, errors, 422)
+    return form_page(request, form, campaign, errors, 422)
 
 
 @router.post("/campaigns/new")

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 
-from flowline.core.errors import ValidationFailed
+from flowline.core.errors import SegmentInUse, ValidationFailed
 from flowline.core.models.segments import Segment
 from flowline.core.services.segments import crud as service
 from flowline.definitions.segments import SegmentRule, describe_rule
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
+from flowline.web.deletion import Deletion, confirm_page, refused_page, workflow_links
 from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute, render
 from flowline.web.signin import AdminSession, CsrfChecked
@@ -148,3 +149,40 @@ def update_segment(
     rule: Text = "",
 ) -> Response:
     return _save(request, session, name, rule, service.get_segment(session, segment_id))
+
+
+def _deletion(segment: Segment) -> Deletion:
+    return Deletion(
+        kind="segment",
+        name=segment.name,
+        action=f"/segments/{segment.id}/delete",
+        back=f"/segments/{segment.id}",
+        consequence="Its members are forgotten; the profiles themselves stay.",
+    )
+
+
+@router.get("/segments/{segment_id}/delete")
+def confirm_delete(
+    _: AdminSession, request: Request, segment_id: IdInPath, session: SessionDep
+) -> Response:
+    return confirm_page(request, _deletion(service.get_segment(session, segment_id)))
+
+
+@router.post("/segments/{segment_id}/delete")
+def delete_segment(
+    _: AdminSession, __: CsrfChecked, request: Request, segment_id: IdInPath, session: SessionDep
+) -> Response:
+    segment = service.get_segment(session, segment_id)
+    try:
+        service.delete_segment(session, segment)
+    except SegmentInUse:
+        session.rollback()
+        deletion = _deletion(segment)
+        ids = service.workflows_using_segment(session, segment_id)
+        deletion.users = workflow_links(session, ids)
+        deletion.refusal = (
+            f"“{segment.name}” cannot be deleted: these workflows start or end with it. "
+            "Change their trigger or goal first."
+        )
+        return refused_page(request, deletion)
+    return RedirectResponse("/segments?deleted=segment", status_code=303)

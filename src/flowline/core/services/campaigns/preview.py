@@ -31,6 +31,11 @@ def preview_campaign(session: Session, campaign: Campaign, profile_id: str) -> R
     tags = campaign_merge_tags(campaign)
     values = merge_values({t: MergeTagMapping(property=t) for t in tags}, profile.properties)
     values.setdefault("profile_id", profile_id)
+    return render_campaign(campaign, values)
+
+
+def render_campaign(campaign: Campaign, values: dict[str, str]) -> RenderedEmail:
+    """The three parts filled with these values (422 naming the part that cannot be)."""
     with render_budget():  # the three parts share one budget, as when the email is sent
         subject = _rendered("subject", campaign.subject, values)
         html = _rendered("html", campaign.html, values)

@@ -103,12 +103,17 @@ def segments_of(session: Session, profile_id: str) -> list[int]:
     return sorted(session.exec(query))
 
 
-def delete_segment(session: Session, segment: Segment) -> None:
-    users = [
+def workflows_using_segment(session: Session, segment_id: int) -> list[int]:
+    """Workflows whose current version names this segment (trigger or goal)."""
+    return [
         wid
         for wid, definition in current_definitions(session)
-        if segment.id in _segments_named(definition)
+        if segment_id in _segments_named(definition)
     ]
+
+
+def delete_segment(session: Session, segment: Segment) -> None:
+    users = workflows_using_segment(session, segment.id or 0)
     if users:
         raise SegmentInUse(
             f"segment {segment.id} is used by workflow(s) {', '.join(map(str, users))}"
