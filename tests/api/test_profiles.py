@@ -79,6 +79,10 @@ async def test_erasure_leaves_no_address_or_property_value_in_tables_responses_o
     runs = [(e["temporal_workflow_id"], e["temporal_run_id"]) for e in enrollments]
     # Everything the search below looks through did hold the data.
     assert all(found_in_tables(flowline, s) for s in secrets), "nothing to erase?"
+    masked = "a***@example.test"  # the timeline's address, written with the delivery
+    assert found_in_tables(flowline, masked) == ["deliveries.facts"]
+    timeline = (await flowline.enrollment(enrollment["id"]))["timeline"]
+    assert any(masked in entry["summary"] for entry in timeline)
     # The history names the profile (its id); the address itself never reaches it.
     history = await history_bytes(flowline, *runs[0])
     assert profile_id.encode() in history and address.encode() not in history
@@ -87,10 +91,10 @@ async def test_erasure_leaves_no_address_or_property_value_in_tables_responses_o
     await flowline.settled()
 
     assert (await flowline.api.get(f"/v1/profiles/{profile_id}")).status_code == 404
-    for secret in secrets:
+    for secret in [*secrets, masked]:
         assert found_in_tables(flowline, secret) == []
     details = [await flowline.enrollment(e["id"]) for e in enrollments]
-    assert not any(secret in json.dumps(details) for secret in secrets)
+    assert not any(secret in json.dumps(details) for secret in [*secrets, masked])
     assert (details[0]["status"], details[0]["exit_reason"]) == ("exited", "profile_deleted")
     assert [d["status"] for d in details[0]["deliveries"]] == ["sent", "sent"]  # counts stay
     assert [d["status"] for d in details[1:]] == ["completed", "completed"]

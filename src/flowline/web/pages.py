@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from flowline.core.database_availability import DATABASE_FAILURES, means_unavailable
 from flowline.core.errors import DatabaseUnavailable, FlowlineError
+from flowline.core.services.enrollments.timeline import status_label
 from flowline.http.unexpected_errors import log_unavailable
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
@@ -40,6 +41,7 @@ TEMPLATES.env.globals.update(
     action_name=action_name,
     current_step=current_step,
     has_outcome=has_outcome,
+    status_label=status_label,  # "Completed with errors": a failure never reads as success
 )
 # Scripts and styles come only from the app; previews of mail are framed from the app only.
 PAGE_HEADERS = {

@@ -1,7 +1,7 @@
 """Activity inputs and results: one typed object each, so fields can be added later."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -71,6 +71,8 @@ class StepResult(BaseModel):
     detail: str = ""
     recorded: bool = True  # results of older workers lack the field: they always recorded
     attempts: int | None = None
+    # What the enrollment's timeline tells about it (masked address, campaign, answer status).
+    facts: dict[str, Any] | None = None
 
     @property
     def ends_enrollment(self) -> bool:

@@ -124,7 +124,7 @@ async def test_marketer_builds_a_workflow_in_the_browser_and_sees_it_work(
     # Another service posts a matching event; the enrollment shows up on the open page.
     await api.event("p-1", "registered", properties={"source": "web"})
     rows = page.locator("table.enrollments tbody tr")
-    await expect(rows.filter(has_text="p-1")).to_contain_text("active")
+    await expect(rows.filter(has_text="p-1")).to_contain_text("Active")
     temporal_link = rows.first.get_by_role("link", name=re.compile("^Open in Temporal"))
     await expect(temporal_link).to_have_attribute(
         "href", re.compile(r"/namespaces/default/workflows/enroll%3A\d+%3Ap-1/[^/]+/history$")
@@ -156,7 +156,7 @@ async def test_marketer_builds_a_workflow_in_the_browser_and_sees_it_work(
     await page.goto(f"{live.url}/workflows/{workflow_id}")
     await api.event("p-1", "purchase")
     await expect(page.locator("[data-conversion-rate]")).to_have_text("100.0%")
-    await expect(rows.filter(has_text="p-1")).to_contain_text("converted")
+    await expect(rows.filter(has_text="p-1")).to_contain_text("Converted")
 
     # The switch works in place: no page load, the API sees the change.
     await page.get_by_role("link", name="Workflows", exact=True).click()

@@ -1,6 +1,6 @@
 from typing import Literal
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
@@ -10,6 +10,7 @@ from flowline.core.models.pages import Page
 from flowline.core.models.workflow_schemas import EnrollRequest
 from flowline.core.services.enrollments import start_jobs as service
 from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.enrollments.detail_jobs import enrollment_detail
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.http.parameters import IdInPath, Offset
 
@@ -58,12 +59,20 @@ def list_enrollments(
     settings: SettingsDep,
     _: AdminKey,
     status: StatusFilter | None = None,
+    has_failures: bool | None = Query(
+        None, description="true: only the enrollments with a failed step; false: without"
+    ),
     offset: Offset = 0,
     limit: int = Query(50, ge=1, le=500),
 ) -> Page[EnrollmentPublic]:
     """A workflow's enrollments, newest first, each with its Temporal Web UI link."""
     rows, total = enrollment_views.page_enrollments(
-        session, workflow_id=workflow.id, status=status, offset=offset, limit=limit
+        session,
+        workflow_id=workflow.id,
+        status=status,
+        has_failures=has_failures,
+        offset=offset,
+        limit=limit,
     )
     items = [enrollment_views.to_public(settings, e) for e in rows]
     return Page(items=items, total=total, offset=offset, limit=limit)
@@ -74,10 +83,14 @@ def list_enrollments(
     response_model=EnrollmentDetail,
     responses=error_responses(404),
 )
-def get_enrollment(
-    enrollment_id: IdInPath, session: SessionDep, settings: SettingsDep, _: AdminKey
+async def get_enrollment(
+    enrollment_id: IdInPath,
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    _: AdminKey,
 ) -> EnrollmentDetail:
-    """One enrollment with its deliveries."""
-    return enrollment_views.to_detail(
-        session, settings, enrollment_views.get_enrollment(session, enrollment_id)
-    )
+    """One enrollment with its deliveries and its timeline (an active one's last entry says
+    what it waits for now)."""
+    client = request.app.state.temporal.client
+    return await enrollment_detail(engine, client, settings, enrollment_id)

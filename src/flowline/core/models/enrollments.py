@@ -1,10 +1,10 @@
 """Enrollments (one per Temporal execution) and their deliveries (one per executed action step)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Column, Field, SQLModel, Text
+from sqlalchemy import Index, UniqueConstraint, false, text
+from sqlmodel import JSON, Column, Field, SQLModel, Text
 
 from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
 from flowline.core.timestamps import UTCDateTime, utcnow
@@ -12,6 +12,8 @@ from flowline.core.timestamps import UTCDateTime, utcnow
 EnrollmentStatus = Literal["active", "completed", "converted", "exited", "failed"]
 DeliveryStatus = Literal["sent", "failed", "skipped"]
 ENDED_STATUSES = ("completed", "converted", "exited", "failed")
+# A literal, not a bound parameter: the planners use the partial index only for this very term.
+FAILED = text("status = 'failed'")
 DELIVERY_TYPES = ("email", "http")
 
 
@@ -48,6 +50,10 @@ class Enrollment(SQLModel, table=True):
     trigger_id: str | None = Field(default=None, max_length=100, unique=True)
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A step failed (set by the transaction that records the failure): never shown as success.
+    has_failures: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # What triggered it (`{"event", "event_id"}` or `{"segment_id", "change"}`), for its timeline.
+    entered: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Delivery(SQLModel, table=True):
@@ -56,6 +62,18 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("enrollment_id", "step_path", name="uq_deliveries_enrollment_step"),
         # The per-step funnel of the stats reads only this index, no join with enrollments.
         Index("ix_deliveries_funnel", "workflow_id", "version", "test", "step_path", "status"),
+        # Failed steps only (few rows, no cost to the others): `with_failures` and the failures
+        # of the last 24 hours read it alone, whatever the number of deliveries.
+        Index(
+            "ix_deliveries_failed",
+            "workflow_id",
+            "test",
+            "updated_at",
+            "step_path",
+            "enrollment_id",
+            sqlite_where=FAILED,
+            postgresql_where=FAILED,
+        ),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
@@ -75,6 +93,8 @@ class Delivery(SQLModel, table=True):
     attempts: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    # The structured values behind the outcome (timeline.py); erased with the profile.
+    facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class DeliveryPublic(SQLModel):
@@ -104,8 +124,22 @@ class EnrollmentPublic(SQLModel):
     temporal_workflow_id: str
     temporal_run_id: str
     temporal_ui_url: str
+    has_failures: bool = False  # a step failed: never shown as plain success
+
+
+class TimelineEntry(SQLModel):
+    """One decision of an enrollment, in order; `summary` is a sentence for a marketer."""
+
+    at: datetime | None
+    path: str | None  # the step's path, None for entries about the whole enrollment
+    # entered consent sent skipped failed waiting arrived timed_out arm updated goal exit end
+    kind: str
+    outcome: str  # ok | skipped | failed | waiting | info
+    summary: str
+    facts: dict[str, Any]
 
 
 class EnrollmentDetail(EnrollmentPublic):
+    timeline: list[TimelineEntry] = []
     deliveries: list[DeliveryPublic]  # the action steps (email, HTTP)
     steps: list[DeliveryPublic]  # every step that ran, by path: waits, branches, updates too

@@ -51,6 +51,15 @@ class VersionStats(BaseModel):
     conversion_rate: float
 
 
+class RecentFailure(BaseModel):
+    """Failures of one step in the last 24 hours."""
+
+    path: str
+    count: int
+    last_error: str
+    last_at: datetime
+
+
 class WorkflowStats(BaseModel):
     enrolled: int
     active: int
@@ -62,3 +71,5 @@ class WorkflowStats(BaseModel):
     conversion_rate: float
     steps: list[StepStats]
     versions: list[VersionStats]
+    with_failures: int = 0  # enrollments with a failed step
+    recent_failures: list[RecentFailure] = []

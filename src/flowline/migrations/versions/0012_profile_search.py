@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_profile_search"
-down_revision: str | None = "0010_fresh_ids"
+down_revision: str | None = "0011_timeline"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,16 +30,22 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 RECENT = 20
 
 
-def _figures(session: Session, settings: Settings, workflow: Workflow) -> dict[str, Any]:
+def _figures(
+    session: Session, settings: Settings, workflow: Workflow, failures_only: bool = False
+) -> dict[str, Any]:
+    """`failures_only`: the enrollments table lists only those with a failed step."""
     assert workflow.id is not None
     definition = current_definition(session, workflow)
-    rows, _total = enrollment_views.page_enrollments(session, workflow_id=workflow.id, limit=RECENT)
+    rows, _total = enrollment_views.page_enrollments(
+        session, workflow_id=workflow.id, has_failures=True if failures_only else None, limit=RECENT
+    )
     return {
         "workflow": workflow,
         "trigger": trigger_words(definition.trigger, segment_names(session)),
         "stats": workflow_stats(session, workflow, definition),
         "days": conversion_by_day(session, workflow.id),
         "enrollments": [enrollment_views.to_public(settings, e) for e in rows],
+        "failures_only": failures_only,
     }
 
 
@@ -51,8 +57,9 @@ def workflow_page(
     session: SessionDep,
     settings: SettingsDep,
     enrolled: str | None = None,
+    has_failures: bool = False,
 ) -> Response:
-    context = _figures(session, settings, workflow)
+    context = _figures(session, settings, workflow, has_failures)
     context["notice"] = f"Enrolled profile {enrolled}." if enrolled else None
     return render(request, "workflow_detail.html", context)
 
@@ -64,9 +71,11 @@ def workflow_figures(
     workflow: WorkflowDep,
     session: SessionDep,
     settings: SettingsDep,
+    has_failures: bool = False,
 ) -> Response:
     """The figures alone: the page refreshes them in place."""
-    return render(request, "_workflow_figures.html", _figures(session, settings, workflow))
+    context = _figures(session, settings, workflow, has_failures)
+    return render(request, "_workflow_figures.html", context)
 
 
 @router.post("/workflows/{workflow_id}/enroll")

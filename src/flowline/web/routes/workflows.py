@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
 from flowline.core.models.segments import Segment
+from flowline.core.services.enrollments.failures import recent_failures_by_workflow
 from flowline.core.services.workflows.crud import (
     current_definition,
     disable_workflow,
@@ -30,6 +31,7 @@ def segment_names(session: Session) -> dict[int, str]:
 @router.get("/workflows")
 def workflows_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
     counts = counts_by_workflow(session)
+    failing = recent_failures_by_workflow(session)
     names = segment_names(session)
     rows: list[dict[str, Any]] = []
     for workflow in list_workflows(session, limit=MAX_LISTED):
@@ -42,6 +44,7 @@ def workflows_page(_: AdminSession, request: Request, session: SessionDep) -> Re
                 "enabled": workflow.enabled,
                 "trigger": trigger_words(definition.trigger, names),
                 "counts": counts.get(workflow.id, WorkflowCounts()),
+                "recent_failures": failing.get(workflow.id, 0),
             }
         )
     return render(request, "workflows.html", {"rows": rows})

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import Message
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from temporalio import activity
 from flowline.core.database import session_scope
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.installation_settings import FrequencyCap
+from flowline.core.services.enrollments.timeline_facts import cap_facts, email_facts
 from flowline.core.services.frequency_cap import current_cap, give_back_slot, take_slot
 from flowline.core.services.unsubscribe import Unsubscription, unsubscribe_url
 from flowline.core.settings import Settings
@@ -101,6 +103,7 @@ class _Outgoing:
     sender: str
     recipient: str
     message: Message
+    facts: dict[str, Any]
 
 
 class EmailActivities:
@@ -133,7 +136,9 @@ class EmailActivities:
             result = prepared.result.model_copy(update={"attempts": attempts})
             return await self._record(input, prepared.enrollment_id, result)
         # The address stays out of the detail: deliveries outlive an erased profile.
+        facts = prepared.facts
         sent = StepResult(outcome="sent", detail="accepted by the SMTP server", attempts=attempts)
+        sent.facts = facts
         writing: list[asyncio.Future[None]] = []
 
         def accepted() -> None:
@@ -155,14 +160,14 @@ class EmailActivities:
                 self._smtp, prepared.message, prepared.sender, prepared.recipient, accepted
             )
         except SmtpRejected as error:
-            failed = StepResult(outcome="failed", detail=str(error), attempts=attempts)
+            failed = StepResult(outcome="failed", detail=str(error), attempts=attempts, facts=facts)
             await self._give_back_slot(input, prepared.enrollment_id)
             return await self._record(input, prepared.enrollment_id, failed)
         except SmtpUnavailable as error:
             # Raises to retry while the window lasts; past it, the step fails for good.
             detail = self._retry.give_up_or_retry(str(error), _DEFERRED)
             await self._give_back_slot(input, prepared.enrollment_id)
-            failed = StepResult(outcome="failed", detail=detail, attempts=attempts)
+            failed = StepResult(outcome="failed", detail=detail, attempts=attempts, facts=facts)
             return await self._record(input, prepared.enrollment_id, failed)
         return await record(
             self._engine,
@@ -195,12 +200,14 @@ class EmailActivities:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
         reads: _Reads = context.also
         outcome = self._message(input, context, reads.campaign)
-        if isinstance(outcome, StepResult):
-            return _Decided(context.enrollment_id, outcome)
+        if isinstance(outcome, StepResult):  # the timeline tells which campaign, to whom
+            address = context.properties.get(input.step.email_property)
+            facts = email_facts(reads.campaign, input.step.campaign_id, address)
+            return _Decided(context.enrollment_id, outcome.model_copy(update={"facts": facts}))
         if reads.cap is not None and not self._slot_taken(input, context, reads.cap):
-            return _Decided(
-                context.enrollment_id, StepResult(outcome="skipped", detail="frequency_cap")
-            )
+            facts = cap_facts(outcome.facts, reads.cap)
+            skipped = StepResult(outcome="skipped", detail="frequency_cap", facts=facts)
+            return _Decided(context.enrollment_id, skipped)
         return outcome
 
     def _slot_taken(self, input: SendEmailInput, context: StepContext, cap: FrequencyCap) -> bool:
@@ -268,7 +275,8 @@ class EmailActivities:
             envelope_sender = sender_address(sender)
         except (InvalidSender, ValueError) as error:
             return StepResult(outcome="failed", detail=f"cannot build the message: {error}")
-        return _Outgoing(context.enrollment_id, envelope_sender, recipient, message)
+        facts = email_facts(campaign, step.campaign_id, recipient)
+        return _Outgoing(context.enrollment_id, envelope_sender, recipient, message, facts)
 
     async def _record(
         self, input: SendEmailInput, enrollment_id: int, result: StepResult

@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import Engine
 from temporalio import activity
 
+from flowline.core.services.enrollments.timeline_facts import http_facts
 from flowline.core.settings import Settings
 from flowline.worker import policies
 from flowline.worker.activities.attempts import RetryWindow, heartbeating, in_thread
@@ -97,14 +98,14 @@ class HttpActivities:
             return await self._record(input, context, "failed", detail, attempts)
         detail = f"HTTP {status}: {body.decode(errors='replace')[:_DETAIL_BODY_CHARS]}"
         if 200 <= status < 300:
-            return await self._record(input, context, "sent", detail, attempts)
+            return await self._record(input, context, "sent", detail, attempts, status)
         if status == 429 or status >= 500:
             # The delivery keeps the start of the answer; the error raised for a retry says only
             # the status: Temporal logs it and keeps it in the history, and an answer may quote
             # the profile back.
             detail = self._retry.give_up_or_retry(detail, _RETRYABLE, raised=f"HTTP {status}")
         # Other answers (3xx, 4xx) say the request itself is wrong: not worth retrying.
-        return await self._record(input, context, "failed", detail, attempts)
+        return await self._record(input, context, "failed", detail, attempts, status)
 
     async def _send(self, input: HttpCallInput, context: StepContext) -> tuple[int, bytes]:
         """Status and the first 64 KiB of the answer, all within the step's `timeout`."""
@@ -143,13 +144,21 @@ class HttpActivities:
                 await response.aclose()
 
     async def _record(
-        self, input: HttpCallInput, context: StepContext, status: str, detail: str, attempts: int
+        self,
+        input: HttpCallInput,
+        context: StepContext,
+        status: str,
+        detail: str,
+        attempts: int,
+        answered: int | None = None,
     ) -> StepResult:
+        # The URL as the step names it: its merge tags are not filled in with profile values.
+        facts = http_facts(input.step.method, input.step.url, answered)
         return await record(
             self._engine,
             context.enrollment_id,
             input.path,
             type="http",
-            result=StepResult(outcome=status, detail=detail, attempts=attempts),
+            result=StepResult(outcome=status, detail=detail, attempts=attempts, facts=facts),
             passed=input.passed,
         )

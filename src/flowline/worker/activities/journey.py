@@ -1,6 +1,6 @@
 """Activities of the journey steps: evaluate a branch, update the profile, find the send window."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -15,6 +15,7 @@ from flowline.core.services.enrollments.journey_steps import (
 )
 from flowline.core.services.enrollments.record_jobs import DuplicateStart, ensure_enrollment
 from flowline.core.services.enrollments.records import ERASED_REASON, delivery_of, record_delivery
+from flowline.core.services.enrollments.timeline_facts import branch_facts
 from flowline.definitions.segments import SegmentRule
 from flowline.definitions.template_budget import TOO_EXPENSIVE, TemplateTooExpensive
 from flowline.worker import policies
@@ -64,9 +65,8 @@ class JourneyActivities:
             profile = session.get(Profile, input.enrollment.profile_id)
             if profile is None:
                 return BranchResult(arm=None, ended="profile_deleted")
-            met = profile_meets(
-                session, profile, SegmentRule.model_validate(input.condition), input.now
-            )
+            rule = SegmentRule.model_validate(input.condition)
+            met = profile_meets(session, profile, rule, input.now)
             arm = "then" if met else "else"
             record_delivery(
                 session,
@@ -76,6 +76,7 @@ class JourneyActivities:
                 status="done",
                 detail=arm,
                 attempts=activity.info().attempt,
+                facts=branch_facts(rule, dict(profile.properties), arm),
             )
             return BranchResult(arm=arm)
 
@@ -95,6 +96,7 @@ class JourneyActivities:
             if profile is None:
                 return UpdateProfileResult(outcome="profile_deleted")
             outcome: Literal["done", "failed"] = "done"
+            facts: dict[str, Any] | None = None
             try:
                 changes = rendered_update(dict(input.properties), profile, input.workflow_name)
             except TemplateTooExpensive as error:  # a retry would render it the same way
@@ -104,6 +106,7 @@ class JourneyActivities:
             else:
                 update_profile(session, profile, changes, workflow_id=input.enrollment.workflow_id)
                 detail = "updated " + ", ".join(sorted(changes))
+                facts = {"properties": changes}
             record_delivery(
                 session,
                 enrollment.id,
@@ -112,6 +115,7 @@ class JourneyActivities:
                 status=outcome,
                 detail=detail,
                 attempts=activity.info().attempt,
+                facts=facts,
             )
             return UpdateProfileResult(outcome=outcome)
 

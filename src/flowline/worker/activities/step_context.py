@@ -134,6 +134,7 @@ def _delivery_in(
         status=result.outcome,
         detail=result.detail,
         attempts=result.attempts or 1,
+        facts=result.facts,
     )
     step_reached(session, enrollment_id, top_index(step_path) + 1)
 
@@ -198,5 +199,6 @@ async def record(
         activity.logger.warning(
             "could not record the %s delivery; the workflow records it", type, exc_info=True
         )
-        return result.model_copy(update={"recorded": False})
-    return result
+        return result.model_copy(update={"recorded": False, "facts": None})
+    # The facts stay in the database (erased with the profile), out of the run's history.
+    return result.model_copy(update={"facts": None})

@@ -7,6 +7,7 @@ Every write is idempotent: an activity retried after a crash finds its earlier w
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +50,7 @@ class EnrollmentKey:
     test: bool = False
     trigger_id: str | None = None
     triggered_at: datetime | None = None
+    entered: dict[str, Any] | None = None  # what triggered it (the starter knows; the worker not)
 
 
 def ensure_enrollment(
@@ -79,6 +81,7 @@ def ensure_enrollment(
                 # A goal counts for enrollments that started before it: while Temporal was
                 # away, that is when the trigger happened, not when the outbox caught up.
                 started_at=key.triggered_at or utcnow(),
+                entered=key.entered,
             )
             session.add(row)
             session.flush()

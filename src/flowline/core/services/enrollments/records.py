@@ -5,6 +5,7 @@ Every write is idempotent: an activity retried after a crash finds its earlier w
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -32,6 +33,11 @@ _STEP_REACHED = (
         col(Enrollment.steps_completed) < bindparam("step_index"),
     )
     .values(steps_completed=bindparam("step_index"))
+)
+_HAS_FAILED = (
+    update(Enrollment)
+    .where(col(Enrollment.id) == bindparam("enrollment_id"))
+    .values(has_failures=True)
 )
 _NEW_DELIVERY = insert(table_of(Delivery))  # Core: no ORM bookkeeping
 _LOCKED = (
@@ -64,21 +70,31 @@ def record_delivery(
     status: str,
     detail: str,
     attempts: int,
+    facts: Mapping[str, Any] | None = None,
 ) -> None:
+    """The step's outcome; `facts` are the values its timeline entry tells (to whom, the answer,
+    what decided a branch), written by the same statement."""
     # Locked, so an erasure running now is either seen here or sees this delivery to scrub it.
     enrollment = session.exec(_LOCKED, params={"enrollment_id": enrollment_id}).first()
     if enrollment is not None and enrollment.exit_reason == ERASED_REASON:
         detail = ERASED_DETAIL  # a step that was under way when its profile was erased
+        facts = None
     now = utcnow()
     delivery = delivery_of(session, enrollment_id, step_path)
     if delivery is not None:  # a retry: the outcome of this attempt replaces the last one
         delivery.status, delivery.detail, delivery.attempts = status, detail, attempts
+        delivery.facts = dict(facts) if facts is not None else None
         delivery.updated_at = now
+        if status == "failed" and enrollment is not None and not enrollment.has_failures:
+            session.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
         session.add(delivery)
         session.flush()
         return
     if enrollment is None:
         raise LookupError(f"enrollment {enrollment_id} does not exist")
+    if status == "failed" and not enrollment.has_failures:
+        # Only a failure costs this statement; the row is locked already.
+        session.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
     # The enrollment's workflow, version and test flag ride along: the stats funnel then counts
     # deliveries without joining enrollments. (A plain INSERT: no ORM object to build and flush.)
     session.execute(
@@ -94,6 +110,7 @@ def record_delivery(
             "status": status,
             "detail": detail,
             "attempts": attempts,
+            "facts": dict(facts) if facts is not None else None,
             "created_at": now,
             "updated_at": now,
         },

@@ -183,6 +183,7 @@ async def start_enrollment(
     test: bool = False,
     trigger_id: str | None = None,
     triggered_at: datetime | None = None,
+    trigger: dict[str, Any] | None = None,
     request_id: str | None = None,
     check: Callable[[Session], None] | None = None,
 ) -> StartResult:
@@ -236,6 +237,8 @@ async def start_enrollment(
         test=test,
         trigger_id=trigger_id,
         triggered_at=triggered_at,
+        # What triggered it, for its timeline; an enrollment without an intent was made by hand.
+        entered=trigger if trigger is not None or trigger_id is not None else {"manual": True},
     )
     try:
         enrollment, row_created = await asyncio.to_thread(

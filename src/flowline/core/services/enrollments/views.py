@@ -12,6 +12,8 @@ from flowline.core.models.enrollments import (
     EnrollmentDetail,
     EnrollmentPublic,
 )
+from flowline.core.services.enrollments.timeline import build_timeline
+from flowline.core.services.workflows.versions import definition_of
 from flowline.core.settings import Settings
 
 
@@ -41,13 +43,25 @@ def get_enrollment(session: Session, enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> EnrollmentDetail:
-    deliveries = session.exec(
-        select(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id)
-        .order_by(col(Delivery.step_index), col(Delivery.id))
+def to_detail(
+    session: Session,
+    settings: Settings,
+    enrollment: Enrollment,
+    *,
+    live_details: str | None = None,
+) -> EnrollmentDetail:
+    """The enrollment with its steps and its timeline (`live_details`: what an active one
+    waits for now, from the engine)."""
+    deliveries = list(
+        session.exec(
+            select(Delivery)
+            .where(Delivery.enrollment_id == enrollment.id)
+            .order_by(col(Delivery.step_index), col(Delivery.id))
+        )
     )
-    records = [d.model_dump() for d in deliveries]
+    definition = definition_of(session, enrollment.workflow_id, enrollment.version)
+    timeline = build_timeline(enrollment, definition, deliveries, live_details=live_details)
+    records = [d.model_dump(exclude={"facts"}) for d in deliveries]
     return EnrollmentDetail.model_validate(
         {
             **to_public(settings, enrollment).model_dump(),
@@ -55,6 +69,7 @@ def to_detail(session: Session, settings: Settings, enrollment: Enrollment) -> E
             # that ran, waits and branches included.
             "deliveries": [r for r in records if r["type"] in DELIVERY_TYPES],
             "steps": records,
+            "timeline": timeline,
         }
     )
 
@@ -65,6 +80,7 @@ def page_enrollments(
     workflow_id: int | None = None,
     profile_id: str | None = None,
     status: str | None = None,
+    has_failures: bool | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Enrollment], int]:
@@ -76,6 +92,8 @@ def page_enrollments(
         conditions.append(col(Enrollment.profile_id) == profile_id)
     if status is not None:
         conditions.append(col(Enrollment.status) == status)
+    if has_failures is not None:
+        conditions.append(col(Enrollment.has_failures).is_(has_failures))
     total = session.exec(select(func.count()).select_from(Enrollment).where(*conditions)).one()
     query = select(Enrollment).where(*conditions).order_by(col(Enrollment.id).desc())
     return list(session.exec(query.offset(offset).limit(limit))), total

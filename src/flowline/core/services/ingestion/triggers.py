@@ -63,7 +63,8 @@ def enrollment_intents(
     workflows: list[LiveWorkflow], events: list[NewEvent], transitions: Transitions
 ) -> list[tuple[str, dict[str, Any]]]:
     """One start intent per (workflow, profile) that this change triggers."""
-    wanted: dict[tuple[int, str], None] = {}
+    # What triggered each (workflow, profile): its enrollment's timeline starts with it.
+    wanted: dict[tuple[int, str], dict[str, Any]] = {}
     entered = defaultdict(set)
     left = defaultdict(set)
     for pid, sid in transitions.entered:
@@ -78,14 +79,20 @@ def enrollment_intents(
                 if event.timestamp >= workflow.enabled_at and trigger.matches(
                     event.name, event.properties
                 ):
-                    wanted[(workflow.id, event.profile_id)] = None
+                    wanted[(workflow.id, event.profile_id)] = {
+                        "event": event.name,
+                        "event_id": event.id,
+                    }
         elif isinstance(trigger, SegmentEnteredTrigger):
             for pid in sorted(entered.get(trigger.segment_id, ())):
-                wanted[(workflow.id, pid)] = None
+                wanted[(workflow.id, pid)] = {"segment_id": trigger.segment_id, "change": "entered"}
         elif isinstance(trigger, SegmentLeftTrigger):
             for pid in sorted(left.get(trigger.segment_id, ())):
-                wanted[(workflow.id, pid)] = None
-    return [(START, {"workflow_id": wid, "profile_id": pid}) for wid, pid in wanted]
+                wanted[(workflow.id, pid)] = {"segment_id": trigger.segment_id, "change": "left"}
+    return [
+        (START, {"workflow_id": wid, "profile_id": pid, "trigger": trigger})
+        for (wid, pid), trigger in wanted.items()
+    ]
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ async def run_intent(
                 payload["profile_id"],
                 trigger_id=trigger_id(intent),
                 triggered_at=intent.created_at,
+                trigger=payload.get("trigger"),
                 request_id=request_id(intent),
                 check=_start_check(intent),
             )

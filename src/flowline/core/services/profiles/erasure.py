@@ -57,6 +57,8 @@ def exit_erased_enrollments(session: Session, profile_id: str, up_to: datetime) 
     session.execute(
         update(Delivery)
         .where(col(Delivery.enrollment_id).in_(select(Enrollment.id).where(*erased)))
-        .values(detail=ERASED_DETAIL)
+        .values(detail=ERASED_DETAIL, facts=None)
     )
+    # Their timelines keep what happened, not to whom or with which values.
+    session.execute(update(Enrollment).where(*erased).values(entered=None))
     return session.exec(select(func.count()).select_from(Enrollment).where(*erased)).one()

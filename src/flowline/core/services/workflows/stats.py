@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflow_schemas import StepStats, VersionStats, WorkflowStats
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.enrollments import failures
 from flowline.definitions.steps import WaitStep
 from flowline.definitions.workflows import WorkflowDefinition
 
@@ -25,6 +26,8 @@ def workflow_stats(
 ) -> WorkflowStats:
     """Two aggregate queries, each over one index only (`ix_enrollments_stats`,
     `ix_deliveries_funnel`): fast whatever the number of enrollments."""
+    workflow_id = workflow.id
+    assert workflow_id is not None
     # Core select: five columns is more than sqlmodel's typed `select` takes.
     groups = session.execute(
         sa_select(
@@ -57,6 +60,8 @@ def workflow_stats(
         exited=by_status["exited"],
         failed=by_status["failed"],
         skipped_no_consent=workflow.skipped_no_consent,
+        with_failures=failures.with_failures(session, workflow_id),
+        recent_failures=failures.recent_failures(session, workflow_id),
         conversion_rate=_rate(converted, enrolled),
         steps=_step_stats(session, workflow, definition, progress),
         versions=[
