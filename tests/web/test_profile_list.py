@@ -148,9 +148,19 @@ async def test_the_profile_page_shows_values_as_text_and_links_enrollments_to_th
             status="active",
             started_at=utcnow(),
         )
-        session.add(enrollment)
+        failed = Enrollment(
+            workflow_id=workflow_id,
+            version=1,
+            profile_id="ada",
+            temporal_workflow_id=f"enroll:{workflow_id}:ada",
+            temporal_run_id="run-0",
+            status="completed",
+            has_failures=True,
+            started_at=utcnow(),
+        )
+        session.add_all([enrollment, failed])
         session.flush()
-        enrollment_id = enrollment.id
+        enrollment_id, failed_id = enrollment.id, failed.id
 
     [href] = page_parts((await ui.get("/profiles", params={"q": "ad"})).text).links_named("ada")
     page = await ui.get(html.unescape(href))
@@ -168,7 +178,11 @@ async def test_the_profile_page_shows_values_as_text_and_links_enrollments_to_th
     ):
         assert shown in text, shown
     assert '"Ada"' not in text and "true" not in text.split("Properties", 1)[1]
-    assert page_parts(text).links_named("Details") == [f"/enrollments/{enrollment_id}"]
+    assert sorted(page_parts(text).links_named("Details")) == sorted(
+        [f"/enrollments/{enrollment_id}", f"/enrollments/{failed_id}"]
+    )
+    # A failed step never reads as success on the profile page either.
+    assert "Completed with errors" in text
     assert "purchase" in text
 
 
