@@ -1,7 +1,7 @@
 """profiles searchable by a property's value
 
 Revision ID: 0012_profile_search
-Revises: 0010_fresh_ids
+Revises: 0011_timeline
 Create Date: 2026-12-06 05:00:00
 
 `profile_search` holds one row per searchable property of each profile: the property's name
