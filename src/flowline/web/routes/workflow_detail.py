@@ -25,6 +25,7 @@ from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names
 from flowline.web.signin import AdminSession, CsrfChecked
 from flowline.web.words import trigger_words
+from flowline.web.workflow_story import steps_in_words, story, whereabouts
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 RECENT = 20
@@ -39,12 +40,17 @@ def _figures(
     rows, _total = enrollment_views.page_enrollments(
         session, workflow_id=workflow.id, has_failures=True if failures_only else None, limit=RECENT
     )
+    names = segment_names(session)
+    enrollments = [enrollment_views.to_public(settings, e) for e in rows]
     return {
         "workflow": workflow,
-        "trigger": trigger_words(definition.trigger, segment_names(session)),
+        "trigger": trigger_words(definition.trigger, names),
+        "story": story(definition, names),
+        "step_words": steps_in_words(session, definition),
         "stats": workflow_stats(session, workflow, definition),
-        "days": conversion_by_day(session, workflow.id),
-        "enrollments": [enrollment_views.to_public(settings, e) for e in rows],
+        "days": conversion_by_day(session, workflow.id, since=workflow.created_at),
+        "enrollments": enrollments,
+        "whereabouts": whereabouts(session, workflow.id, enrollments),
         "failures_only": failures_only,
     }
 

@@ -57,9 +57,19 @@ class DayFigures:
         return self.converted / self.enrolled if self.enrolled else 0.0
 
 
-def conversion_by_day(session: Session, workflow_id: int, days: int = 14) -> list[DayFigures]:
-    """Enrollments started on each of the last `days` days (UTC), and how many of them converted."""
-    since = datetime.combine(utcnow().date() - timedelta(days=days - 1), datetime.min.time())
+def conversion_by_day(
+    session: Session, workflow_id: int, days: int = 14, since: datetime | None = None
+) -> list[DayFigures]:
+    """Enrollments started on each of the last `days` days (UTC), and how many of them converted.
+
+    `since`: the workflow's creation; no day before it is listed (a new workflow has few days).
+    """
+    today = utcnow().date()
+    first_day = today - timedelta(days=days - 1)
+    if since is not None:
+        first_day = min(today, max(first_day, since.date()))
+    days = (today - first_day).days + 1
+    since = datetime.combine(first_day, datetime.min.time())
     day = _utc_day(session)
     rows = session.exec(
         select(day, func.count(), func.count(col(Enrollment.converted_at)))
