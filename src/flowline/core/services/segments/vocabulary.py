@@ -6,6 +6,8 @@ of names returned, not with the 1,000,000 profiles behind them. Plain `SELECT DI
 read the whole index.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -44,3 +46,15 @@ def known_properties(session: Session, limit: int = SUGGESTIONS) -> list[str]:
 def known_events(session: Session, limit: int = SUGGESTIONS) -> list[str]:
     """Names of events some profile performed, in order."""
     return _distinct_names(session, "event_counters", limit)
+
+
+@dataclass(frozen=True)
+class RuleVocabulary:
+    """The names a rule builder suggests."""
+
+    properties: list[str]
+    events: list[str]
+
+
+def rule_vocabulary(session: Session, limit: int = SUGGESTIONS) -> RuleVocabulary:
+    return RuleVocabulary(known_properties(session, limit), known_events(session, limit))
