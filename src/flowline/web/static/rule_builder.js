@@ -790,7 +790,7 @@
           if (described.length) control.setAttribute("aria-describedby", described.join(" "));
           else control.removeAttribute("aria-describedby");
         });
-        node.classList.toggle("has-error", all.length > 0);
+        node.classList.toggle("rule-invalid", all.length > 0);
       }
       if (item.type === "group") item.items.forEach((child) => this.refreshProblems(child));
     }
@@ -804,6 +804,11 @@
 
     async check() {
       const seq = ++this.seq;
+      if (!this.textarea.value.trim()) {
+        this.words.textContent = "";
+        this.showCount({});
+        return;
+      }
       const body = new FormData();
       body.append("rule", this.textarea.value);
       let answer;
@@ -821,8 +826,18 @@
       }
       if (seq !== this.seq) return;
       this.words.classList.toggle("error", !answer.valid);
-      this.words.textContent = answer.valid ? `Rule: ${answer.words}` : answer.errors.join("; ");
+      this.words.textContent = answer.valid ? `Rule: ${answer.words}` : answer.errors.map((e) => this.placeName(e)).join("; ");
       this.showCount(answer);
+    }
+
+    // `all.2.value: …` reads `Condition 3, Value: …` while the builder shows the rule.
+    placeName(message) {
+      const [found] = serverMessages(message);
+      if (this.mode !== "builder" || !found || !found.path) return message;
+      const { item, field } = locate(this.root, found.path);
+      const node = this.box.querySelector(`[data-rb-item="${item.id}"] > legend`);
+      const place = [node ? node.textContent : null, field && FIELD_LABELS[field]].filter(Boolean);
+      return place.length ? `${place.join(", ")}: ${found.message}` : found.message;
     }
 
     showCount(answer) {
