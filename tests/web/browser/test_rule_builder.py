@@ -267,6 +267,8 @@ async def test_a_branch_condition_is_built_in_the_workflow_form_with_its_live_co
         await route.fulfill(response=response, json=answer)
 
     await page.route("**/segments/check", check_with_count)
+    await api.profile("anna", plan="pro")
+    await api.event("anna", "purchase")
     await sign_in(page, live)
     await page.get_by_role("link", name="Add", exact=True).click()
     await page.get_by_label("Name", exact=True).fill("Upsell")
@@ -275,6 +277,8 @@ async def test_a_branch_condition_is_built_in_the_workflow_form_with_its_live_co
     await page.get_by_role("button", name="Add step", exact=True).click()
     step = group(page, "Step 1")
     await field(step, "Action").select_option(label="Branch")
+    await expect(page.locator("#rule-properties option[value='plan']")).to_have_count(1)
+    await expect(page.locator("#rule-events option[value='purchase']")).to_have_count(1)
     builder = group(step, "Condition builder")
     await builder.get_by_role("button", name="Add condition", exact=True).click()
     plan = group(builder, "Condition 1")
@@ -297,6 +301,18 @@ async def test_a_branch_condition_is_built_in_the_workflow_form_with_its_live_co
     await inner.get_by_role("button", name="Add step to Else of Step 1.then.1", exact=True).click()
     await field(group(page, "Step 1.then.1.else.1"), "Duration").fill("1 day")
     await screenshots(page, "rule-builder-branch")
+    # A problem only the server sees comes back next to the condition, in words.
+    plan = group(group(group(page, "Step 1"), "Condition builder").first, "Condition 1")
+    await field(plan, "Operator").select_option(label="is greater than")
+    await field(plan, "Value type").select_option(label="JSON")
+    await field(plan, "Value").fill("[1]")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(plan.locator(".error")).to_contain_text(
+        "Value: Enter a number or text as the value of 'gt'."
+    )
+    await field(plan, "Operator").select_option(label="is")
+    await field(plan, "Value type").select_option(label="Text")
+    await field(plan, "Value").fill("pro")
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/workflows/\d+$"))
     saved = (await api.api.get(f"/v1/workflows/{page.url.rsplit('/', 1)[1]}")).json()
