@@ -7,6 +7,7 @@ from typing import Any
 
 from playwright.async_api import Locator, Page, Route, expect
 
+from flowline.definitions.segments import SegmentRule
 from tests.support.browser import LiveFlowline, screenshots, sign_in
 
 BUILT_RULE: dict[str, Any] = {
@@ -338,3 +339,56 @@ async def test_a_branch_condition_is_built_in_the_workflow_form_with_its_live_co
         }
     ]
     assert any("rule=" in body or "plan" in body for body in counted)
+
+
+def canonical(rule: dict[str, Any]) -> Any:
+    """The rule as the server stores it."""
+    return SegmentRule.model_validate(rule).model_dump(mode="json", by_alias=True)
+
+
+EVERY_SHAPE: list[dict[str, Any]] = [
+    {"not": {"not": {"property": "city", "op": "contains", "value": "dam"}}},
+    {"not": {"any": [{"property": "plan", "op": "in", "value": ["pro", "a, b", 3]}]}},
+    {
+        "all": [
+            {"property": "age", "op": "gte", "value": 18.5},
+            {"property": "x", "op": "in", "value": [1, 2]},
+        ]
+    },
+    {
+        "any": [
+            {"property": "vip", "op": "neq", "value": False},
+            {"property": "tags", "op": "eq", "value": {"a": [1]}},
+        ]
+    },
+    {"property": "zip", "op": "lte", "value": "1017"},
+    {"property": "email", "op": "not_exists"},
+    {
+        "event": "purchase",
+        "performed": False,
+        "min_count": 3,
+        "within": "PT5400S",
+        "where": {"property": "total", "op": "exists"},
+    },
+    {"all": [{"not": {"event": "login", "within": 90}}, {"any": [{"all": [{"event": "x"}]}]}]},
+]
+
+
+async def test_every_shape_of_the_rule_language_reads_into_the_builder_and_back_exactly(
+    page: Page, live: LiveFlowline
+) -> None:
+    await new_segment(page, live, "Shapes")
+    toggle = page.get_by_role("button", name="Edit as JSON", exact=True)
+    rule = page.get_by_label("Rule", exact=True)
+    builder = group(page, "Rule builder")
+    last = builder.locator(".rule-root > .rule-items > li:last-child > .rule-condition")
+    for shape in EVERY_SHAPE:
+        expected = canonical(shape)
+        await toggle.click()
+        await rule.fill(json.dumps(expected))
+        await toggle.click()
+        await expect(builder).to_be_visible()
+        # A condition added and removed again makes the builder write the whole rule.
+        await builder.get_by_role("button", name="Add condition", exact=True).click()
+        await last.get_by_role("button", name=re.compile("^Remove condition")).click()
+        assert json.loads(await rule.input_value()) == expected, shape
