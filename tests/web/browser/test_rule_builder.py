@@ -117,6 +117,9 @@ async def test_every_kind_of_condition_is_built_saved_and_read_back_exactly(
     await field(no_email, "Operator").select_option(label="is set")
     await expect(field(no_email, "Value")).to_have_count(0)
     await field(no_email, "Not").check()
+    await builder.get_by_role("button", name="Add group", exact=True).click()
+    await group(builder, "Group 6").get_by_role("button", name="Remove group 6").click()
+    await expect(group(builder, "Group 6")).to_have_count(0)
 
     written = json.loads(await page.get_by_label("Rule", exact=True).input_value())
     assert written == BUILT_RULE
@@ -243,6 +246,9 @@ async def test_invalid_input_gets_a_message_in_words_next_to_its_condition(
         "Value: Enter a number or text as the value of 'gt'."
     )
     await expect(group(page, "Rule builder").locator(".error:visible")).to_have_count(1)
+    # The error summary's link leads to the field the message names.
+    await page.locator("[data-error-summary] a").click()
+    await expect(field(third, "Value")).to_be_focused()
     await screenshots(page, "rule-builder-error")
     await field(third, "Value type").select_option(label="Number")
     await field(third, "Value").fill("100")

@@ -871,6 +871,19 @@
     }
   }
 
+  // The error summary links to the textarea; while the builder shows, go to the builder.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    const holder = target && target.closest("[data-rule-builder]");
+    const builder = holder && holder.ruleBuilder;
+    if (!builder || builder.mode !== "builder" || builder.textarea !== target) return;
+    const control = builder.box.querySelector('[aria-invalid="true"]') || builder.box.querySelector("select, input, button");
+    if (!control) return;
+    event.preventDefault();
+    control.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     attach(document);
     new MutationObserver((records) => {
