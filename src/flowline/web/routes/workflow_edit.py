@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.core.services.workflows.crud import current_definition
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.form_errors import FormErrors, place_errors
@@ -41,6 +42,7 @@ def _page(
         "no_errors": FormErrors(),
         "choices": load_choices(session, form),
         "action": f"/workflows/{workflow.id}/edit" if workflow else "/workflows/new",
+        "rule_vocabulary": rule_vocabulary(session),
     }
     # The page's script asked: only the form's inside, to swap in without a reload.
     template = "_workflow_form_body.html" if wants_json(request) else "workflow_form.html"
