@@ -207,6 +207,11 @@ async def test_the_counts_on_the_nodes_equal_the_stats_funnel(
         "3": 1,
     }
     assert shown["2.then.0"]["failed"] == 2
+    # The enrollments list says the same of where each one is.
+    text = _words(page.text)
+    assert "cleo Active Step 3.else.1 · Wait 1 day · until" in text
+    assert "dan Active Step 3.then.1 · POST https://crm.example/hook" in text
+    assert "ben Active Step 2 · Wait 2 days · until" in text
     # A wait or a branch cannot fail: they show no failed count.
     assert "failed" not in shown["1"] and "failed" not in shown["2"]
 
