@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from flowline.definitions.step_position import current_path, placed_by_progress
+from flowline.definitions.step_position import current_path, placed_by_progress, records_up_to
 from flowline.definitions.step_tree import Step
 
 STEPS: list[Any] = TypeAdapter(list[Step]).validate_python(
@@ -58,3 +58,11 @@ def test_progress_alone_places_a_run_only_when_nothing_it_passes_records_at_once
     assert not placed_by_progress(STEPS, 3)  # a branch just behind: maybe still in its arm
     assert placed_by_progress(STEPS[4:], 0)  # a wait, then an HTTP call
     assert not placed_by_progress(STEPS, 6)  # finishing
+
+
+def test_the_last_record_alone_places_a_run_as_all_its_records_do() -> None:
+    assert records_up_to("2.then.1", "sent") == {"2": "then", "2.then.1": "sent"}
+    everything = {"0": "sent", "1": "done", "2": "then", "2.then.0": "done"}
+    assert current_path(STEPS, records_up_to("2.then.0", ""), 1) == "2.then.1"
+    assert current_path(STEPS, everything, 1) == "2.then.1"
+    assert current_path(STEPS, records_up_to("2", "else"), 1) == "3"

@@ -32,6 +32,18 @@ def placed_by_progress(steps: Sequence[Any], progress: int) -> bool:
     return True
 
 
+def records_up_to(path: str, detail: str | None) -> dict[str, str | None]:
+    """The records a run's last one implies: `"2.then.1"` lies down the `then` arm of branch
+    `"2"`. With them `current_path` places the run as with all its records (records come in the
+    order the run meets its steps)."""
+    parts = path.split(".")
+    implied: dict[str, str | None] = {
+        ".".join(parts[:i]): parts[i] for i in range(1, len(parts) - 1, 2)
+    }
+    implied[path] = detail
+    return implied
+
+
 def current_path(
     steps: Sequence[Any], recorded: Mapping[str, str | None], progress: int
 ) -> str | None:

@@ -1,35 +1,48 @@
 """Where the active enrollments of a workflow's current version are now: how many at each step,
 and which ones (the journey map's "waiting" counts and the list they link to).
 
-From the database alone, no call to the engine. Most enrollments are placed by their progress
-(`steps_completed`) in one grouped query; only those whose progress leaves room for doubt (a
-branch or an update ahead of their next email or HTTP call, a branch behind) have their records
-read.
+From the database alone, no call to the engine, in grouped queries: most enrollments are placed
+by their progress (`steps_completed`); those whose progress leaves room for doubt (a branch or
+an update ahead of their next email or HTTP call, a branch behind) by their last record too,
+the step they met last (a run writes its records in the order it meets its steps).
 """
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, and_, case, false, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflows import Workflow
-from flowline.definitions.step_position import current_path, placed_by_progress
+from flowline.definitions.step_position import current_path, placed_by_progress, records_up_to
 from flowline.definitions.workflows import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class Place:
+    """What puts active enrollments at a step: their progress and, unless that is enough
+    (`by_progress`), their last record (`last_path` None: they have none yet)."""
+
+    progress: int
+    by_progress: bool = True
+    last_path: str | None = None
+    arm: str | None = None
+    """The arm, when the last record is a branch's."""
 
 
 @dataclass
 class Positions:
     counts: Counter[str] = field(default_factory=Counter)
     """`{step path: active enrollments at it}`."""
-    by_progress: dict[str, int] = field(default_factory=dict)
-    """`{top-level path: steps_completed}`: every active enrollment with that progress is there."""
-    located: dict[str, list[int]] = field(default_factory=dict)
-    """`{step path: enrollment ids}` placed by their records (next to a branch)."""
+    places: dict[str, list[Place]] = field(default_factory=dict)
+    """`{step path: what puts enrollments there}`."""
+
+    def at(self, path: str) -> ColumnElement[bool]:
+        """Which of the active enrollments (`active_of_current_version`) are at the step."""
+        return or_(false(), *(_placed(place) for place in self.places.get(path, ())))
 
 
 def active_of_current_version(workflow: Workflow) -> list[ColumnElement[bool]]:
@@ -52,44 +65,58 @@ def active_positions(
         .where(*active_of_current_version(workflow))
         .group_by(col(Enrollment.steps_completed))
     ).all()
-    by_records: list[int] = []
+    unsure: list[int] = []
     for progress, count in by_progress:
         if placed_by_progress(steps, progress):
             positions.counts[str(progress)] += count
-            positions.by_progress[str(progress)] = progress
+            positions.places.setdefault(str(progress), []).append(Place(progress))
         else:
-            by_records.append(progress)
-    if by_records:
-        _locate(session, workflow, steps, by_records, positions)
+            unsure.append(progress)
+    if not unsure:
+        return positions
+    last = (
+        sa_select(
+            col(Enrollment.steps_completed).label("progress"),
+            _last_record(col(Delivery.step_path)).label("last_path"),
+            _last_record(case((col(Delivery.type) == "branch", col(Delivery.detail)))).label("arm"),
+        )
+        .where(*active_of_current_version(workflow), col(Enrollment.steps_completed).in_(unsure))
+        .subquery()
+    )
+    groups = session.execute(
+        sa_select(last.c.progress, last.c.last_path, last.c.arm, func.count()).group_by(
+            last.c.progress, last.c.last_path, last.c.arm
+        )
+    ).all()
+    for progress, last_path, arm, count in groups:
+        recorded = records_up_to(last_path, arm) if last_path is not None else {}
+        path = current_path(steps, recorded, progress)
+        if path is not None:
+            positions.counts[path] += count
+            place = Place(progress, by_progress=False, last_path=last_path, arm=arm)
+            positions.places.setdefault(path, []).append(place)
     return positions
 
 
-def _locate(
-    session: Session,
-    workflow: Workflow,
-    steps: Sequence[Any],
-    progress: list[int],
-    positions: Positions,
-) -> None:
-    rows = session.execute(
-        sa_select(
-            col(Enrollment.id),
-            col(Enrollment.steps_completed),
-            col(Delivery.step_path),
-            col(Delivery.detail),
-        )
-        .outerjoin(Delivery, col(Delivery.enrollment_id) == col(Enrollment.id))
-        .where(*active_of_current_version(workflow), col(Enrollment.steps_completed).in_(progress))
-    ).all()
-    done: dict[int, int] = {}
-    recorded: dict[int, dict[str, str | None]] = {}
-    for enrollment_id, steps_completed, path, detail in rows:
-        done[enrollment_id] = steps_completed
-        found = recorded.setdefault(enrollment_id, {})
-        if path is not None:
-            found[path] = detail
-    for enrollment_id, steps_completed in done.items():
-        path = current_path(steps, recorded[enrollment_id], steps_completed)
-        if path is not None:
-            positions.counts[path] += 1
-            positions.located.setdefault(path, []).append(enrollment_id)
+def _last_record(column: Any) -> Any:
+    """`column` of the enrollment's last record (NULL without one), for each enrollment row."""
+    return (
+        sa_select(column)
+        .where(col(Delivery.enrollment_id) == col(Enrollment.id))
+        .order_by(col(Delivery.id).desc())
+        .limit(1)
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
+
+
+def _placed(place: Place) -> ColumnElement[bool]:
+    progress = col(Enrollment.steps_completed) == place.progress
+    if place.by_progress:
+        return progress
+    last_path = _last_record(col(Delivery.step_path))
+    if place.last_path is None:
+        return and_(progress, last_path.is_(None))
+    arm = _last_record(case((col(Delivery.type) == "branch", col(Delivery.detail))))
+    same_arm = arm.is_(None) if place.arm is None else arm == place.arm
+    return and_(progress, last_path == place.last_path, same_arm)

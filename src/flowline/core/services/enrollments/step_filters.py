@@ -1,6 +1,6 @@
 """The enrollments behind one count of the journey map: those that reached a step, wait at it
-now, or failed at it. Each filter counts exactly what the map shows: reached and failed as the
-stats funnel counts them, waiting as `positions` places active enrollments."""
+now, or failed at it. Each filter selects what the map counts: reached and failed as the stats
+funnel counts them, waiting as `positions` places active enrollments."""
 
 from typing import Literal, get_args
 
@@ -39,15 +39,9 @@ def enrollments_at_step(
     assert workflow.id is not None
     if state == "waiting":
         positions = active_positions(session, workflow, definition)
-        # The newest `limit` of the located ones are enough for the newest `limit` in all.
-        located = sorted(positions.located.get(path, ()), reverse=True)[:limit]
-        here: list[ColumnElement[bool]] = [col(Enrollment.id).in_(located)]
-        if path in positions.by_progress:
-            here.append(col(Enrollment.steps_completed) == positions.by_progress[path])
-        rows, _ = views.page_enrollments(
-            session, where=[*active_of_current_version(workflow), or_(*here)], limit=limit
+        return views.page_enrollments(
+            session, where=[*active_of_current_version(workflow), positions.at(path)], limit=limit
         )
-        return rows, positions.counts[path]
     ran: ColumnElement[bool] = exists(
         select(Delivery.id).where(
             col(Delivery.enrollment_id) == col(Enrollment.id),
