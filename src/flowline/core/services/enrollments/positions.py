@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, or_
+from sqlalchemy import ColumnElement, Subquery, and_, case, false, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -74,15 +74,7 @@ def active_positions(
             unsure.append(progress)
     if not unsure:
         return positions
-    last = (
-        sa_select(
-            col(Enrollment.steps_completed).label("progress"),
-            _last_record(col(Delivery.step_path)).label("last_path"),
-            _last_record(case((col(Delivery.type) == "branch", col(Delivery.detail)))).label("arm"),
-        )
-        .where(*active_of_current_version(workflow), col(Enrollment.steps_completed).in_(unsure))
-        .subquery()
-    )
+    last = _last_records(workflow, unsure)
     groups = session.execute(
         sa_select(last.c.progress, last.c.last_path, last.c.arm, func.count()).group_by(
             last.c.progress, last.c.last_path, last.c.arm
@@ -98,8 +90,26 @@ def active_positions(
     return positions
 
 
-def _last_record(column: Any) -> Any:
-    """`column` of the enrollment's last record (NULL without one), for each enrollment row."""
+def _last_records(workflow: Workflow, progress: list[int]) -> Subquery:
+    """`(enrollment_id, progress, last_path, arm)` of the active enrollments with this progress:
+    the path of their last record (NULL without one) and, when it is a branch's, its arm."""
+    return (
+        sa_select(
+            col(Enrollment.id).label("enrollment_id"),
+            col(Enrollment.steps_completed).label("progress"),
+            _of_last_record(col(Delivery.step_path)).label("last_path"),
+            _of_last_record(case((col(Delivery.type) == "branch", col(Delivery.detail)))).label(
+                "arm"
+            ),
+        )
+        .where(*active_of_current_version(workflow), col(Enrollment.steps_completed).in_(progress))
+        .subquery()
+    )
+
+
+def _of_last_record(column: Any) -> Any:
+    """`column` of each enrollment's last record, through the index on
+    `deliveries.enrollment_id` (a few rows an enrollment)."""
     return (
         sa_select(column)
         .where(col(Delivery.enrollment_id) == col(Enrollment.id))
@@ -114,9 +124,9 @@ def _placed(place: Place) -> ColumnElement[bool]:
     progress = col(Enrollment.steps_completed) == place.progress
     if place.by_progress:
         return progress
-    last_path = _last_record(col(Delivery.step_path))
+    last_path = _of_last_record(col(Delivery.step_path))
     if place.last_path is None:
         return and_(progress, last_path.is_(None))
-    arm = _last_record(case((col(Delivery.type) == "branch", col(Delivery.detail))))
+    arm = _of_last_record(case((col(Delivery.type) == "branch", col(Delivery.detail))))
     same_arm = arm.is_(None) if place.arm is None else arm == place.arm
     return and_(progress, last_path == place.last_path, same_arm)
