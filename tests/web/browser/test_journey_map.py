@@ -106,6 +106,7 @@ async def test_saving_a_live_workflow_confirms_who_finishes_on_the_old_version(
     await sign_in(page, live)
     await page.goto(f"{live.url}/workflows/{workflow['id']}/edit")
     await expect(page.get_by_text(words)).to_be_visible()
+    await screenshots(page, "live-edit-notice")
     asked: list[str] = []
 
     async def answer(accept: bool) -> Any:

@@ -80,7 +80,6 @@ def _figures(
         "whereabouts": whereabouts(session, workflow.id, enrollments),
         "failures_only": failures_only,
         "at_step": at_step,
-        "versions": version_summaries(session, workflow.id),
         # The figures refresh in place with the same filter.
         "figures_query": f"?{urlencode(query)}" if query else "",
     }
@@ -100,6 +99,8 @@ def workflow_page(
 ) -> Response:
     context = _figures(session, settings, workflow, has_failures, step, state)
     context["notice"] = f"Enrolled profile {enrolled}." if enrolled else None
+    assert workflow.id is not None
+    context["versions"] = version_summaries(session, workflow.id)
     return render(request, "workflow_detail.html", context)
 
 
@@ -164,4 +165,6 @@ async def _enabled(engine: Engine, workflow_id: int) -> bool:
 
 def _read_figures(engine: Engine, settings: Settings, workflow_id: int) -> dict[str, Any]:
     with read_scope(engine) as session:
-        return _figures(session, settings, get_workflow(session, workflow_id))
+        context = _figures(session, settings, get_workflow(session, workflow_id))
+        context["versions"] = version_summaries(session, workflow_id)
+        return context
