@@ -141,6 +141,7 @@ def _enrollment(
     *,
     version: int | None = None,
     test: bool = False,
+    types: dict[str, str] = TYPES,
 ) -> None:
     version = version or workflow.version
     row = Enrollment(
@@ -166,7 +167,7 @@ def _enrollment(
                 test=test,
                 step_path=path,
                 step_index=top_index(path),
-                type=TYPES[path],
+                type=types[path],
                 status="done" if arm else outcome,
                 detail=outcome if arm else "",
             )
@@ -292,3 +293,41 @@ async def test_a_step_or_count_that_is_not_there_answers_in_words(
     wrong = await client.get(f"/workflows/{workflow_id}", params={"step": "0", "state": "lost"})
     assert wrong.status_code == 404
     assert "is not a count of a step: reached, waiting or failed" in wrong.text
+
+
+async def test_enrollments_deep_in_nested_branches_are_counted_and_listed_where_they_are(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    inner = {
+        "type": "branch",
+        "condition": {"property": "vip", "op": "exists"},
+        "then": [{"type": "wait", "duration": "P1D"}],
+        "else": [{"type": "update_profile", "properties": {"vip": False}}],
+    }
+    outer = {
+        "type": "branch",
+        "condition": {"property": "plan", "op": "eq", "value": "pro"},
+        "then": [inner],
+        "else": [],
+    }
+    with session_scope(engine) as session:
+        body = {"name": "Nested", "trigger": {"type": "event", "event": "e"}, "steps": [outer]}
+        workflow = create_workflow(session, WorkflowCreate.model_validate(body))
+        types = {"0": "branch", "0.then.0": "branch", "0.then.0.else.0": "update_profile"}
+        for profile, records in [
+            ("new", {}),  # its condition being checked
+            ("pro", {"0": "then"}),
+            ("vip", {"0": "then", "0.then.0": "then"}),
+            # Past its last step: finishing, at no step.
+            ("done", {"0": "then", "0.then.0": "else", "0.then.0.else.0": "done"}),
+        ]:
+            _enrollment(session, workflow, profile, "active", 0, records, types=types)
+        workflow_id = workflow.id
+    page = await client.get(f"/workflows/{workflow_id}")
+    waiting = {path: c["waiting"] for path, c in _node_counts(_figure(page)).items()}
+    assert waiting == {"0": 1, "0.then.0": 1, "0.then.0.then.0": 1, "0.then.0.else.0": 0}
+    for path, profile in [("0", "new"), ("0.then.0", "pro"), ("0.then.0.then.0", "vip")]:
+        listed = await client.get(
+            f"/workflows/{workflow_id}", params={"step": path, "state": "waiting"}
+        )
+        assert _listed_profiles(listed) == [profile], path
