@@ -43,13 +43,6 @@ class MapNode:
     """`{count: the workflow page listing those enrollments}`."""
     arms: list[MapArm] = field(default_factory=list)
 
-    def in_words(self) -> str:
-        """The node as one line of the map's text alternative."""
-        counts = f"reached {self.reached}, waiting {self.waiting}"
-        if self.has_outcome:
-            counts += f", failed {self.failed}"
-        return f"{self.label} · {self.action}: {self.words} — {counts}"
-
 
 def journey_map(
     session: Session,
@@ -88,16 +81,6 @@ def journey_map(
         return found
 
     return nodes(definition.steps, "")
-
-
-def every_node(nodes: Sequence[MapNode]) -> list[MapNode]:
-    """The nodes in reading order: a branch, then its arms."""
-    found = []
-    for node in nodes:
-        found.append(node)
-        for arm in node.arms:
-            found.extend(every_node(arm.nodes))
-    return found
 
 
 def _link(workflow: Workflow, path: str, state: str) -> str:
