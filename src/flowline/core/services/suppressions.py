@@ -1,0 +1,133 @@
+"""The suppression list: add, remove, find and check addresses by their keyed hash.
+
+An address is normalised (spaces around it dropped, lower case: mail systems treat the local
+part case-insensitively in practice, and a bounce may report it in another case than the
+profile holds), then hashed with HMAC-SHA256 keyed with the first secret of
+FLOWLINE_SECRET_KEY. The hash is the only way to find a row by its address; the masked form is
+what people see. Rotating the secret key leaves existing rows unfindable by address (they stay
+listed, and can be removed by id through the page): add the addresses again after a rotation.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from flowline.core.models.pages import Page
+from flowline.core.models.suppressions import (
+    MAX_DETAIL,
+    Reason,
+    Suppression,
+    SuppressionPublic,
+)
+from flowline.core.services.enrollments.timeline_facts import mask_address
+from flowline.core.services.sql import insert_rows, table_of
+from flowline.core.timestamps import utcnow
+
+SUPPRESSED = "suppressed"  # the detail of a delivery skipped because of the list
+
+
+def normalised(address: str) -> str:
+    return address.strip().lower()
+
+
+def address_hash(secret: bytes, address: str) -> str:
+    return hmac.new(secret, normalised(address).encode(), hashlib.sha256).hexdigest()
+
+
+def masked(address: str) -> str:
+    return mask_address(normalised(address)) or "***"
+
+
+@dataclass(frozen=True)
+class Suppressor:
+    """The list as seen with one secret key: every operation hashes addresses with it."""
+
+    secret: bytes
+
+    def hash(self, address: str) -> str:
+        return address_hash(self.secret, address)
+
+    def add(
+        self, session: Session, address: str, reason: Reason, detail: str | None = None
+    ) -> tuple[SuppressionPublic, bool]:
+        """Suppress the address; idempotent (the first reason and date stay). Returns the row
+        and whether it is new."""
+        digest = self.hash(address)
+        existing = _by_hash(session, digest)
+        if existing is not None:
+            return public(existing), False
+        row = {
+            "address_hash": digest,
+            "masked": masked(address),
+            "reason": reason,
+            "detail": detail[:MAX_DETAIL] if detail else None,
+            "created_at": utcnow(),
+        }
+        # Two senders suppressing the same address at once: one row, the other insert skipped.
+        insert_rows(session, table_of(Suppression), [row], conflict=["address_hash"])
+        stored = _by_hash(session, digest)
+        assert stored is not None
+        return public(stored), True
+
+    def remove(self, session: Session, address: str) -> bool:
+        """Take the address off the list; whether it was on it."""
+        removed = session.execute(
+            delete(Suppression).where(col(Suppression.address_hash) == self.hash(address))
+        )
+        return bool(getattr(removed, "rowcount", 0))
+
+    def is_suppressed(self, session: Session, address: str) -> bool:
+        return _by_hash(session, self.hash(address)) is not None
+
+    def listing(
+        self, session: Session, *, address: str | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[SuppressionPublic]:
+        """Newest first; with `address`, only its row (if any)."""
+        query = select(Suppression)
+        counting = select(func.count()).select_from(Suppression)
+        if address:
+            match = col(Suppression.address_hash) == self.hash(address)
+            query, counting = query.where(match), counting.where(match)
+        total = session.exec(counting).one()
+        rows = session.exec(
+            query.order_by(col(Suppression.created_at).desc(), col(Suppression.id).desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return Page(items=[public(r) for r in rows], total=total, offset=offset, limit=limit)
+
+
+def remove_by_id(session: Session, suppression_id: int) -> bool:
+    removed = session.execute(delete(Suppression).where(col(Suppression.id) == suppression_id))
+    return bool(getattr(removed, "rowcount", 0))
+
+
+def suppressed_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
+    wanted = list(hashes)
+    if not wanted:
+        return set()
+    found = session.exec(
+        select(Suppression.address_hash).where(col(Suppression.address_hash).in_(wanted))
+    ).all()
+    return set(found)
+
+
+def _by_hash(session: Session, digest: str) -> Suppression | None:
+    return session.exec(
+        select(Suppression).where(col(Suppression.address_hash) == digest)
+    ).first()
+
+
+def public(row: Suppression) -> SuppressionPublic:
+    assert row.id is not None
+    return SuppressionPublic(
+        id=row.id,
+        address=row.masked,
+        reason=row.reason,
+        detail=row.detail,
+        created_at=row.created_at,
+    )
