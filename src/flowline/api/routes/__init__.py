@@ -12,6 +12,7 @@ from flowline.api.routes import (
     metrics,
     profiles,
     segments,
+    suppressions,
     unsubscribe,
     workflows,
 )
@@ -30,6 +31,7 @@ REST_ROUTERS = [
     enrollments.router,
     settings_routes.router,
     unsubscribe.router,
+    suppressions.router,
 ]
 
 

@@ -4,13 +4,13 @@ An address is normalised (spaces around it dropped, lower case: mail systems tre
 part case-insensitively in practice, and a bounce may report it in another case than the
 profile holds), then hashed with HMAC-SHA256 keyed with the first secret of
 FLOWLINE_SECRET_KEY. The hash is the only way to find a row by its address; the masked form is
-what people see. Rotating the secret key leaves existing rows unfindable by address (they stay
-listed, and can be removed by id through the page): add the addresses again after a rotation.
+what people see. An address is looked up under every listed secret, so after a rotation (new
+key first, old one kept after it) existing rows still match; rows hashed with a secret no
+longer listed stay on the page but no longer match an address.
 """
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
@@ -44,12 +44,15 @@ def masked(address: str) -> str:
 
 @dataclass(frozen=True)
 class Suppressor:
-    """The list as seen with one secret key: every operation hashes addresses with it."""
+    """The list as seen with the installation's secret keys (the first one hashes new rows)."""
 
-    secret: bytes
+    secrets: tuple[bytes, ...]
 
     def hash(self, address: str) -> str:
-        return address_hash(self.secret, address)
+        return address_hash(self.secrets[0], address)
+
+    def hashes(self, address: str) -> list[str]:
+        return [address_hash(secret, address) for secret in self.secrets]
 
     def add(
         self, session: Session, address: str, reason: Reason, detail: str | None = None
@@ -57,7 +60,7 @@ class Suppressor:
         """Suppress the address; idempotent (the first reason and date stay). Returns the row
         and whether it is new."""
         digest = self.hash(address)
-        existing = _by_hash(session, digest)
+        existing = _by_hashes(session, self.hashes(address))
         if existing is not None:
             return public(existing), False
         row = {
@@ -69,19 +72,19 @@ class Suppressor:
         }
         # Two senders suppressing the same address at once: one row, the other insert skipped.
         insert_rows(session, table_of(Suppression), [row], conflict=["address_hash"])
-        stored = _by_hash(session, digest)
+        stored = _by_hashes(session, [digest])
         assert stored is not None
         return public(stored), True
 
     def remove(self, session: Session, address: str) -> bool:
         """Take the address off the list; whether it was on it."""
         removed = session.execute(
-            delete(Suppression).where(col(Suppression.address_hash) == self.hash(address))
+            delete(Suppression).where(col(Suppression.address_hash).in_(self.hashes(address)))
         )
         return bool(getattr(removed, "rowcount", 0))
 
     def is_suppressed(self, session: Session, address: str) -> bool:
-        return _by_hash(session, self.hash(address)) is not None
+        return _by_hashes(session, self.hashes(address)) is not None
 
     def listing(
         self, session: Session, *, address: str | None = None, limit: int = 50, offset: int = 0
@@ -90,7 +93,7 @@ class Suppressor:
         query = select(Suppression)
         counting = select(func.count()).select_from(Suppression)
         if address:
-            match = col(Suppression.address_hash) == self.hash(address)
+            match = col(Suppression.address_hash).in_(self.hashes(address))
             query, counting = query.where(match), counting.where(match)
         total = session.exec(counting).one()
         rows = session.exec(
@@ -106,19 +109,9 @@ def remove_by_id(session: Session, suppression_id: int) -> bool:
     return bool(getattr(removed, "rowcount", 0))
 
 
-def suppressed_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
-    wanted = list(hashes)
-    if not wanted:
-        return set()
-    found = session.exec(
-        select(Suppression.address_hash).where(col(Suppression.address_hash).in_(wanted))
-    ).all()
-    return set(found)
-
-
-def _by_hash(session: Session, digest: str) -> Suppression | None:
+def _by_hashes(session: Session, hashes: list[str]) -> Suppression | None:
     return session.exec(
-        select(Suppression).where(col(Suppression.address_hash) == digest)
+        select(Suppression).where(col(Suppression.address_hash).in_(hashes))
     ).first()
 
 
