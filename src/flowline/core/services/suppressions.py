@@ -11,9 +11,10 @@ longer listed stay on the page but no longer match an address.
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, exists, func
 from sqlmodel import Session, col, select
 
 from flowline.core.models.pages import Page
@@ -28,6 +29,7 @@ from flowline.core.services.sql import insert_rows, table_of
 from flowline.core.timestamps import utcnow
 
 SUPPRESSED = "suppressed"  # the detail of a delivery skipped because of the list
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 
 
 def normalised(address: str) -> str:
@@ -40,6 +42,13 @@ def address_hash(secret: bytes, address: str) -> str:
 
 def masked(address: str) -> str:
     return mask_address(normalised(address)) or "***"
+
+
+def scrubbed(text: str | None) -> str | None:
+    """The text with every address in it masked: details and reasons keep no plain address."""
+    if not text:
+        return None
+    return _ADDRESS.sub(lambda found: masked(found.group(0)), text)[:MAX_DETAIL]
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class Suppressor:
             "address_hash": digest,
             "masked": masked(address),
             "reason": reason,
-            "detail": detail[:MAX_DETAIL] if detail else None,
+            "detail": scrubbed(detail),
             "created_at": utcnow(),
         }
         # Two senders suppressing the same address at once: one row, the other insert skipped.
@@ -102,6 +111,12 @@ class Suppressor:
             .limit(limit)
         ).all()
         return Page(items=[public(r) for r in rows], total=total, offset=offset, limit=limit)
+
+
+def any_suppressed(hashes: list[str]) -> ColumnElement[bool]:
+    """Whether any of these hashes is on the list, as a column: a step adds it to a query it
+    makes anyway (no statement of its own per email)."""
+    return exists().where(col(Suppression.address_hash).in_(hashes))
 
 
 def remove_by_id(session: Session, suppression_id: int) -> bool:
