@@ -6,6 +6,7 @@ from flowline.api.routes import (
     api_keys,
     campaigns,
     codec,
+    email_feedback,
     enrollments,
     events,
     health,
@@ -32,6 +33,7 @@ REST_ROUTERS = [
     settings_routes.router,
     unsubscribe.router,
     suppressions.router,
+    email_feedback.router,
 ]
 
 

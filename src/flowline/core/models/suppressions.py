@@ -8,7 +8,7 @@ stored nowhere, and erasing a profile leaves its suppression in place.
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlmodel import Column, SQLModel, String, Text
 from sqlmodel import Field as TableField
 
@@ -68,3 +68,41 @@ class SuppressionIn(SuppressionAddress):
         default="manual", description="`hard_bounce`, `complaint` or `manual` (the default)."
     )
     detail: str | None = Field(default=None, max_length=MAX_DETAIL)
+
+
+class FeedbackIn(BaseModel):
+    """A bounce or a complaint, as a mail provider reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["bounce", "complaint"]
+    address: str = Field(max_length=MAX_ADDRESS, description="The recipient's address.")
+    permanent: bool | None = Field(
+        default=None,
+        description="A bounce: true for a permanent (hard) bounce, which suppresses the address, "
+        "false for a transient one. A complaint always suppresses.",
+    )
+    message_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=998,
+        description="The Message-ID of the email the feedback is about, when known.",
+    )
+    detail: str | None = Field(default=None, max_length=MAX_DETAIL)
+
+    @field_validator("address")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        return checked_address(value)
+
+    @model_validator(mode="after")
+    def _bounce_says_permanent(self) -> "FeedbackIn":
+        if self.type == "bounce" and self.permanent is None:
+            raise ValueError("Say whether the bounce is permanent: permanent true or false.")
+        return self
+
+
+class FeedbackAccepted(BaseModel):
+    suppressed: int = Field(description="Addresses put on (or already on) the suppression list.")
+    events: int = Field(description="`email_bounced` / `email_complained` events recorded.")
+    unknown: int = Field(description="Feedback for an address no profile was found for.")

@@ -117,7 +117,7 @@ def _event(
     key = item.dedupe or (f"delivery {delivery.id}" if delivery is not None else None)
     message_id = None
     if key is not None:
-        digest = hashlib.sha256(f"{name}:{key}".encode()).hexdigest()[:40]
+        digest = hashlib.sha256(f"{name}:{key}".encode(errors="surrogatepass")).hexdigest()[:40]
         message_id = f"{name}:{digest}"
     return EventIn(profile_id=profile_id, name=name, properties=properties, message_id=message_id)
 

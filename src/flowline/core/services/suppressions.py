@@ -45,10 +45,16 @@ def masked(address: str) -> str:
 
 
 def scrubbed(text: str | None) -> str | None:
-    """The text with every address in it masked: details and reasons keep no plain address."""
+    """The text with every address in it masked (details and reasons keep no plain address),
+    and without control characters or lone surrogates (which no database text can hold)."""
     if not text:
         return None
-    return _ADDRESS.sub(lambda found: masked(found.group(0)), text)[:MAX_DETAIL]
+    printable = "".join(
+        c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else " " for c in text
+    )
+    return (
+        _ADDRESS.sub(lambda found: masked(found.group(0)), printable).strip()[:MAX_DETAIL] or None
+    )
 
 
 @dataclass(frozen=True)
