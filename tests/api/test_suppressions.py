@@ -36,7 +36,9 @@ async def test_add_search_and_remove_an_address(api: httpx.AsyncClient, engine: 
     page = (await api.get("/v1/suppressions", params={"limit": 1, "offset": 1})).json()
     assert [i["address"] for i in page["items"]] == ["a***@example.com"]
 
-    removed = await api.request("DELETE", "/v1/suppressions", json={"address": "ann.lee@example.com"})
+    removed = await api.request(
+        "DELETE", "/v1/suppressions", json={"address": "ann.lee@example.com"}
+    )
     assert removed.status_code == 204
     gone = await api.request("DELETE", "/v1/suppressions", json={"address": "ann.lee@example.com"})
     assert_error(gone, 404)
