@@ -42,7 +42,8 @@ async def test_add_search_and_remove_a_suppressed_address(page: Page, live: Live
 
     page.on("dialog", accept)
     await table.get_by_role("button", name="Remove a***@example.com").click()
-    await expect(page.locator(".notice[role=status]")).to_have_text("Address removed from the list.")
+    notice = page.locator(".notice[role=status]")
+    await expect(notice).to_have_text("Address removed from the list.")
     assert asked and asked[0].startswith("Remove a***@example.com from the suppression list?")
     await expect(page.get_by_role("table")).to_contain_text("b***@example.org")
     await expect(page.get_by_role("table")).not_to_contain_text("a***@example.com")
