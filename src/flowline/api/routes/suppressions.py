@@ -37,6 +37,7 @@ def list_suppressions(
     _: AdminKey,
     address: str | None = Query(
         None,
+        min_length=1,
         max_length=MAX_ADDRESS,
         description="Only this address (a whole address: the list keeps no plain addresses).",
     ),
