@@ -6,9 +6,9 @@ stored nowhere, and erasing a profile leaves its suppression in place.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from sqlmodel import Column, SQLModel, String, Text
 from sqlmodel import Field as TableField
 
@@ -41,6 +41,7 @@ class SuppressionPublic(BaseModel):
     created_at: datetime
 
 
+EMAIL: dict[str, Any] = {"format": "email"}
 ADDRESS_WORDS = "Enter one email address, such as ann@example.com."
 
 
@@ -55,7 +56,9 @@ def checked_address(value: str) -> str:
 class SuppressionAddress(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    address: str = Field(max_length=MAX_ADDRESS, description="One email address.")
+    address: str = Field(
+        max_length=MAX_ADDRESS, description="One email address.", json_schema_extra=EMAIL
+    )
 
     @field_validator("address")
     @classmethod
@@ -76,8 +79,10 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["bounce", "complaint"]
-    address: str = Field(max_length=MAX_ADDRESS, description="The recipient's address.")
-    permanent: bool | None = Field(
+    address: str = Field(
+        max_length=MAX_ADDRESS, description="The recipient's address.", json_schema_extra=EMAIL
+    )
+    permanent: StrictBool | None = Field(
         default=None,
         description="A bounce: true for a permanent (hard) bounce, which suppresses the address, "
         "false for a transient one. A complaint always suppresses.",
