@@ -2,8 +2,8 @@
 
 The benchmark reads arrival times (`first_for`, `arrivals`); the tests read the messages
 (parsed on first use), the envelope recipients, the client connections, and can slow the
-server down (`rcpt_delay`, `rcpt_stall`, `data_stall`) or act on each accepted message
-(`on_accepted`).
+server down (`rcpt_delay`, `rcpt_stall`, `data_stall`), refuse recipients (`rcpt_replies`) or
+act on each accepted message (`on_accepted`).
 """
 
 import asyncio
@@ -64,6 +64,9 @@ class _Handler:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         capture = self.capture
+        refusal = capture.rcpt_replies.get(address)
+        if refusal is not None:
+            return refusal
         capture.in_progress[address] = time.monotonic()
         stall, capture.rcpt_stall = capture.rcpt_stall, 0.0
         # Both sleeps are cancelled by aiosmtpd when the client hangs up.
@@ -146,6 +149,8 @@ class SmtpCapture:
         self.rcpt_stall = 0.0
         # Every end of DATA is answered only after this many seconds.
         self.data_stall = 0.0
+        # Recipients answered with this reply to RCPT instead of 250 (`"550 5.1.1 No such user"`).
+        self.rcpt_replies: dict[str, str] = {}
         # Called on the server's loop with each accepted message, right after its 250.
         self.on_accepted: Callable[[Message], None] | None = None
         self._controller: Controller | None = None

@@ -55,10 +55,17 @@ class KeyScope:
     def __repr__(self) -> str:
         return f"KeyScope{self.accepted}"
 
+    def presented(self, request: Request) -> str | None:
+        """The key the request carries (a scope for another kind of caller may look elsewhere)."""
+        return presented_key(request)
+
+    def refused(self, detail: str) -> Unauthorized:
+        return Unauthorized(detail)
+
     async def authenticate(self, request: Request) -> str:
-        presented = presented_key(request)
+        presented = self.presented(request)
         if presented is None:
-            raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+            raise self.refused("missing API key: send 'Authorization: Bearer <key>'")
         settings: Settings = request.app.state.settings
         engine: Engine = request.app.state.engine
         bootstrap = settings.bootstrap_admin_key
@@ -66,7 +73,7 @@ class KeyScope:
             _scope_of_key, engine, presented, bootstrap.get_secret_value() if bootstrap else None
         )
         if scope is None:
-            raise Unauthorized("unknown API key")
+            raise self.refused("unknown API key")
         if scope not in self.accepted:
             raise Forbidden(f"this operation needs a key of scope {' or '.join(self.accepted)}")
         request.scope[_CHECKED] = scope

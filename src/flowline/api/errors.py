@@ -45,7 +45,7 @@ def _render(error: FlowlineError) -> JSONResponse:
 def _headers(error: FlowlineError) -> dict[str, str] | None:
     headers = {}
     if error.status_code == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        headers["WWW-Authenticate"] = getattr(error, "challenge", "Bearer")
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     return headers or None

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from flowline.core.database import make_engine
 from flowline.core.services.outbox.dispatch_jobs import run_dispatcher
+from flowline.core.services.suppressions import Suppressor
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
 from flowline.worker.activities.email import EmailActivities, UnsubscribeLinks, email_retry_window
@@ -68,6 +69,7 @@ def build_workers(
         SmtpConfig.from_settings(settings),
         email_retry_window(settings),
         UnsubscribeLinks.from_settings(settings),
+        Suppressor(tuple(settings.secret_keys())),
     )
     http_activities = HttpActivities(
         engine,

@@ -6,12 +6,14 @@ from flowline.api.routes import (
     api_keys,
     campaigns,
     codec,
+    email_feedback,
     enrollments,
     events,
     health,
     metrics,
     profiles,
     segments,
+    suppressions,
     unsubscribe,
     workflows,
 )
@@ -30,6 +32,8 @@ REST_ROUTERS = [
     enrollments.router,
     settings_routes.router,
     unsubscribe.router,
+    suppressions.router,
+    email_feedback.router,
 ]
 
 

@@ -9,6 +9,7 @@ from flowline.core.models.installation_settings import InstallationSetting
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment, SegmentMembership
+from flowline.core.models.suppressions import Suppression
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Profile",
     "Segment",
     "SegmentMembership",
+    "Suppression",
     "Workflow",
     "WorkflowVersion",
 ]

@@ -9,6 +9,7 @@ from flowline.web.routes import (
     profiles,
     segments,
     settings,
+    suppressions,
     workflow_detail,
     workflow_edit,
     workflow_housekeeping,
@@ -28,4 +29,5 @@ ROUTERS = [
     profiles.router,
     captured_mail.router,
     settings.router,
+    suppressions.router,
 ]

@@ -14,14 +14,16 @@ from email.message import Message
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from flowline.core.database import session_scope
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.installation_settings import FrequencyCap
+from flowline.core.services.email_feedback import record_hard_bounce
 from flowline.core.services.enrollments.timeline_facts import cap_facts, email_facts
 from flowline.core.services.frequency_cap import current_cap, give_back_slot, take_slot
+from flowline.core.services.suppressions import SUPPRESSED, Suppressor, any_suppressed
 from flowline.core.services.unsubscribe import Unsubscription, unsubscribe_url
 from flowline.core.settings import Settings
 from flowline.core.timestamps import utcnow
@@ -33,6 +35,7 @@ from flowline.worker.activities.email_message import (
     InvalidSender,
     build_message,
     message_id,
+    message_id_header,
     sender_address,
     single_mailbox,
 )
@@ -87,6 +90,7 @@ class _Reads:
 
     campaign: Campaign | None
     cap: FrequencyCap | None  # None: no cap, or this workflow ignores it
+    suppressed: bool  # the profile's address is on the suppression list
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,18 @@ class _Outgoing:
 
 class EmailActivities:
     def __init__(
-        self, engine: Engine, smtp: SmtpConfig, retry: RetryWindow, links: UnsubscribeLinks
+        self,
+        engine: Engine,
+        smtp: SmtpConfig,
+        retry: RetryWindow,
+        links: UnsubscribeLinks,
+        suppressor: Suppressor | None = None,
     ) -> None:
         self._engine = engine
         self._smtp = smtp
         self._retry = retry
         self._links = links
+        self._suppressor = suppressor or Suppressor((links.secret,))
         self._in_flight = SendsInFlight()
 
     @activity.defn(name=SEND_EMAIL)
@@ -160,9 +170,13 @@ class EmailActivities:
                 self._smtp, prepared.message, prepared.sender, prepared.recipient, accepted
             )
         except SmtpRejected as error:
-            failed = StepResult(outcome="failed", detail=str(error), attempts=attempts, facts=facts)
+            detail = f"hard bounce: {error}" if error.hard_bounce else str(error)
+            failed = StepResult(outcome="failed", detail=detail, attempts=attempts, facts=facts)
             await self._give_back_slot(input, prepared.enrollment_id)
-            return await self._record(input, prepared.enrollment_id, failed)
+            recorded = await self._record(input, prepared.enrollment_id, failed)
+            if error.hard_bounce:
+                await self._hard_bounce(input, prepared, str(error))
+            return recorded
         except SmtpUnavailable as error:
             # Raises to retry while the window lasts; past it, the step fails for good.
             detail = self._retry.give_up_or_retry(str(error), _DEFERRED)
@@ -179,6 +193,26 @@ class EmailActivities:
             started=writing[0] if writing else None,
         )
 
+    async def _hard_bounce(self, input: SendEmailInput, sent: "_Outgoing", reason: str) -> None:
+        """Suppress the address and record `email_bounced` on the profile. Should this fail
+        (our database down), the next send to the address bounces again and tries again."""
+
+        def suppress() -> None:
+            with session_scope(self._engine) as session:
+                record_hard_bounce(
+                    session,
+                    self._suppressor,
+                    address=sent.recipient,
+                    enrollment_id=sent.enrollment_id,
+                    step_path=input.path,
+                    reason=reason,
+                )
+
+        try:
+            await in_thread(policies.RECORD_BUDGET, suppress)
+        except Exception:
+            activity.logger.warning("hard bounce of step %s not recorded", input.path)
+
     def _written(self, key: str, write: "asyncio.Future[None]") -> None:
         if not write.cancelled() and write.exception() is None:
             self._in_flight.recorded(key)
@@ -186,10 +220,10 @@ class EmailActivities:
     def _prepare(self, input: SendEmailInput) -> StepResult | _Decided | _Outgoing:
         """In a thread: what this attempt does, decided from the database and the templates."""
 
-        def also(session: Session) -> _Reads:
-            campaign = session.get(Campaign, input.step.campaign_id)
+        def also(session: Session, properties: dict[str, Any]) -> _Reads:
+            campaign, suppressed = self._campaign_and_suppression(session, input, properties)
             cap = None if input.ignore_frequency_cap else current_cap(session)
-            return _Reads(campaign, cap)
+            return _Reads(campaign, cap, suppressed)
 
         context = load_step_context(
             self._engine, input.enrollment, input.path, input.consent_property, also
@@ -204,11 +238,27 @@ class EmailActivities:
             address = context.properties.get(input.step.email_property)
             facts = email_facts(reads.campaign, input.step.campaign_id, address)
             return _Decided(context.enrollment_id, outcome.model_copy(update={"facts": facts}))
+        if reads.suppressed:  # decided before any SMTP connection, and before the cap's slot
+            skipped = StepResult(outcome="skipped", detail=SUPPRESSED, facts=outcome.facts)
+            return _Decided(context.enrollment_id, skipped)
         if reads.cap is not None and not self._slot_taken(input, context, reads.cap):
             facts = cap_facts(outcome.facts, reads.cap)
             skipped = StepResult(outcome="skipped", detail="frequency_cap", facts=facts)
             return _Decided(context.enrollment_id, skipped)
         return outcome
+
+    def _campaign_and_suppression(
+        self, session: Session, input: SendEmailInput, properties: dict[str, Any]
+    ) -> tuple[Campaign | None, bool]:
+        """The campaign, and whether the address is suppressed, in the one query."""
+        recipient = single_mailbox(properties.get(input.step.email_property))
+        if recipient is None:
+            return session.get(Campaign, input.step.campaign_id), False
+        suppressed = any_suppressed(self._suppressor.hashes(recipient))
+        row = session.exec(
+            select(Campaign, suppressed).where(col(Campaign.id) == input.step.campaign_id)
+        ).first()
+        return (None, False) if row is None else (row[0], bool(row[1]))
 
     def _slot_taken(self, input: SendEmailInput, context: StepContext, cap: FrequencyCap) -> bool:
         """The frequency cap's slot for this step (race-free; a retry keeps its slot).
@@ -269,7 +319,7 @@ class EmailActivities:
                 sender=sender,
                 recipient=recipient,
                 rendered=rendered,
-                message_id=message_id(input),
+                message_id=message_id_header(input, context.enrollment_id),
                 unsubscribe_url=unsubscribe,
             )
             envelope_sender = sender_address(sender)

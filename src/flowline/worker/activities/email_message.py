@@ -1,6 +1,5 @@
 """What goes out: the one recipient, the MIME message, and its stable Message-ID."""
 
-import hashlib
 import io
 import re
 from email import policy
@@ -12,6 +11,7 @@ from email.mime.text import MIMEText
 from email.utils import formatdate
 
 from flowline.definitions.mailbox import single_mailbox
+from flowline.definitions.message_ids import header_message_id, step_digest
 from flowline.definitions.plain_text import text_from_html
 from flowline.definitions.templates import RenderedEmail
 from flowline.worker.contracts import SendEmailInput
@@ -33,10 +33,17 @@ def sender_address(from_header: str) -> str:
 
 
 def message_id(input: SendEmailInput) -> str:
-    """Stable across retries of this step of this enrollment, so receivers can de-duplicate."""
+    """Stable across retries of this step of this enrollment: the key of its attempts."""
     ref = input.enrollment
-    seed = f"{ref.temporal_workflow_id}:{ref.run_id}:{input.path}"
-    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@flowline>"
+    return f"<{step_digest(ref.temporal_workflow_id, ref.run_id, input.path)}@flowline>"
+
+
+def message_id_header(input: SendEmailInput, enrollment_id: int) -> str:
+    """The Message-ID the email carries: stable across retries, so receivers can de-duplicate,
+    and naming its enrollment, so a bounce that quotes it finds the delivery."""
+    ref = input.enrollment
+    digest = step_digest(ref.temporal_workflow_id, ref.run_id, input.path)
+    return header_message_id(digest, enrollment_id)
 
 
 def build_message(

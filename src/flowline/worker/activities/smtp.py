@@ -35,7 +35,20 @@ class SmtpConfig:
 
 
 class SmtpRejected(Exception):
-    """The server refused this message for good (a 5xx reply to MAIL, RCPT or DATA)."""
+    """The server refused this message for good (a 5xx reply to MAIL, RCPT or DATA).
+
+    A 5xx to RCPT or DATA refuses the recipient or the message: a hard bounce. One to MAIL
+    refuses our sender, which says nothing about the recipient.
+    """
+
+    def __init__(self, code: int, command: str) -> None:
+        super().__init__(f"rejected by the SMTP server ({code} to {command})")
+        self.code = code
+        self.command = command
+
+    @property
+    def hard_bounce(self) -> bool:
+        return self.command in ("RCPT", "DATA")
 
 
 class SmtpUnavailable(Exception):
@@ -98,18 +111,22 @@ async def _send(client: aiosmtplib.SMTP, message: Message, sender: str, recipien
     """MAIL, RCPT and DATA, each with its own RFC 5321 timeout (`sendmail` has one for all)."""
     content = message_bytes(message)
     command = policies.SMTP_COMMAND_TIMEOUT.total_seconds()
+    phase = "EHLO"
     try:
         if client.is_ehlo_or_helo_needed:
             await client.ehlo()
         options = [f"size={len(content)}"] if client.supports_extension("size") else []
+        phase = "MAIL"
         await client.mail(sender, options=options, timeout=command)
+        phase = "RCPT"
         await client.rcpt(recipient, timeout=command)
+        phase = "DATA"
         await client.data(content, timeout=policies.SMTP_DATA_TIMEOUT.total_seconds())
     except aiosmtplib.SMTPResponseException as error:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await client.rset(timeout=policies.SMTP_QUIT_TIMEOUT.total_seconds())
         if 500 <= error.code < 600:
-            raise SmtpRejected(f"rejected by the SMTP server ({error.code})") from None
+            raise SmtpRejected(error.code, phase) from None
         raise SmtpUnavailable(f"deferred by the SMTP server ({error.code})") from None
     except (aiosmtplib.SMTPException, OSError) as error:
         raise SmtpUnavailable(f"SMTP connection failed: {_describe(error)}") from None

@@ -57,12 +57,13 @@ def load_step_context(
     ref: EnrollmentRef,
     step_path: str,
     consent_property: str | None,
-    also: Callable[[Session], Any] | None = None,
+    also: Callable[[Session, dict[str, Any]], Any] | None = None,
 ) -> StepContext | StepResult:
     """The live profile for a step, or the result that ends the enrollment before it acts.
 
     One read-only transaction (no write lock on SQLite), which also runs the step's own reads
-    (`also`); the step's progress is written with its outcome. Only an activity that got here
+    (`also`, given the session and the profile's properties); the step's progress is written
+    with its outcome. Only an activity that got here
     before its starter wrote the enrollment row writes it first.
     """
     with read_scope(engine) as session:
@@ -83,7 +84,7 @@ def _context(
     ref: EnrollmentRef,
     step_path: str,
     consent_property: str | None,
-    also: Callable[[Session], Any] | None,
+    also: Callable[[Session, dict[str, Any]], Any] | None,
 ) -> StepContext | StepResult:
     assert enrollment.id is not None
     if enrollment.exit_reason == ERASED_REASON:
@@ -99,7 +100,7 @@ def _context(
     # Consent is read live before every action: a withdrawal ends the enrollment.
     if not has_consent(profile.properties, consent_property):
         return StepResult(outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'")
-    extra = also(session) if also is not None else None
+    extra = also(session, profile.properties) if also is not None else None
     return StepContext(enrollment.id, dict(profile.properties), None, extra)
 
 

@@ -99,7 +99,7 @@ def test_the_step_context_is_one_read_transaction_with_the_steps_own_reads(
     ensure_enrollment(engine, _key(ref))
     with _transactions(engine) as begun:
         context = load_step_context(
-            engine, ref, "0", "optin", also=lambda session: session.get(Profile, "p-1")
+            engine, ref, "0", "optin", also=lambda session, _properties: session.get(Profile, "p-1")
         )
     assert isinstance(context, StepContext)
     assert context.properties["email"] == "a@example.com"
@@ -127,7 +127,9 @@ def test_a_step_of_an_erased_enrollment_ends_it_without_running_its_own_reads(
         erased.status, erased.exit_reason = "exited", ERASED_REASON
         session.add(erased)
     read: list[str] = []
-    context = load_step_context(engine, ref, "0", "optin", also=lambda s: read.append("x"))
+    context = load_step_context(
+        engine, ref, "0", "optin", also=lambda s, _properties: read.append("x")
+    )
     assert isinstance(context, StepResult) and context.outcome == "profile_deleted"
     assert read == []
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flowline.core.models.enrollments import Delivery, Enrollment, TimelineEntry
 from flowline.core.services.enrollments.records import ERASED_DETAIL
+from flowline.core.services.suppressions import SUPPRESSED
 from flowline.definitions.durations import humanize
 from flowline.definitions.triggers import EventGoal, EventTrigger, SegmentGoal
 from flowline.definitions.workflows import WorkflowDefinition
@@ -106,6 +107,9 @@ def _email(d: Delivery, facts: dict[str, Any]) -> tuple[str, str, str]:
         if d.detail == "frequency_cap" and "cap_max" in facts:
             cap = f"{facts['cap_max']} emails in the last {facts['cap_per']}"
             return "skipped", "skipped", f"Skipped {campaign}: {cap} (frequency cap)"
+        if d.detail == SUPPRESSED:
+            words = f"Skipped {campaign}{to}: the address is on the suppression list"
+            return "skipped", "skipped", words
         reason = "frequency cap" if d.detail == "frequency_cap" else d.detail
         return "skipped", "skipped", f"Skipped {campaign}{to}: {reason}"
     return "failed", "failed", f"Could not send {campaign}{to}: {d.detail}"
