@@ -5,11 +5,14 @@ from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
 from flowline.core.models.workflow_schemas import (
     DisableRequest,
+    DryRunAnswer,
+    DryRunRequest,
     WorkflowCreate,
     WorkflowPublic,
     WorkflowStats,
 )
 from flowline.core.services.workflows import crud as service
+from flowline.core.services.workflows.dry_run import dry_run_request
 from flowline.core.services.workflows.stats import workflow_stats
 from flowline.http.dependencies import SessionDep, SettingsDep, WorkflowDep
 from flowline.http.parameters import Offset
@@ -26,6 +29,15 @@ def create_workflow(
     allow_private = settings.http_allow_private_networks
     created = service.create_workflow(session, data, allow_private_networks=allow_private)
     return service.to_public(session, created)
+
+
+@router.post("/dry-run", response_model=DryRunAnswer, responses=NOT_FOUND)
+def dry_run_workflow(
+    data: DryRunRequest, session: SessionDep, settings: SettingsDep, _: AdminKey
+) -> DryRunAnswer:
+    """What a workflow would have done with the stored events of the last days; nothing sent."""
+    allow_private = settings.http_allow_private_networks
+    return dry_run_request(session, data, allow_private_networks=allow_private)
 
 
 @router.get("", response_model=list[WorkflowPublic])

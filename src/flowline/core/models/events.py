@@ -17,6 +17,8 @@ class Event(SQLModel, table=True):
         # A message id seen before for the profile is a duplicate: stored once.
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
+        # The dry run's replay: the events of one name in (timestamp, id) order.
+        Index("ix_events_name_time", "name", "timestamp", "id"),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, sa_column=Column(ID_TYPE, primary_key=True))
