@@ -89,8 +89,8 @@ class DryRunRequest(BaseModel):
     def _exactly_one_workflow(self) -> "DryRunRequest":
         if (self.workflow is None) == (self.workflow_id is None):
             raise ValueError(
-                "Send either a workflow body (workflow) or a saved workflow's id "
-                "(workflow_id), not both."
+                "Send a workflow body (workflow) or a saved workflow's id (workflow_id): "
+                "exactly one of them."
             )
         return self
 
