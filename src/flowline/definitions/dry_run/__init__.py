@@ -15,6 +15,7 @@ from flowline.definitions.dry_run.plan import (
     Happening,
     SegmentEntry,
     StoredEvent,
+    filtered_event_names,
     replayed_event_names,
     replayed_segments,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Simulator",
     "StepFigures",
     "StoredEvent",
+    "filtered_event_names",
     "replayed_event_names",
     "replayed_segments",
 ]

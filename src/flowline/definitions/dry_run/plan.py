@@ -19,7 +19,7 @@ MAX_DAYS = 90
 DEFAULT_DAYS = 30
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredEvent:
     """An event as it was stored: replayed at its timestamp."""
 
@@ -30,13 +30,16 @@ class StoredEvent:
     properties: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SegmentEntry:
     """A recorded entry into a segment (a membership's `since`)."""
 
     at: datetime
     profile_id: str
     segment_id: int
+    id: int = 0
+    """Orders it before the events of the same moment (ingestion commits the segment
+    transitions an event causes with that event)."""
 
 
 Happening = StoredEvent | SegmentEntry
@@ -69,6 +72,17 @@ def replayed_event_names(definition: WorkflowDefinition) -> list[str]:
         names.add(definition.goal.event)
     names.update(s.event for _, s in definition.all_steps() if isinstance(s, WaitForEventStep))
     return sorted(names)
+
+
+def filtered_event_names(definition: WorkflowDefinition) -> set[str]:
+    """The replayed event names whose properties matter: a trigger, goal or wait filters them."""
+    filtered: list[object] = [definition.trigger, definition.goal]
+    filtered += [s for _, s in definition.all_steps() if isinstance(s, WaitForEventStep)]
+    return {
+        item.event
+        for item in filtered
+        if isinstance(item, EventTrigger | EventGoal | WaitForEventStep) and item.filter is not None
+    }
 
 
 def replayed_segments(definition: WorkflowDefinition) -> list[int]:

@@ -33,6 +33,8 @@ from flowline.definitions.triggers import (
 )
 
 SAMPLE_SIZE = 10
+FORGET_AT_LEAST = 10_000
+"""Profiles (and frequency-cap histories) kept at least before a sweep drops the idle ones."""
 
 
 class Simulator:
@@ -60,16 +62,17 @@ class Simulator:
         self.skipped_no_consent = 0
         self.converted = 0
         self.sample: list[str] = []
+        self._kept_profiles = self._kept_sends = FORGET_AT_LEAST
+        trigger, goal = definition.trigger, definition.goal
+        self._trigger_event = trigger.event if isinstance(trigger, EventTrigger) else None
+        self._goal_event = goal.event if isinstance(goal, EventGoal) else None
 
     # What the caller does for every batch of history: profiles first, then the happenings.
 
     def wanted(self, happenings: Iterable[Happening]) -> set[str]:
         """The profiles these happenings may enroll that the simulator does not know yet."""
-        return {
-            h.profile_id
-            for h in happenings
-            if h.profile_id not in self._profiles and self._triggers(h)
-        }
+        known, triggers = self._profiles, self._triggers
+        return {h.profile_id for h in happenings if h.profile_id not in known and triggers(h)}
 
     def know(self, profiles: Mapping[str, ProfileFacts | None]) -> None:
         """Profiles as they are now; None for a profile that no longer exists."""
@@ -77,24 +80,41 @@ class Simulator:
 
     def feed(self, happening: Happening) -> None:
         """The next happening of the history, in time order."""
-        self._advance(happening.at)
-        self.now = max(self.now, happening.at)
-        if isinstance(happening, StoredEvent):
+        at = happening.at
+        if self._wakeups and self._wakeups[0][0] <= at:
+            self._advance(at)
+        if at > self.now:
+            self.now = at
+        is_event = type(happening) is StoredEvent
+        if is_event:
             self.events_replayed += 1
-        if self._triggers(happening):
+            # Most replayed events are not the trigger's: the name answers without a call.
+            if happening.name == self._trigger_event and self._triggers(happening):
+                self._start(happening.profile_id)
+        elif self._triggers(happening):
             self._start(happening.profile_id)
         running = self._running.get(happening.profile_id)
-        if running is not None and self._reaches_goal(happening):
+        if running is None:
+            return
+        if self._reaches_goal(happening):
             self._convert(running)
-        running = self._running.get(happening.profile_id)
-        if running is not None and isinstance(happening, StoredEvent):
-            self._deliver_event(running, happening)
+            if running.ended:
+                return
+        if is_event and running.waiting is not None:
+            self._deliver_event(running, happening)  # type: ignore[arg-type]
 
     def forget_idle(self) -> None:
-        """Drop what is kept of profiles without a running enrollment (between batches)."""
-        self._profiles = {pid: f for pid, f in self._profiles.items() if pid in self._running}
-        horizon = self.now - self.plan.cap.per if self.plan.cap else self.now
-        self._sent = {pid: s for pid, s in self._sent.items() if s and s[-1] > horizon}
+        """Drop what is kept of profiles without a running enrollment (between batches).
+
+        Only once what is kept has doubled: each sweep costs as much as what it keeps.
+        """
+        if len(self._profiles) > 2 * self._kept_profiles:
+            self._profiles = {pid: f for pid, f in self._profiles.items() if pid in self._running}
+            self._kept_profiles = max(len(self._profiles), FORGET_AT_LEAST)
+        if len(self._sent) > 2 * self._kept_sends:
+            horizon = self.now - self.plan.cap.per if self.plan.cap else self.now
+            self._sent = {pid: s for pid, s in self._sent.items() if s and s[-1] > horizon}
+            self._kept_sends = max(len(self._sent), FORGET_AT_LEAST)
 
     def finish(self) -> DryRunReport:
         self._advance(self.plan.end)
@@ -147,20 +167,32 @@ class Simulator:
 
     def _triggers(self, happening: Happening) -> bool:
         trigger = self.plan.definition.trigger
-        if isinstance(happening, StoredEvent):
-            return isinstance(trigger, EventTrigger) and trigger.matches(
-                happening.name, happening.properties
+        if type(happening) is StoredEvent:
+            # The name first: most replayed events are not the trigger's.
+            return (
+                happening.name == self._trigger_event
+                and isinstance(trigger, EventTrigger)
+                and trigger.matches(happening.name, happening.properties)
             )
         return (
             isinstance(trigger, SegmentEnteredTrigger)
+            and isinstance(happening, SegmentEntry)
             and trigger.segment_id == happening.segment_id
         )
 
     def _reaches_goal(self, happening: Happening) -> bool:
         goal = self.plan.definition.goal
-        if isinstance(happening, SegmentEntry):
-            return isinstance(goal, SegmentGoal) and goal.segment_entered == happening.segment_id
-        return isinstance(goal, EventGoal) and goal.matches(happening.name, happening.properties)
+        if type(happening) is StoredEvent:
+            return (
+                happening.name == self._goal_event
+                and isinstance(goal, EventGoal)
+                and goal.matches(happening.name, happening.properties)
+            )
+        return (
+            isinstance(goal, SegmentGoal)
+            and isinstance(happening, SegmentEntry)
+            and goal.segment_entered == happening.segment_id
+        )
 
     def _start(self, profile_id: str) -> None:
         # The starter's order: the profile exists, consent, re-entry; then "use existing".
@@ -238,6 +270,7 @@ class Simulator:
     def _end(self, enrollment: Enrollment) -> None:
         enrollment.ended = True
         enrollment.waiting = None
+        enrollment.journey = None  # the journey refers to its enrollment: no cycle left behind
         if self._running.get(enrollment.profile_id) is enrollment:
             del self._running[enrollment.profile_id]
 

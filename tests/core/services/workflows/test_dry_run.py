@@ -12,6 +12,7 @@ from flowline.core.database import session_scope
 from flowline.core.models.installation_settings import FrequencyCap, InstallationSettings
 from flowline.core.services import installation_settings
 from flowline.core.services.workflows import dry_run as service
+from flowline.core.services.workflows import dry_run_history
 from flowline.definitions.dry_run import DryRunReport
 from flowline.definitions.workflows import WorkflowDefinition
 from tests.support.dry_run_history import PEOPLE, Person, seed_history, welcome_series
@@ -115,7 +116,7 @@ def test_only_the_last_days_are_replayed(history: Engine) -> None:
 
 def test_a_page_boundary_splits_nothing(history: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = _dry_run(history, welcome_series())
-    monkeypatch.setattr(service, "PAGE", 7)
+    monkeypatch.setattr(dry_run_history, "PAGE", 7)
 
     paged = _dry_run(history, welcome_series())
 
