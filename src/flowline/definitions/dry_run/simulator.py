@@ -85,8 +85,7 @@ class Simulator:
             self._advance(at)
         if at > self.now:
             self.now = at
-        is_event = type(happening) is StoredEvent
-        if is_event:
+        if isinstance(happening, StoredEvent):
             self.events_replayed += 1
             # Most replayed events are not the trigger's: the name answers without a call.
             if happening.name == self._trigger_event and self._triggers(happening):
@@ -100,8 +99,8 @@ class Simulator:
             self._convert(running)
             if running.ended:
                 return
-        if is_event and running.waiting is not None:
-            self._deliver_event(running, happening)  # type: ignore[arg-type]
+        if running.waiting is not None and isinstance(happening, StoredEvent):
+            self._deliver_event(running, happening)
 
     def forget_idle(self) -> None:
         """Drop what is kept of profiles without a running enrollment (between batches).
