@@ -103,7 +103,13 @@ def populate(engine: Engine, profiles: int, events: int, seed: int = 1) -> None:
         for n in range(written, min(events, written + _CHUNK)):
             pid = people[n % profiles]
             kind = n // profiles
-            name = "signed_up" if kind == 0 else "purchase" if kind == 1 and n % 3 == 0 else "page_view"
+            name = (
+                "signed_up"
+                if kind == 0
+                else "purchase"
+                if kind == 1 and n % 3 == 0
+                else "page_view"
+            )
             rows.append(_event(pid, name, start + timedelta(seconds=rng.randrange(period)), now))
         with session_scope(engine) as session:
             insert_rows(session, table, rows)
