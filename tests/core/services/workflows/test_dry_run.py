@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 
 from flowline.core.database import session_scope
 from flowline.core.models.installation_settings import FrequencyCap, InstallationSettings
+from flowline.core.models.profiles import Profile
+from flowline.core.models.segments import Segment, SegmentMembership
 from flowline.core.services import installation_settings
 from flowline.core.services.workflows import dry_run as service
 from flowline.core.services.workflows import dry_run_history
@@ -122,3 +124,40 @@ def test_a_page_boundary_splits_nothing(history: Engine, monkeypatch: pytest.Mon
 
     assert paged.steps == whole.steps and paged.per_day == whole.per_day
     assert paged.events_replayed == whole.events_replayed
+
+
+def test_segment_entries_come_from_the_recorded_memberships(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        entered, goal = Segment(name="Trial", rule={}), Segment(name="Paid", rule={})
+        session.add_all([entered, goal])
+        session.flush()
+        assert entered.id is not None and goal.id is not None
+        trial, paid = entered.id, goal.id
+        for n in range(30):
+            session.add(Profile(id=f"s{n:02d}", properties={}))
+        session.flush()
+        for n in range(30):
+            # Two in three entered during the period; every third of those paid an hour later.
+            since = START + timedelta(days=n) if n % 3 else START - timedelta(days=1)
+            session.add(SegmentMembership(segment_id=trial, profile_id=f"s{n:02d}", since=since))
+            if n % 3 == 1:
+                paid_at = since + timedelta(hours=1)
+                session.add(
+                    SegmentMembership(segment_id=paid, profile_id=f"s{n:02d}", since=paid_at)
+                )
+    body = {
+        "name": "Trial",
+        "trigger": {"type": "segment_entered", "segment_id": trial},
+        "goal": {"segment_entered": paid},
+        "exit_on_goal": True,
+        "steps": [{"type": "wait", "duration": "P1D"}, {"type": "wait", "duration": "PT1H"}],
+    }
+
+    report = _dry_run(engine, body)
+
+    steps = _steps(report)
+    assert report.would_enroll == 20 and report.converted == 10
+    assert report.events_replayed == 0  # no event is read: only memberships
+    assert (steps["0"].reached, steps["1"].reached) == (20, 10)  # the buyers left in step 1
+    assert report.still_running == 1  # s29 entered a day before the end: still in step 2
+    assert any(f"segment {trial}" in text for text in report.approximations)
