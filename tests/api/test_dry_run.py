@@ -145,3 +145,11 @@ async def test_a_body_is_checked_as_a_save_checks_it(api: httpx.AsyncClient) -> 
     assert "Choose an active campaign" in response.text
     assert malformed.status_code == 422
     assert malformed.json()["errors"][0]["loc"] == ["workflow", "steps", 0, "duration"]
+
+
+async def test_other_methods_on_the_dry_run_are_405(api: httpx.AsyncClient) -> None:
+    for method in ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"):
+        response = await api.request(method, "/v1/workflows/dry-run")
+        assert response.status_code == 405, method
+        assert response.headers["Allow"] == "POST"
+        assert method == "HEAD" or response.json()["error"] == "MethodNotAllowed"
