@@ -34,6 +34,7 @@ from flowline.definitions.segments import (
     compile_rule,
     has_time_window,
     log_windows,
+    rule_event_names,
 )
 from flowline.definitions.step_tree import BranchStep
 from flowline.definitions.workflows import WorkflowDefinition
@@ -124,11 +125,13 @@ def _cap(session: Session, definition: WorkflowDefinition) -> EmailCap | None:
 
 
 def _branch_conditions(definition: WorkflowDefinition) -> list[CompiledSegment]:
-    """The branch conditions as segments, so their facts load the way a branch loads them."""
+    """The branch conditions that read events, as segments, so their facts load the way a
+    branch loads them (conditions on properties alone need the properties only)."""
     rules = [
-        SegmentRule.model_validate(step.condition)
+        rule
         for _, step in definition.all_steps()
         if isinstance(step, BranchStep)
+        and rule_event_names(rule := SegmentRule.model_validate(step.condition))
     ]
     return [
         CompiledSegment(
