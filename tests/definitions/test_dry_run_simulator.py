@@ -52,7 +52,7 @@ def _run(
         }
     )
     for happening in sorted(history, key=lambda h: h.at):
-        sim.feed(happening)
+        sim.feed([happening])
     return sim.finish()
 
 
@@ -114,7 +114,7 @@ def test_consent_and_reentry_and_duplicates_follow_the_starter() -> None:
     sim = Simulator(DryRunPlan(definition, START, END))
     sim.know({pid: ProfileFacts(properties=p) for pid, p in profiles.items()} | {"ghost": None})
     for happening in history:
-        sim.feed(happening)
+        sim.feed([happening])
     report = sim.finish()
 
     assert (report.would_enroll, report.skipped_no_consent) == (1, 2)

@@ -71,36 +71,45 @@ class Simulator:
 
     def wanted(self, happenings: Iterable[Happening]) -> set[str]:
         """The profiles these happenings may enroll that the simulator does not know yet."""
-        known, triggers = self._profiles, self._triggers
-        return {h.profile_id for h in happenings if h.profile_id not in known and triggers(h)}
+        known, triggers, name = self._profiles, self._triggers, self._trigger_event
+        return {
+            h.profile_id
+            for h in happenings
+            # The name first: most replayed events are not the trigger's.
+            if (name is None or getattr(h, "name", None) == name)
+            and h.profile_id not in known
+            and triggers(h)
+        }
 
     def know(self, profiles: Mapping[str, ProfileFacts | None]) -> None:
         """Profiles as they are now; None for a profile that no longer exists."""
         self._profiles.update(profiles)
 
-    def feed(self, happening: Happening) -> None:
-        """The next happening of the history, in time order."""
-        at = happening.at
-        if self._wakeups and self._wakeups[0][0] <= at:
-            self._advance(at)
-        if at > self.now:
-            self.now = at
-        if isinstance(happening, StoredEvent):
-            self.events_replayed += 1
-            # Most replayed events are not the trigger's: the name answers without a call.
-            if happening.name == self._trigger_event and self._triggers(happening):
+    def feed(self, happenings: Iterable[Happening]) -> None:
+        """The next happenings of the history, in time order."""
+        wakeups, running_now, trigger_event = self._wakeups, self._running, self._trigger_event
+        for happening in happenings:
+            at = happening.at
+            if wakeups and wakeups[0][0] <= at:
+                self._advance(at)
+            if at > self.now:
+                self.now = at
+            if isinstance(happening, StoredEvent):
+                self.events_replayed += 1
+                # Most replayed events are not the trigger's: the name answers without a call.
+                if happening.name == trigger_event and self._triggers(happening):
+                    self._start(happening.profile_id)
+            elif self._triggers(happening):
                 self._start(happening.profile_id)
-        elif self._triggers(happening):
-            self._start(happening.profile_id)
-        running = self._running.get(happening.profile_id)
-        if running is None:
-            return
-        if self._reaches_goal(happening):
-            self._convert(running)
-            if running.ended:
-                return
-        if running.waiting is not None and isinstance(happening, StoredEvent):
-            self._deliver_event(running, happening)
+            running = running_now.get(happening.profile_id)
+            if running is None:
+                continue
+            if self._reaches_goal(happening):
+                self._convert(running)
+                if running.ended:
+                    continue
+            if running.waiting is not None and isinstance(happening, StoredEvent):
+                self._deliver_event(running, happening)
 
     def forget_idle(self) -> None:
         """Drop what is kept of profiles without a running enrollment (between batches).

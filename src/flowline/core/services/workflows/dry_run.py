@@ -73,9 +73,7 @@ def dry_run(
             wanted = simulator.wanted(page)
             if wanted:
                 simulator.know(_profiles_now(session, wanted, conditions, end))
-            feed = simulator.feed
-            for happening in page:
-                feed(happening)
+            simulator.feed(page)
             simulator.forget_idle()
         return simulator.finish()
 

@@ -28,6 +28,7 @@ from flowline.definitions.dry_run import (
 )
 
 PAGE = 5000
+from_text = datetime.fromisoformat
 ORDER = attrgetter("at", "id")
 """Time order; at one moment a segment entry (id 0) before the events, then by event id."""
 Pages = Iterator[tuple[list[Happening], bool]]
@@ -107,10 +108,17 @@ def _event_pages(
                 or_(timestamp > at, and_(timestamp == at, col(Event.id) > last)),
             )
         rows = plain_rows(session, query.order_by(timestamp, col(Event.id)).limit(page)).all()
-        events: list[Happening] = [
-            StoredEvent(_moment(raw), event_id, profile_id, name, values or {})
-            for event_id, profile_id, values, raw in rows
-        ]
+        events: list[Happening]
+        if rows and isinstance(rows[0][3], str):  # SQLite: the text, in UTC (see `_moment`)
+            events = [
+                StoredEvent(from_text(raw + "+00:00"), event_id, profile_id, name, values or {})
+                for event_id, profile_id, values, raw in rows
+            ]
+        else:
+            events = [
+                StoredEvent(_moment(raw), event_id, profile_id, name, values or {})
+                for event_id, profile_id, values, raw in rows
+            ]
         yield events, len(rows) < page
         if len(rows) < page:
             return
