@@ -8,7 +8,7 @@ from the profile the simulator knows.
 """
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -52,7 +52,6 @@ class Enrollment:
     """Changes with every pause: a wake-up of an earlier pause is stale."""
     converted: bool = False
     ended: bool = False
-    changed: dict[str, Any] = field(default_factory=dict)
 
 
 def run_journey(sim: "Simulator", enrollment: Enrollment) -> Journey:
@@ -93,7 +92,7 @@ def _step(
             came = yield AwaitEvent(path, step, started, started + step.timeout)
             return not came and step.on_timeout == "exit"
         case BranchStep():
-            arm = "then" if sim.branch_met(enrollment, path, step) else "else"
+            arm = "then" if sim.branch_met(enrollment, path) else "else"
             arms = sim.figures[path].arms
             arms[arm] = arms.get(arm, 0) + 1
             held = step.then if arm == "then" else step.else_

@@ -167,7 +167,7 @@ class Simulator:
         figures.emails += 1
         self._day(self.now).emails += 1
 
-    def branch_met(self, enrollment: Enrollment, path: str, step: BranchStep) -> bool:
+    def branch_met(self, enrollment: Enrollment, path: str) -> bool:
         # Read as the profile is now (its events and properties today): see approximations.
         return self._conditions[path](enrollment.facts, self.plan.end)
 
