@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import Delivery, EnrollmentPublic
@@ -14,6 +14,7 @@ from flowline.definitions.durations import humanize
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
 from flowline.definitions.segments import describe_rule
 from flowline.definitions.step_kinds import walk
+from flowline.definitions.step_position import current_path
 from flowline.definitions.step_tree import BranchStep
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
 from flowline.definitions.triggers import EventGoal, SegmentGoal
@@ -91,29 +92,35 @@ class Whereabouts:
 def whereabouts(
     session: Session, workflow_id: int, rows: Sequence[EnrollmentPublic]
 ) -> dict[int, Whereabouts]:
-    """From the database alone (no call to the engine per row): a wait started when the step
-    before it was recorded (or when the enrollment started), so it lasts until then + duration."""
+    """From the database alone (no call to the engine per row): the step an active enrollment is
+    at, placed by its records as the journey map places it (`current_path`); a wait started
+    when the step before it was recorded (or when the enrollment started), so it lasts until
+    then + duration."""
     active = [e for e in rows if e.status == "active"]
     if not active:
         return {}
-    last = dict(
-        session.exec(  # type: ignore[arg-type]
-            select(Delivery.enrollment_id, func.max(Delivery.updated_at))
-            .where(col(Delivery.enrollment_id).in_([e.id for e in active]))
-            .group_by(col(Delivery.enrollment_id))
-        ).all()
-    )
+    recorded: dict[int, dict[str, str | None]] = {e.id: {} for e in active}
+    last: dict[int, datetime] = {}
+    for enrollment_id, step_path, detail, updated_at in session.exec(
+        select(
+            Delivery.enrollment_id, Delivery.step_path, Delivery.detail, Delivery.updated_at
+        ).where(col(Delivery.enrollment_id).in_(list(recorded)))
+    ).all():
+        recorded[enrollment_id][step_path] = detail
+        if enrollment_id not in last or updated_at > last[enrollment_id]:
+            last[enrollment_id] = updated_at
     definitions = {v: definition_of(session, workflow_id, v) for v in {e.version for e in active}}
+    campaigns = {v: campaign_words(session, d) for v, d in definitions.items() if d is not None}
     found: dict[int, Whereabouts] = {}
     for e in active:
         definition = definitions.get(e.version)
         steps = definition.steps if definition is not None else []
-        campaigns = campaign_words(session, definition) if definition is not None else {}
-        if e.steps_completed >= len(steps):
+        at = current_path(steps, recorded[e.id], e.steps_completed)
+        if definition is None or at is None:
             found[e.id] = Whereabouts("Finishing")
             continue
-        step = steps[e.steps_completed]
-        label = f"{engine_path_label(str(e.steps_completed))} · {step_words(step, campaigns)}"
+        step = dict(walk(steps))[at]
+        label = f"{engine_path_label(at)} · {step_words(step, campaigns[e.version])}"
         length = step.duration if isinstance(step, WaitStep) else None
         if isinstance(step, WaitForEventStep):
             length = step.timeout

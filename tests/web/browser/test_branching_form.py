@@ -28,6 +28,7 @@ async def test_branch_and_wait_for_event_are_built_in_the_form_and_saved(
         ["Wait", "Wait for event", "HTTP call", "Send email", "Update profile", "Branch"]
     )
     await action.select_option(label="Branch")
+    await branch.get_by_role("button", name="Edit as JSON", exact=True).click()
     await branch.get_by_label("Condition", exact=True).fill(json.dumps(RULE))
 
     await branch.get_by_role("button", name="Add step to Then of Step 1", exact=True).click()

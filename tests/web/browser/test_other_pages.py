@@ -57,6 +57,7 @@ async def test_segment_rule_errors_show_and_the_member_count_stays_live(
     await page.get_by_role("link", name="Add", exact=True).click()
     await page.get_by_label("Name", exact=True).fill("Amsterdam")
     rule = page.get_by_label("Rule", exact=True)
+    await page.get_by_role("button", name="Edit as JSON", exact=True).click()
     await rule.fill(json.dumps({"property": "city", "op": "equals", "value": "Amsterdam"}))
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.locator(".field.has-error .error")).to_contain_text("op")

@@ -35,6 +35,8 @@ class EventCounter(SQLModel, table=True):
     """How often a profile performed an event, kept up to date on ingestion."""
 
     __tablename__ = "event_counters"
+    # Distinct event names are read off this index (rule suggestions).
+    __table_args__ = (Index("ix_event_counters_name", "name"),)
     profile_id: str = Field(sa_column=Column(String(255), primary_key=True))
     name: str = Field(sa_column=Column(String(MAX_EVENT_NAME), primary_key=True))
     count: int = 0

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from flowline.core.errors import SegmentInUse, ValidationFailed
 from flowline.core.models.segments import Segment
 from flowline.core.services.segments import crud as service
+from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.definitions.segments import SegmentRule, describe_rule
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
@@ -45,7 +46,12 @@ def _page(
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> Response:
-    context: dict[str, Any] = {"form": form, "segment": segment, "errors": errors or FormErrors()}
+    context: dict[str, Any] = {
+        "form": form,
+        "segment": segment,
+        "errors": errors or FormErrors(),
+        "rule_vocabulary": rule_vocabulary(session),
+    }
     if segment is not None and segment.id is not None:
         context["count"] = service.member_count(session, segment.id)
         context["members"] = service.members(session, segment.id, offset=0, limit=MEMBERS_SHOWN)

@@ -2,7 +2,7 @@
 
 import asyncio
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -14,12 +14,17 @@ from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.enrollments import start_jobs as enrollments
 from flowline.core.services.enrollments import views as enrollment_views
+from flowline.core.services.enrollments.positions import active_positions
+from flowline.core.services.enrollments.step_filters import enrollments_at_step
 from flowline.core.services.workflows.crud import current_definition, get_workflow
 from flowline.core.services.workflows.overview import conversion_by_day
 from flowline.core.services.workflows.stats import workflow_stats
+from flowline.core.services.workflows.versions import version_summaries
 from flowline.core.settings import Settings
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.http.parameters import IdInPath
+from flowline.web.form_tree import engine_path_label
+from flowline.web.journey_map import journey_map
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names
@@ -32,26 +37,51 @@ RECENT = 20
 
 
 def _figures(
-    session: Session, settings: Settings, workflow: Workflow, failures_only: bool = False
+    session: Session,
+    settings: Settings,
+    workflow: Workflow,
+    failures_only: bool = False,
+    step: str | None = None,
+    state: str | None = None,
 ) -> dict[str, Any]:
-    """`failures_only`: the enrollments table lists only those with a failed step."""
+    """`failures_only`: the enrollments table lists only those with a failed step; `step` and
+    `state`: only those behind one count of the journey map."""
     assert workflow.id is not None
     definition = current_definition(session, workflow)
-    rows, _total = enrollment_views.page_enrollments(
-        session, workflow_id=workflow.id, has_failures=True if failures_only else None, limit=RECENT
-    )
+    at_step = None
+    if step is not None or state is not None:
+        rows, total = enrollments_at_step(
+            session, workflow, definition, step or "", state or "", limit=RECENT
+        )
+        at_step = {"label": engine_path_label(step or ""), "state": state, "total": total}
+    else:
+        rows, _total = enrollment_views.page_enrollments(
+            session,
+            workflow_id=workflow.id,
+            has_failures=True if failures_only else None,
+            limit=RECENT,
+        )
     names = segment_names(session)
     enrollments = [enrollment_views.to_public(settings, e) for e in rows]
+    stats = workflow_stats(session, workflow, definition)
+    positions = active_positions(session, workflow, definition)
+    query = {"has_failures": "true"} if failures_only else {}
+    if at_step is not None:
+        query = {"step": step or "", "state": state or ""}
     return {
         "workflow": workflow,
         "trigger": trigger_words(definition.trigger, names),
         "story": story(definition, names),
         "step_words": steps_in_words(session, definition),
-        "stats": workflow_stats(session, workflow, definition),
+        "stats": stats,
+        "journey": journey_map(session, workflow, definition, stats, positions),
         "days": conversion_by_day(session, workflow.id, since=workflow.created_at),
         "enrollments": enrollments,
         "whereabouts": whereabouts(session, workflow.id, enrollments),
         "failures_only": failures_only,
+        "at_step": at_step,
+        # The figures refresh in place with the same filter.
+        "figures_query": f"?{urlencode(query)}" if query else "",
     }
 
 
@@ -64,9 +94,13 @@ def workflow_page(
     settings: SettingsDep,
     enrolled: str | None = None,
     has_failures: bool = False,
+    step: str | None = None,
+    state: str | None = None,
 ) -> Response:
-    context = _figures(session, settings, workflow, has_failures)
+    context = _figures(session, settings, workflow, has_failures, step, state)
     context["notice"] = f"Enrolled profile {enrolled}." if enrolled else None
+    assert workflow.id is not None
+    context["versions"] = version_summaries(session, workflow.id)
     return render(request, "workflow_detail.html", context)
 
 
@@ -78,9 +112,11 @@ def workflow_figures(
     session: SessionDep,
     settings: SettingsDep,
     has_failures: bool = False,
+    step: str | None = None,
+    state: str | None = None,
 ) -> Response:
     """The figures alone: the page refreshes them in place."""
-    context = _figures(session, settings, workflow, has_failures)
+    context = _figures(session, settings, workflow, has_failures, step, state)
     return render(request, "_workflow_figures.html", context)
 
 
@@ -129,4 +165,6 @@ async def _enabled(engine: Engine, workflow_id: int) -> bool:
 
 def _read_figures(engine: Engine, settings: Settings, workflow_id: int) -> dict[str, Any]:
     with read_scope(engine) as session:
-        return _figures(session, settings, get_workflow(session, workflow_id))
+        context = _figures(session, settings, get_workflow(session, workflow_id))
+        context["versions"] = version_summaries(session, workflow_id)
+        return context

@@ -8,7 +8,9 @@ from sqlmodel import Session
 
 from flowline.core.errors import ValidationFailed
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.core.services.workflows.crud import current_definition
+from flowline.core.services.workflows.versions import running_by_version
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.form_tree import FormTree, parse_form
@@ -41,10 +43,35 @@ def _page(
         "no_errors": FormErrors(),
         "choices": load_choices(session, form),
         "action": f"/workflows/{workflow.id}/edit" if workflow else "/workflows/new",
+        "rule_vocabulary": rule_vocabulary(session),
+        "live_notice": _live_notice(session, workflow),
     }
     # The page's script asked: only the form's inside, to swap in without a reload.
     template = "_workflow_form_body.html" if wants_json(request) else "workflow_form.html"
     return render(request, template, context, status)
+
+
+def _live_notice(session: Session, workflow: Workflow | None) -> str | None:
+    """What saving does to the people in the workflow now; None when nobody is in it."""
+    if workflow is None or workflow.id is None:
+        return None
+    return running_words(running_by_version(session, workflow.id))
+
+
+def running_words(running: dict[int, int]) -> str | None:
+    """ "3 people are in this workflow; they finish on version 2. New enrollments use the new
+    version." from `{version: active enrollments}`."""
+    people = sum(running.values())
+    if not people:
+        return None
+    who = "1 person is" if people == 1 else f"{people} people are"
+    versions = [str(v) for v in sorted(v for v, n in running.items() if n)]
+    on = (
+        f"version {versions[0]}"
+        if len(versions) == 1
+        else f"versions {', '.join(versions[:-1])} and {versions[-1]}"
+    )
+    return f"{who} in this workflow; they finish on {on}. New enrollments use the new version."
 
 
 async def _submitted_form(request: Request) -> FormTree:

@@ -329,19 +329,7 @@
     ["subject", "html", "text"].forEach((name) => form.elements[name].addEventListener("input", detect));
   }
 
-  // ---- Segments: the rule checked as typed, the member count kept live. ----
-
-  function segmentForm(form) {
-    const out = form.querySelector("[data-rule-check]");
-    const check = debounce(async () => {
-      const response = await post("/segments/check", formBody({ rule: form.elements.rule.value }));
-      if (!response.ok) return;
-      const answer = await response.json();
-      out.classList.toggle("error", !answer.valid);
-      out.textContent = answer.valid ? `Rule: ${answer.words}` : answer.errors.join("; ");
-    }, 400);
-    form.elements.rule.addEventListener("input", check);
-  }
+  // ---- Segments: the member count kept live (the rule itself: rule_builder.js). ----
 
   function poll(fn, seconds) {
     let running = true;
@@ -391,7 +379,6 @@
     document.querySelectorAll("[data-workflow-form]").forEach(workflowForm);
     document.querySelectorAll("[data-enabled-switch]").forEach(enabledSwitch);
     document.querySelectorAll("[data-campaign-form]").forEach(campaignForm);
-    document.querySelectorAll("[data-segment-form]").forEach(segmentForm);
     document.querySelectorAll("[data-member-count]").forEach(memberCount);
     document.querySelectorAll("[data-refresh]").forEach(refreshing);
     document.querySelectorAll("form:not([data-workflow-form])").forEach(applyToggles);

@@ -1,7 +1,9 @@
 """Reading enrollments back: pages of them, one with its steps, its Temporal Web UI link."""
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from flowline.core.errors import NotFound
@@ -81,11 +83,12 @@ def page_enrollments(
     profile_id: str | None = None,
     status: str | None = None,
     has_failures: bool | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Enrollment], int]:
-    """Newest first, with the total that matches the filters."""
-    conditions = []
+    """Newest first, with the total that matches the filters (`where`: more of them)."""
+    conditions = list(where)
     if workflow_id is not None:
         conditions.append(col(Enrollment.workflow_id) == workflow_id)
     if profile_id is not None:

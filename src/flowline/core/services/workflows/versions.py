@@ -1,11 +1,16 @@
-"""Workflow versions: their parsed definitions, and the current versions of all workflows."""
+"""Workflow versions: their parsed definitions, the current versions of all workflows, and how
+many enrollments each version has (in all, and still running)."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, case, false
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
+from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.definitions.workflows import WorkflowDefinition
 
@@ -52,3 +57,54 @@ def current_definitions(session: Session) -> list[tuple[int, Mapping[str, Any]]]
         .where(col(WorkflowVersion.version) == col(Workflow.version))
     )
     return [(wid, definition) for wid, definition in rows if wid is not None]
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    version: int
+    saved_at: datetime
+    enrolled: int
+    """Enrollments that started on it (test ones left out, as in every figure)."""
+    active: int
+    """Of those, the ones still running: they finish on this version."""
+
+
+def version_summaries(session: Session, workflow_id: int) -> list[VersionSummary]:
+    """Every version, newest first, with its enrollment counts: one grouped query."""
+    rows = session.execute(
+        sa_select(
+            col(WorkflowVersion.version),
+            col(WorkflowVersion.created_at),
+            # Columns of `ix_enrollments_stats` only: the count reads the index, not the rows.
+            func.count(col(Enrollment.version)),
+            func.count(case((col(Enrollment.status) == "active", 1))),
+        )
+        .select_from(WorkflowVersion)
+        .outerjoin(
+            Enrollment,
+            and_(
+                col(Enrollment.workflow_id) == col(WorkflowVersion.workflow_id),
+                col(Enrollment.version) == col(WorkflowVersion.version),
+                col(Enrollment.test) == false(),
+            ),
+        )
+        .where(col(WorkflowVersion.workflow_id) == workflow_id)
+        .group_by(col(WorkflowVersion.version), col(WorkflowVersion.created_at))
+        .order_by(col(WorkflowVersion.version).desc())
+    ).all()
+    return [VersionSummary(*row) for row in rows]
+
+
+def running_by_version(session: Session, workflow_id: int) -> dict[int, int]:
+    """`{version: active enrollments}` (test ones left out): who finishes on an older version
+    when the workflow is saved again."""
+    rows = session.execute(
+        sa_select(col(Enrollment.version), func.count())
+        .where(
+            col(Enrollment.workflow_id) == workflow_id,
+            col(Enrollment.status) == "active",
+            col(Enrollment.test) == false(),
+        )
+        .group_by(col(Enrollment.version))
+    ).all()
+    return {version: count for version, count in rows}

@@ -1,7 +1,7 @@
 """events by name in time order, for the dry run
 
-Revision ID: 0013_events_name_time
-Revises: 0012_profile_search
+Revision ID: 0014_events_name_time
+Revises: 0013_event_counter_names
 Create Date: 2026-12-06 07:30:00
 
 A dry run reads the events of a few names (a trigger, a goal, awaited events) over the last
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0013_events_name_time"
-down_revision: str | None = "0012_profile_search"
+revision: str = "0014_events_name_time"
+down_revision: str | None = "0013_event_counter_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
