@@ -1,5 +1,5 @@
 """`python -m bench` (`make bench`): every performance figure (throughput, trigger -> first
-mail, bursts, enrollments waiting, stats, profiles search, ingestion) with its target
+mail, bursts, enrollments waiting, stats, profiles search, dry run, ingestion) with its target
 (docs/performance.md) and, where there is one, the bare Temporal baseline measured in the same
 run; and the figures of a worker killed mid-burst (about a minute and a half at 1,000 mails,
 `--fault-mails` to change, `--only faults` to run it alone).
@@ -11,9 +11,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import burst, ingestion_scenario, profile_search, stats, throughput, worker_killed
+from bench import (
+    burst,
+    dry_run,
+    ingestion_scenario,
+    profile_search,
+    stats,
+    throughput,
+    worker_killed,
+)
 from bench.config import (
     BURST,
+    DRYRUN,
     FAULTS,
     INGESTION,
     PROFILES,
@@ -84,6 +93,18 @@ def _profiles(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+def _dry_run(options: Options) -> list[Figure]:
+    print("\n== dry run over a long history", flush=True)
+    found = []
+    for backend in options.backends:
+        result = dry_run.run(
+            backend, options.postgresql_url, options.dryrun_events, options.dryrun_profiles, 3
+        )
+        print(f"  {dry_run.line(result)}", flush=True)
+        found += dry_run.figures(result)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     started = time.perf_counter()
@@ -100,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
             (STATS, lambda: _stats(options, work_dir)),
             (PROFILES, lambda: _profiles(options, work_dir)),
+            (DRYRUN, lambda: _dry_run(options)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]

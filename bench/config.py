@@ -19,7 +19,8 @@ BURST = "burst"
 WAITING = "waiting"
 FAULTS = "faults"
 PROFILES = "profiles"
-SCENARIOS = (INGESTION, STATS, PROFILES, THROUGHPUT, BURST, WAITING, FAULTS)
+DRYRUN = "dryrun"
+SCENARIOS = (INGESTION, STATS, PROFILES, DRYRUN, THROUGHPUT, BURST, WAITING, FAULTS)
 
 
 class BenchEnvironment(BaseSettings):
@@ -53,6 +54,8 @@ class Options:
     search_profiles: int
     goals: int
     fault_mails: int
+    dryrun_events: int
+    dryrun_profiles: int
     timeout: float
     profile: bool
     profile_top: int
@@ -73,6 +76,8 @@ FULL = {
     "search_profiles": 1_000_000,
     "goals": 100,
     "fault_mails": 1000,
+    "dryrun_events": 1_000_000,
+    "dryrun_profiles": 100_000,
 }
 QUICK = {
     "batches": 3,
@@ -86,6 +91,8 @@ QUICK = {
     "search_profiles": 500,
     "goals": 3,
     "fault_mails": 100,
+    "dryrun_events": 2000,
+    "dryrun_profiles": 200,
 }
 _SCALED = (
     "enrollments",
@@ -96,6 +103,8 @@ _SCALED = (
     "search_profiles",
     "goals",
     "fault_mails",
+    "dryrun_events",
+    "dryrun_profiles",
 )
 
 
@@ -145,6 +154,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("search-profiles", "profiles of the profiles search figure (default 1000000)"),
         ("goals", "goals measured once a burst is absorbed (default 100)"),
         ("fault-mails", "mails of the burst whose worker is killed (default 1000)"),
+        ("dryrun-events", "stored events a dry run replays (default 1000000)"),
+        ("dryrun-profiles", "profiles of the dry run's events (default 100000)"),
         ("batches", "ingestion batches per run (default 10)"),
         ("batch-size", "events per ingestion batch, at most 1000 (default 1000)"),
         ("profiles", "distinct profiles of the ingestion events (default 2000)"),

@@ -38,8 +38,9 @@ def test_lookups_declare_404_conflicts_409_bodies_413_and_temporal_503(api_app: 
         statuses = set(operation["responses"])
         # Upsert creates, erasure is idempotent (204 for any id): neither answers 404.
         never_404 = {("PUT", "/v1/profiles/{profile_id}"), ("DELETE", "/v1/profiles/{profile_id}")}
-        # The suppression list is looked up by the address in the body.
-        by_body = {("DELETE", "/v1/suppressions")}
+        # Looked up by what the body names: the suppression list by the address, the dry run
+        # by the saved workflow (`workflow_id`).
+        by_body = {("DELETE", "/v1/suppressions"), ("POST", "/v1/workflows/dry-run")}
         looks_up = ("{" in path and (method, path) not in never_404) or (method, path) in by_body
         assert ("404" in statuses) == looks_up, (method, path)
         assert ("413" in statuses) == ("requestBody" in operation), (method, path)

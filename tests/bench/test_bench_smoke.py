@@ -21,6 +21,8 @@ TINY = [
     "--batch-size", "20",
     "--profiles", "20",
     "--fault-mails", "20",
+    "--dryrun-events", "300",
+    "--dryrun-profiles", "30",
 ]  # fmt: skip
 FIGURES = [
     "5. ingestion on sqlite through the API",
@@ -28,6 +30,8 @@ FIGURES = [
     "stats at 50 enrollment rows [sqlite]",
     "profiles search at 30 [sqlite] id prefix median / p95",
     "profiles search at 30 [sqlite] rare value (coupon, 1 in 100,000) median / p95",
+    "dry run of 300 events / 30 profiles [sqlite] best / median",
+    "dry run of 300 events [sqlite] peak Python memory",
     "1. throughput [send_email, wait PT1S], N=3",
     "2. trigger -> first mail p50 / p95",
     "1. throughput [http_call], N=3",

@@ -1,21 +1,26 @@
 from fastapi import Query, Response
+from fastapi.responses import JSONResponse
 
 from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
 from flowline.core.models.workflow_schemas import (
     DisableRequest,
+    DryRunAnswer,
+    DryRunRequest,
     WorkflowCreate,
     WorkflowPublic,
     WorkflowStats,
 )
 from flowline.core.services.workflows import crud as service
+from flowline.core.services.workflows.dry_run import dry_run_request
 from flowline.core.services.workflows.stats import workflow_stats
 from flowline.http.dependencies import SessionDep, SettingsDep, WorkflowDep
 from flowline.http.parameters import Offset
 
 router = api_router("/v1/workflows", tags=["workflows"])
 NOT_FOUND = error_responses(404)
+OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 @router.post("", status_code=201, response_model=WorkflowPublic)
@@ -26,6 +31,27 @@ def create_workflow(
     allow_private = settings.http_allow_private_networks
     created = service.create_workflow(session, data, allow_private_networks=allow_private)
     return service.to_public(session, created)
+
+
+@router.post("/dry-run", response_model=DryRunAnswer, responses=NOT_FOUND)
+def dry_run_workflow(
+    data: DryRunRequest, session: SessionDep, settings: SettingsDep, _: AdminKey
+) -> DryRunAnswer:
+    """What a workflow would have done with the stored events of the last days; nothing sent."""
+    allow_private = settings.http_allow_private_networks
+    return dry_run_request(session, data, allow_private_networks=allow_private)
+
+
+@router.api_route("/dry-run", methods=OTHER_METHODS, include_in_schema=False)
+def dry_run_other_methods() -> JSONResponse:
+    # Without it `/{workflow_id}` would take the path and answer 422 about the id. Every other
+    # method is listed, so the 405 handler (whose `Allow` lists the methods of every route at
+    # a path) never answers here.
+    return JSONResponse(
+        {"error": "MethodNotAllowed", "detail": "Method Not Allowed"},
+        status_code=405,
+        headers={"Allow": "POST"},
+    )
 
 
 @router.get("", response_model=list[WorkflowPublic])

@@ -17,6 +17,9 @@ class Event(SQLModel, table=True):
         # A message id seen before for the profile is a duplicate: stored once.
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
+        # The dry run's replay: the events of one name in (timestamp, id) order, with their
+        # profile (covering: most replays need nothing else of the row).
+        Index("ix_events_name_time", "name", "timestamp", "id", "profile_id"),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, sa_column=Column(ID_TYPE, primary_key=True))

@@ -1,11 +1,12 @@
 """API shapes of workflows: the definition plus the switch, and what responses add."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from flowline.definitions.identifiers import ProfileId
+from flowline.definitions.dry_run import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
+from flowline.definitions.identifiers import Id, ProfileId
 from flowline.definitions.workflows import WorkflowDefinition
 
 
@@ -73,3 +74,59 @@ class WorkflowStats(BaseModel):
     versions: list[VersionStats]
     with_failures: int = 0  # enrollments with a failed step
     recent_failures: list[RecentFailure] = []
+
+
+class DryRunRequest(BaseModel):
+    """`POST /v1/workflows/dry-run`: a workflow body, or a saved workflow's id; `days` back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: WorkflowCreate | None = None
+    workflow_id: Id | None = None
+    days: int = Field(DEFAULT_DAYS, ge=MIN_DAYS, le=MAX_DAYS)
+
+    @model_validator(mode="after")
+    def _exactly_one_workflow(self) -> "DryRunRequest":
+        if (self.workflow is None) == (self.workflow_id is None):
+            raise ValueError(
+                "Send a workflow body (workflow) or a saved workflow's id (workflow_id): "
+                "exactly one of them."
+            )
+        return self
+
+
+class DryRunStep(BaseModel):
+    """One step: `reached` counts enrollments that arrived at it (one still waiting in it at
+    the end counts); a branch's `arms` say how many went down `then` and `else`."""
+
+    path: str
+    type: str
+    reached: int
+    emails: int
+    http_calls: int
+    skipped_frequency_cap: int
+    arms: dict[str, int] = {}
+
+
+class DryRunDay(BaseModel):
+    date: date
+    enrollments: int
+    emails: int
+
+
+class DryRunAnswer(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    from_: datetime = Field(alias="from")
+    to: datetime
+    events_replayed: int
+    would_enroll: int
+    skipped_no_consent: int
+    converted: int
+    conversion_rate: float
+    steps: list[DryRunStep]
+    per_day: list[DryRunDay]
+    sample_profiles: list[str]
+    approximations: list[str]
+    still_running: int
+    """Enrollments still in their journey when the period ends."""
