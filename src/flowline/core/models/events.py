@@ -17,6 +17,8 @@ class Event(SQLModel, table=True):
         # A message id seen before for the profile is a duplicate: stored once.
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
+        # The audience preview reads "who performed it lately" by name (0013_audience_preview).
+        Index("ix_events_name_time", "name", "timestamp", "profile_id"),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, sa_column=Column(ID_TYPE, primary_key=True))
@@ -32,6 +34,8 @@ class EventCounter(SQLModel, table=True):
     """How often a profile performed an event, kept up to date on ingestion."""
 
     __tablename__ = "event_counters"
+    # The audience preview reads "who performed it at least N times" by name.
+    __table_args__ = (Index("ix_event_counters_name_count", "name", "count", "profile_id"),)
     profile_id: str = Field(sa_column=Column(String(255), primary_key=True))
     name: str = Field(sa_column=Column(String(MAX_EVENT_NAME), primary_key=True))
     count: int = 0
