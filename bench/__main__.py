@@ -11,11 +11,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import burst, ingestion_scenario, profile_search, stats, throughput, worker_killed
+from bench import (
+    burst,
+    ingestion_scenario,
+    profile_search,
+    segment_preview,
+    stats,
+    throughput,
+    worker_killed,
+)
 from bench.config import (
     BURST,
     FAULTS,
     INGESTION,
+    PREVIEW,
     PROFILES,
     STATS,
     THROUGHPUT,
@@ -84,6 +93,22 @@ def _profiles(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+def _preview(options: Options) -> list[Figure]:
+    print("\n== segment preview", flush=True)
+    found = []
+    for backend in options.backends:
+        result = segment_preview.run(
+            backend,
+            options.postgresql_url,
+            options.preview_profiles,
+            options.preview_events,
+            3 if options.quick else 10,
+        )
+        print(f"  {segment_preview.line(result)}", flush=True)
+        found += segment_preview.figures(result)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     started = time.perf_counter()
@@ -100,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
             (STATS, lambda: _stats(options, work_dir)),
             (PROFILES, lambda: _profiles(options, work_dir)),
+            (PREVIEW, lambda: _preview(options)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]

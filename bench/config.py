@@ -19,7 +19,8 @@ BURST = "burst"
 WAITING = "waiting"
 FAULTS = "faults"
 PROFILES = "profiles"
-SCENARIOS = (INGESTION, STATS, PROFILES, THROUGHPUT, BURST, WAITING, FAULTS)
+PREVIEW = "preview"
+SCENARIOS = (INGESTION, STATS, PROFILES, PREVIEW, THROUGHPUT, BURST, WAITING, FAULTS)
 
 
 class BenchEnvironment(BaseSettings):
@@ -51,6 +52,8 @@ class Options:
     waiting: int
     stats_enrollments: int
     search_profiles: int
+    preview_profiles: int
+    preview_events: int
     goals: int
     fault_mails: int
     timeout: float
@@ -71,6 +74,8 @@ FULL = {
     "waiting": 100_000,
     "stats_enrollments": 100_000,
     "search_profiles": 1_000_000,
+    "preview_profiles": 1_000_000,
+    "preview_events": 10_000_000,
     "goals": 100,
     "fault_mails": 1000,
 }
@@ -84,6 +89,8 @@ QUICK = {
     "waiting": 40,
     "stats_enrollments": 500,
     "search_profiles": 500,
+    "preview_profiles": 300,
+    "preview_events": 3000,
     "goals": 3,
     "fault_mails": 100,
 }
@@ -94,6 +101,8 @@ _SCALED = (
     "waiting",
     "stats_enrollments",
     "search_profiles",
+    "preview_profiles",
+    "preview_events",
     "goals",
     "fault_mails",
 )
@@ -143,6 +152,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("waiting", "enrollments waiting at once (default 100000)"),
         ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
         ("search-profiles", "profiles of the profiles search figure (default 1000000)"),
+        ("preview-profiles", "profiles of the segment preview figure (default 1000000)"),
+        ("preview-events", "events of the segment preview figure (default 10000000)"),
         ("goals", "goals measured once a burst is absorbed (default 100)"),
         ("fault-mails", "mails of the burst whose worker is killed (default 1000)"),
         ("batches", "ingestion batches per run (default 10)"),

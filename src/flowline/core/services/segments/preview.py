@@ -126,8 +126,20 @@ class _Compiler:
         )
         if all(isinstance(v, str) and not _LOOKS_NOT_TEXT.match(v) for v in values):
             return f"(p.id IN ({found}))"
-        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart.
-        return f"(p.id IN ({found}) AND {self.row_property('p.properties', condition)})"
+        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart. A
+        # document without the quoted text holds no such string (stored JSON escapes no
+        # letter or digit): only the others are parsed.
+        exact = self.row_property("p.properties", condition)
+        quoted = sorted({json.dumps(_search_text(v)) for v in values})
+        plain = " AND ".join(f"{self._find(self._document_text(), q)} = 0" for q in quoted)
+        return f"(p.id IN ({found}) AND (({plain}) OR {exact}))"
+
+    def _document_text(self) -> str:
+        return "CAST(p.properties AS text)" if self.postgresql else "p.properties"
+
+    def _find(self, haystack: str, needle: str) -> str:
+        function = "strpos" if self.postgresql else "instr"
+        return f"{function}({haystack}, {self.param(needle)})"
 
     def _indexed_values(self, condition: PropertyCondition) -> list[Any] | None:
         """The values whose text profile_search can be asked for, when that finds every
@@ -325,6 +337,9 @@ def preview(session: Session, rule: SegmentRule, now: datetime | None = None) ->
     sample_query = compiler.statement(
         f"SELECT p.id FROM profiles p WHERE {condition} ORDER BY p.id LIMIT {SAMPLE_SIZE}"
     )
-    count = session.execute(count_query).scalar_one()
-    sample = list(session.execute(sample_query).scalars()) if count else []
-    return Preview(count=count, sample=sample)
+    # The sample first: in id order it stops at the tenth match, and when fewer match it has
+    # seen them all, so the count needs no second pass.
+    sample = list(session.execute(sample_query).scalars())
+    if len(sample) < SAMPLE_SIZE:
+        return Preview(count=len(sample), sample=sample)
+    return Preview(count=session.execute(count_query).scalar_one(), sample=sample)
