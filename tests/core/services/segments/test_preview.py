@@ -54,9 +54,7 @@ def _population(seed: int = 3) -> tuple[dict[str, dict[str, Any]], list[dict[str
     events: list[dict[str, Any]] = []
     for n in range(80):
         pid = f"p{n:03d}"
-        profiles[pid] = {
-            name: rng.choice(VALUES) for name in NAMES[:-1] if rng.random() < 0.7
-        }
+        profiles[pid] = {name: rng.choice(VALUES) for name in NAMES[:-1] if rng.random() < 0.7}
         for _ in range(rng.randrange(0, 6)):
             properties = {
                 name: rng.choice(EVENT_VALUES) for name in EVENT_PROPERTIES if rng.random() < 0.7
