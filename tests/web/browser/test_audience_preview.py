@@ -1,6 +1,7 @@
 """Audience preview in the browser: the segment form says "N profiles match" as the rule is
 typed, with the first matching profiles; the workflow form says how many profiles the chosen
-segment holds, and keeps it right when the choice changes."""
+segment holds, and keeps it right when the choice changes, and who a branch's condition holds
+for now."""
 
 from playwright.async_api import Page, expect
 
@@ -57,5 +58,15 @@ async def test_segment_form_counts_who_matches_and_workflow_form_counts_members(
     await page.get_by_label("Goal segment", exact=True).select_option(label="Not in Ede")
     await expect(page.locator('[data-audience-for="goal.segment"]')).to_have_text(
         "3 profiles in this segment now"
+    )
+    # A branch's condition: who it holds for now, under the field.
+    await page.get_by_role("button", name="Add step", exact=True).click()
+    branch = page.get_by_role("group", name="Step 1", exact=True)
+    await branch.get_by_label("Action", exact=True).select_option(label="Branch")
+    await branch.get_by_label("Condition", exact=True).fill(
+        '{"property": "city", "op": "eq", "value": "Utrecht"}'
+    )
+    await expect(branch.locator("[data-audience-match]")).to_have_text(
+        "3 profiles match now, such as ada, bert, cleo"
     )
     await screenshots(page, "workflow-form-audience")

@@ -17,6 +17,58 @@
 
   // ---- A rule as typed: "N profiles match now", and the first few of them. ----
 
+  async function checkRule(text) {
+    const body = new FormData();
+    body.append("rule", text);
+    const response = await fetch("/segments/check", {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf() },
+    });
+    return response.ok ? response.json() : null;
+  }
+
+  function showMatches(shown, answer) {
+    if (!answer || !answer.valid || typeof answer.count !== "number") {
+      shown.replaceChildren();
+      return;
+    }
+    const verb = answer.count === 1 ? "matches" : "match";
+    const parts = [document.createTextNode(`${profiles(answer.count)} ${verb} now`)];
+    answer.sample.forEach((id, index) => {
+      parts.push(document.createTextNode(index === 0 ? ", such as " : ", "));
+      const link = document.createElement("a");
+      link.href = `/profiles?id=${encodeURIComponent(id)}`;
+      link.textContent = id;
+      parts.push(link);
+    });
+    shown.replaceChildren(...parts);
+  }
+
+  function matchLine() {
+    const shown = document.createElement("p");
+    shown.className = "hint audience-match";
+    shown.setAttribute("role", "status");
+    shown.dataset.audienceMatch = "";
+    return shown;
+  }
+
+  // A rule field asks again after a pause in typing, and only its newest answer is shown.
+  function asker(field, shown) {
+    let asked = 0;
+    return debounce(async () => {
+      const mine = ++asked;
+      let answer = null;
+      try {
+        answer = await checkRule(field.value);
+      } catch (error) {
+        return; // the server restarts now and then: the next change asks again
+      }
+      if (mine === asked) showMatches(shown, answer);
+    }, 400);
+  }
+
   function ruleField(scope) {
     return scope.querySelector("textarea[name='rule'], textarea[data-rule]");
   }
@@ -26,47 +78,32 @@
     const field = ruleField(scope);
     // A rule builder that shows the count itself (`[data-rule-count]`) needs no second one.
     if (!field || scope.querySelector("[data-rule-count]")) return;
-    const shown = document.createElement("p");
-    shown.className = "hint audience-match";
-    shown.setAttribute("role", "status");
-    shown.dataset.audienceMatch = "";
+    const shown = matchLine();
     check.after(shown);
-    let asked = 0;
-    const ask = debounce(async () => {
-      const mine = ++asked;
-      const body = new FormData();
-      body.append("rule", field.value);
-      let answer = null;
-      try {
-        const response = await fetch("/segments/check", {
-          method: "POST",
-          body: body,
-          credentials: "same-origin",
-          headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf() },
-        });
-        if (response.ok) answer = await response.json();
-      } catch (error) {
-        return; // the server restarts now and then: the next change asks again
-      }
-      if (mine !== asked) return; // a newer rule was typed meanwhile
-      if (!answer || !answer.valid || typeof answer.count !== "number") {
-        shown.replaceChildren();
-        return;
-      }
-      const verb = answer.count === 1 ? "matches" : "match";
-      const parts = [document.createTextNode(`${profiles(answer.count)} ${verb} now`)];
-      answer.sample.forEach((id, index) => {
-        parts.push(document.createTextNode(index === 0 ? ", such as " : ", "));
-        const link = document.createElement("a");
-        link.href = `/profiles?id=${encodeURIComponent(id)}`;
-        link.textContent = id;
-        parts.push(link);
-      });
-      shown.replaceChildren(...parts);
-    }, 400);
+    const ask = asker(field, shown);
     field.addEventListener("input", ask);
     field.addEventListener("change", ask);
     ask();
+  }
+
+  // ---- Branch conditions (steps come and go): the same count under each condition. ----
+
+  const askers = new WeakMap();
+
+  function conditionAudience(field) {
+    if (askers.has(field)) return askers.get(field);
+    const box = field.closest(".field") || field.parentElement;
+    if (box.querySelector("[data-rule-count]")) return null; // a builder shows its own
+    const shown = matchLine();
+    box.append(shown);
+    const ask = asker(field, shown);
+    askers.set(field, ask);
+    if (field.value.trim()) ask();
+    return ask;
+  }
+
+  function isCondition(el) {
+    return el instanceof HTMLTextAreaElement && el.dataset.field === "condition";
   }
 
   // ---- Workflow form: the chosen segment's member count beside its select. ----
@@ -101,5 +138,11 @@
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-rule-check]").forEach(ruleAudience);
     document.querySelectorAll("[data-audience-for]").forEach(segmentAudience);
+    document.querySelectorAll('textarea[data-field="condition"]').forEach(conditionAudience);
+  });
+  document.addEventListener("input", (event) => {
+    if (!isCondition(event.target)) return;
+    const ask = conditionAudience(event.target);
+    if (ask) ask();
   });
 })();
