@@ -100,7 +100,7 @@ def _events(n_profiles: int, n_events: int, now: datetime, seed: int) -> Any:
         yield pid, name, properties, moment
 
 
-def _index_definitions(engine: Engine) -> list[str]:
+def _index_definitions(engine: Engine) -> list[tuple[str, str]]:
     """The CREATE INDEX statements of `events`' secondary indexes (dropped for the load)."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
@@ -117,7 +117,7 @@ def _index_definitions(engine: Engine) -> list[str]:
                     "AND tbl_name = 'events' AND name LIKE 'ix_%'"
                 )
             )
-        return [(name, sql) for name, sql in rows]  # type: ignore[misc]
+        return [(str(name), str(sql)) for name, sql in rows]
 
 
 def _load_events(engine: Engine, n_profiles: int, n_events: int, seed: int) -> None:

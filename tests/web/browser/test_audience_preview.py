@@ -12,7 +12,8 @@ async def test_segment_form_counts_who_matches_and_workflow_form_counts_members(
     page: Page, live: LiveFlowline
 ) -> None:
     api = live.flowline
-    for pid, city in [("ada", "Utrecht"), ("bert", "Utrecht"), ("cleo", "Utrecht"), ("daan", "Ede")]:
+    cities = {"ada": "Utrecht", "bert": "Utrecht", "cleo": "Utrecht", "daan": "Ede"}
+    for pid, city in cities.items():
         await api.profile(pid, city=city)
     await sign_in(page, live)
     await page.get_by_role("link", name="Segments", exact=True).click()
