@@ -108,3 +108,11 @@ async def test_preview_needs_the_admin_key(api: httpx.AsyncClient) -> None:
         headers={"Authorization": "Bearer wrong"},
     )
     assert response.status_code == 401
+
+
+async def test_preview_is_not_read_as_a_segment_id(api: httpx.AsyncClient) -> None:
+    response = await api.put("/v1/segments/preview", json={"name": "x", "rule": {}})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert (await api.get("/v1/segments/not-a-number")).status_code == 404
+    assert (await api.get("/v1/segments/0")).status_code == 422

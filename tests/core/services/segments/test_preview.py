@@ -196,3 +196,26 @@ def test_sample_is_the_first_ten_matching_ids(engine: Engine) -> None:
         found = preview(session, rule, NOW)
     assert found.count == len(expected) > SAMPLE_SIZE
     assert found.sample == expected[:SAMPLE_SIZE]
+
+
+TRICKY: list[dict[str, Any]] = [
+    {"property": "city", "op": "eq", "value": "5"},  # the text "5", not the number 5
+    {"property": "city", "op": "eq", "value": 5},  # 5 and 5.0, not "5"
+    {"property": "city", "op": "eq", "value": True},  # true, not "true"
+    {"property": "city", "op": "neq", "value": "true"},
+    {"property": "flag", "op": "in", "value": ["5", True, "Amsterdam"]},
+    {"property": "flag", "op": "in", "value": [True, "Amsterdam"]},
+    {"property": 'we"ird', "op": "contains", "value": "Amsterdam"},
+    {"property": "tags", "op": "eq", "value": ["a", 1, True]},
+    {"property": "n", "op": "gt", "value": "amster"},
+    {"property": "n", "op": "lte", "value": 5},
+]
+
+
+def test_text_that_reads_like_a_number_or_a_boolean_keeps_its_kind(engine: Engine) -> None:
+    facts = _seed(engine)
+    for raw in TRICKY:
+        rule = SegmentRule.model_validate(raw)
+        expected = sorted(pid for pid, f in facts.items() if evaluate(rule, f, NOW))
+        with session_scope(engine) as session:
+            assert preview(session, rule, NOW).count == len(expected), raw

@@ -20,6 +20,8 @@ What differs from the engine is written in docs/decisions.md ("Audience preview"
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -48,6 +50,7 @@ _INDEXED_TEXT = 255  # profile_search holds values of at most this many characte
 # checked against the profile's JSON to tell `"5"` from `5`.
 _LOOKS_NOT_TEXT = re.compile(r"^[\s+\-.0-9eE]*$|^(true|false|nan|inf|infinity)$", re.IGNORECASE)
 _PG_WORK_MEM = "256MB"  # the sets of matching profiles are hashed in memory, not spilled
+_SQLITE_CACHE_KIB = -262_144  # 256 MB (negative: KiB) of SQLite page cache while previewing
 
 
 @dataclass(frozen=True)
@@ -124,14 +127,20 @@ class _Compiler:
             f"{self.param(condition.property)} AND s.value IN "
             f"({', '.join(self.param(t) for t in texts)})"
         )
-        if all(isinstance(v, str) and not _LOOKS_NOT_TEXT.match(v) for v in values):
+        unsure = [v for v in values if isinstance(v, str) and _LOOKS_NOT_TEXT.match(v)]
+        booleans = [v for v in values if isinstance(v, bool)]
+        if not unsure and not booleans:
             return f"(p.id IN ({found}))"
-        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart. A
-        # document without the quoted text holds no such string (stored JSON escapes no
-        # letter or digit): only the others are parsed.
+        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart.
         exact = self.row_property("p.properties", condition)
-        quoted = sorted({json.dumps(_search_text(v)) for v in values})
-        plain = " AND ".join(f"{self._find(self._document_text(), q)} = 0" for q in quoted)
+        if unsure:
+            return f"(p.id IN ({found}) AND {exact})"
+        # Only booleans to tell apart: a document without the quoted text (`"true"`) holds
+        # no such string (stored JSON escapes no letter), so its JSON need not be parsed.
+        plain = " AND ".join(
+            f"{self._find(self._document_text(), json.dumps(_search_text(v)))} = 0"
+            for v in sorted(set(booleans))
+        )
         return f"(p.id IN ({found}) AND (({plain}) OR {exact}))"
 
     def _document_text(self) -> str:
@@ -337,9 +346,25 @@ def preview(session: Session, rule: SegmentRule, now: datetime | None = None) ->
     sample_query = compiler.statement(
         f"SELECT p.id FROM profiles p WHERE {condition} ORDER BY p.id LIMIT {SAMPLE_SIZE}"
     )
-    # The sample first: in id order it stops at the tenth match, and when fewer match it has
-    # seen them all, so the count needs no second pass.
-    sample = list(session.execute(sample_query).scalars())
-    if len(sample) < SAMPLE_SIZE:
-        return Preview(count=len(sample), sample=sample)
-    return Preview(count=session.execute(count_query).scalar_one(), sample=sample)
+    with _roomy_cache(session, postgresql):
+        # The sample first: in id order it stops at the tenth match, and when fewer match it
+        # has seen them all, so the count needs no second pass.
+        sample = list(session.execute(sample_query).scalars())
+        if len(sample) < SAMPLE_SIZE:
+            return Preview(count=len(sample), sample=sample)
+        return Preview(count=session.execute(count_query).scalar_one(), sample=sample)
+
+
+@contextmanager
+def _roomy_cache(session: Session, postgresql: bool) -> Iterator[None]:
+    """On SQLite, a page cache large enough to sort and hold the sets in memory (its default,
+    2 MB, spills them to temporary files), for this preview only."""
+    if postgresql:
+        yield
+        return
+    before = int(session.execute(text("PRAGMA cache_size")).scalar_one())
+    session.execute(text(f"PRAGMA cache_size = {_SQLITE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {before}"))
