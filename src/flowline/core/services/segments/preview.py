@@ -342,17 +342,15 @@ def preview(session: Session, rule: SegmentRule, now: datetime | None = None) ->
     condition = compiler.rule(rule)
     if postgresql:
         session.execute(text(f"SET LOCAL work_mem = '{_PG_WORK_MEM}'"))
-    count_query = compiler.statement(f"SELECT count(*) FROM profiles p WHERE {condition}")
-    sample_query = compiler.statement(
-        f"SELECT p.id FROM profiles p WHERE {condition} ORDER BY p.id LIMIT {SAMPLE_SIZE}"
+    # One pass: the matching ids are gathered once, then counted and their first ones taken.
+    query = compiler.statement(
+        f"WITH matching AS MATERIALIZED (SELECT p.id FROM profiles p WHERE {condition}) "
+        "SELECT (SELECT count(*) FROM matching), first.id FROM "
+        f"(SELECT id FROM matching ORDER BY id LIMIT {SAMPLE_SIZE}) AS first ORDER BY first.id"
     )
     with _roomy_cache(session, postgresql):
-        # The sample first: in id order it stops at the tenth match, and when fewer match it
-        # has seen them all, so the count needs no second pass.
-        sample = list(session.execute(sample_query).scalars())
-        if len(sample) < SAMPLE_SIZE:
-            return Preview(count=len(sample), sample=sample)
-        return Preview(count=session.execute(count_query).scalar_one(), sample=sample)
+        rows = session.execute(query).all()
+    return Preview(count=rows[0][0] if rows else 0, sample=[row[1] for row in rows])
 
 
 @contextmanager
