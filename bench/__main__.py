@@ -16,6 +16,7 @@ from bench import (
     dry_run,
     ingestion_scenario,
     profile_search,
+    segment_preview,
     stats,
     throughput,
     worker_killed,
@@ -25,6 +26,7 @@ from bench.config import (
     DRYRUN,
     FAULTS,
     INGESTION,
+    PREVIEW,
     PROFILES,
     STATS,
     THROUGHPUT,
@@ -105,6 +107,22 @@ def _dry_run(options: Options) -> list[Figure]:
     return found
 
 
+def _preview(options: Options) -> list[Figure]:
+    print("\n== segment preview", flush=True)
+    found = []
+    for backend in options.backends:
+        result = segment_preview.run(
+            backend,
+            options.postgresql_url,
+            options.preview_profiles,
+            options.preview_events,
+            3 if options.quick else 10,
+        )
+        print(f"  {segment_preview.line(result)}", flush=True)
+        found += segment_preview.figures(result)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     started = time.perf_counter()
@@ -122,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             (STATS, lambda: _stats(options, work_dir)),
             (PROFILES, lambda: _profiles(options, work_dir)),
             (DRYRUN, lambda: _dry_run(options)),
+            (PREVIEW, lambda: _preview(options)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]

@@ -20,7 +20,8 @@ WAITING = "waiting"
 FAULTS = "faults"
 PROFILES = "profiles"
 DRYRUN = "dryrun"
-SCENARIOS = (INGESTION, STATS, PROFILES, DRYRUN, THROUGHPUT, BURST, WAITING, FAULTS)
+PREVIEW = "preview"
+SCENARIOS = (INGESTION, STATS, PROFILES, PREVIEW, DRYRUN, THROUGHPUT, BURST, WAITING, FAULTS)
 
 
 class BenchEnvironment(BaseSettings):
@@ -52,6 +53,8 @@ class Options:
     waiting: int
     stats_enrollments: int
     search_profiles: int
+    preview_profiles: int
+    preview_events: int
     goals: int
     fault_mails: int
     dryrun_events: int
@@ -74,6 +77,8 @@ FULL = {
     "waiting": 100_000,
     "stats_enrollments": 100_000,
     "search_profiles": 1_000_000,
+    "preview_profiles": 1_000_000,
+    "preview_events": 10_000_000,
     "goals": 100,
     "fault_mails": 1000,
     "dryrun_events": 1_000_000,
@@ -89,6 +94,8 @@ QUICK = {
     "waiting": 40,
     "stats_enrollments": 500,
     "search_profiles": 500,
+    "preview_profiles": 300,
+    "preview_events": 3000,
     "goals": 3,
     "fault_mails": 100,
     "dryrun_events": 2000,
@@ -101,6 +108,8 @@ _SCALED = (
     "waiting",
     "stats_enrollments",
     "search_profiles",
+    "preview_profiles",
+    "preview_events",
     "goals",
     "fault_mails",
     "dryrun_events",
@@ -152,6 +161,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("waiting", "enrollments waiting at once (default 100000)"),
         ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
         ("search-profiles", "profiles of the profiles search figure (default 1000000)"),
+        ("preview-profiles", "profiles of the segment preview figure (default 1000000)"),
+        ("preview-events", "events of the segment preview figure (default 10000000)"),
         ("goals", "goals measured once a burst is absorbed (default 100)"),
         ("fault-mails", "mails of the burst whose worker is killed (default 1000)"),
         ("dryrun-events", "stored events a dry run replays (default 1000000)"),

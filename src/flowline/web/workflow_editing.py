@@ -18,6 +18,7 @@ from flowline.core.models.segments import Segment
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.campaigns.crud import campaign_merge_tags
+from flowline.core.services.segments.crud import member_counts
 from flowline.core.services.workflows.crud import check_references, create_workflow, update_workflow
 from flowline.definitions.step_kinds import walk
 from flowline.definitions.templates import UNSUBSCRIBE_TAG
@@ -42,6 +43,7 @@ class FormChoices:
     """What the form's dropdowns offer."""
 
     segments: list[tuple[int, str]] = field(default_factory=list)
+    segment_members: dict[str, int] = field(default_factory=dict)  # by segment id, as text
     campaigns: list[CampaignChoice] = field(default_factory=list)
     properties: list[str] = field(default_factory=list)
     consent_properties: list[str] = field(default_factory=list)
@@ -83,6 +85,7 @@ def load_choices(session: Session, form: FormTree) -> FormChoices:
     choices.segments = [
         (s.id, s.name) for s in session.exec(select(Segment).order_by(col(Segment.name))) if s.id
     ]
+    choices.segment_members = member_counts(session)
     for campaign in session.exec(select(Campaign).order_by(col(Campaign.name))):
         assert campaign.id is not None
         usable = campaign.type == "triggered" and campaign.status == "active"

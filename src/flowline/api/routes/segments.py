@@ -5,9 +5,16 @@ from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
 from flowline.api.routing import api_router
 from flowline.core.models.pages import Page
-from flowline.core.models.segment_schemas import MemberPublic, SegmentCreate, SegmentPublic
+from flowline.core.models.segment_schemas import (
+    MemberPublic,
+    SegmentCreate,
+    SegmentPreviewPublic,
+    SegmentPreviewRequest,
+    SegmentPublic,
+)
 from flowline.core.models.segments import Segment
 from flowline.core.services.segments import crud as service
+from flowline.core.services.segments.preview import preview
 from flowline.definitions.segments import SegmentRule, describe_rule
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath, Offset
@@ -35,6 +42,16 @@ def create_segment(data: SegmentCreate, session: SessionDep, _: AdminKey) -> Seg
     return _public(session, service.create_segment(session, data.name, data.rule))
 
 
+@router.post("/preview", response_model=SegmentPreviewPublic)
+def preview_segment(
+    data: SegmentPreviewRequest, session: SessionDep, _: AdminKey
+) -> SegmentPreviewPublic:
+    """Who matches a rule now, across every profile, before it is saved: how many, and the
+    first ten profile ids. Saved, the segment starts empty and fills as activity arrives."""
+    found = preview(session, data.rule)
+    return SegmentPreviewPublic(count=found.count, sample=found.sample)
+
+
 @router.get("", response_model=list[SegmentPublic])
 def list_segments(
     session: SessionDep,
@@ -46,13 +63,13 @@ def list_segments(
     return [_public(session, s) for s in service.list_segments(session, offset=offset, limit=limit)]
 
 
-@router.get("/{segment_id}", response_model=SegmentPublic, responses=error_responses(404))
+@router.get("/{segment_id:int}", response_model=SegmentPublic, responses=error_responses(404))
 def get_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> SegmentPublic:
     """One segment."""
     return _public(session, service.get_segment(session, segment_id))
 
 
-@router.put("/{segment_id}", response_model=SegmentPublic, responses=error_responses(404))
+@router.put("/{segment_id:int}", response_model=SegmentPublic, responses=error_responses(404))
 def update_segment(
     segment_id: IdInPath, data: SegmentCreate, session: SessionDep, _: AdminKey
 ) -> SegmentPublic:
@@ -61,7 +78,7 @@ def update_segment(
     return _public(session, service.update_segment(session, segment, data.name, data.rule))
 
 
-@router.delete("/{segment_id}", status_code=204, responses=error_responses(404, 409))
+@router.delete("/{segment_id:int}", status_code=204, responses=error_responses(404, 409))
 def delete_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
     """Delete a segment no workflow uses."""
     service.delete_segment(session, service.get_segment(session, segment_id))
@@ -69,7 +86,7 @@ def delete_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> Re
 
 
 @router.get(
-    "/{segment_id}/members", response_model=Page[MemberPublic], responses=error_responses(404)
+    "/{segment_id:int}/members", response_model=Page[MemberPublic], responses=error_responses(404)
 )
 def list_members(
     segment_id: IdInPath,

@@ -17,8 +17,8 @@ class Event(SQLModel, table=True):
         # A message id seen before for the profile is a duplicate: stored once.
         UniqueConstraint("profile_id", "message_id"),
         Index("ix_events_profile_name_time", "profile_id", "name", "timestamp"),
-        # The dry run's replay: the events of one name in (timestamp, id) order, with their
-        # profile (covering: most replays need nothing else of the row).
+        # Events of one name in time order, with their profile (covering): the dry run's replay
+        # in (timestamp, id) order, the audience preview's "performed it lately".
         Index("ix_events_name_time", "name", "timestamp", "id", "profile_id"),
         NEVER_REUSED,
     )
@@ -35,8 +35,9 @@ class EventCounter(SQLModel, table=True):
     """How often a profile performed an event, kept up to date on ingestion."""
 
     __tablename__ = "event_counters"
-    # Distinct event names are read off this index (rule suggestions).
-    __table_args__ = (Index("ix_event_counters_name", "name"),)
+    # By event name: the rule builder's suggestions (distinct names) and the audience preview's
+    # "performed it at least N times".
+    __table_args__ = (Index("ix_event_counters_name_count", "name", "count", "profile_id"),)
     profile_id: str = Field(sa_column=Column(String(255), primary_key=True))
     name: str = Field(sa_column=Column(String(MAX_EVENT_NAME), primary_key=True))
     count: int = 0

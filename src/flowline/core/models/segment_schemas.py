@@ -28,3 +28,18 @@ class SegmentPublic(BaseModel):
 class MemberPublic(BaseModel):
     profile_id: str
     since: datetime
+
+
+class SegmentPreviewRequest(BaseModel):
+    """A rule to try before saving it (`POST /v1/segments/preview`)."""
+
+    rule: SegmentRule
+
+
+class SegmentPreviewPublic(BaseModel):
+    """Who matches the rule now, across every profile."""
+
+    count: int = Field(description="How many profiles match the rule now.")
+    sample: list[str] = Field(
+        description="The first matching profile ids (at most 10), in id order."
+    )

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from flowline.core.errors import SegmentInUse, ValidationFailed
 from flowline.core.models.segments import Segment
 from flowline.core.services.segments import crud as service
+from flowline.core.services.segments.preview import preview
 from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.definitions.segments import SegmentRule, describe_rule
 from flowline.http.dependencies import SessionDep
@@ -66,13 +67,22 @@ def new_segment(_: AdminSession, request: Request, session: SessionDep) -> Respo
 
 
 @router.post("/segments/check")
-def check_rule(_: AdminSession, __: CsrfChecked, rule: Text = "") -> Response:
-    """Validate a rule as typed: the same parser as saving, with the rule in words."""
+def check_rule(_: AdminSession, __: CsrfChecked, session: SessionDep, rule: Text = "") -> Response:
+    """Validate a rule as typed: the same parser as saving, with the rule in words, and who
+    matches it now (`count`, and the first profile ids in `sample`)."""
     try:
         parsed = service.parse_rule(_rule_json(rule))
     except ValidationFailed as failed:
         return JSONResponse({"valid": False, "errors": _messages(failed)})
-    return JSONResponse({"valid": True, "words": describe_rule(parsed)})
+    found = preview(session, parsed)
+    return JSONResponse(
+        {
+            "valid": True,
+            "words": describe_rule(parsed),
+            "count": found.count,
+            "sample": found.sample,
+        }
+    )
 
 
 @router.get("/segments/{segment_id}")

@@ -85,6 +85,15 @@ def member_count(session: Session, segment_id: int) -> int:
     ).one()
 
 
+def member_counts(session: Session) -> dict[str, int]:
+    """Every segment's member count now, by segment id as text (a segment without members is
+    missing)."""
+    query = select(SegmentMembership.segment_id, func.count()).group_by(
+        col(SegmentMembership.segment_id)
+    )
+    return {str(sid): count for sid, count in session.exec(query)}
+
+
 def members(
     session: Session, segment_id: int, *, offset: int, limit: int
 ) -> list[SegmentMembership]:

@@ -1,0 +1,312 @@
+"""A segment rule as one SQL condition on each row `p` of `profiles`, with the meaning of the
+segment engine (`definitions.segments.evaluate` over what `membership.load_facts` reads):
+
+- a property condition tests the profile's properties (JSON) exactly as `evaluate` does (kinds
+  are strict: `true` never equals `1` nor `"true"`). An `eq`/`neq`/`in` with text or `true`/
+  `false` values first narrows to the profiles `profile_search` lists with that value (one
+  index range), so it reads no JSON, or only that of the few it found; every other test reads
+  each profile's JSON once (a full pass, slower).
+- "performed at least N times" reads `event_counters` by name (index
+  `ix_event_counters_name_count`); a `where` without `within` reads its per-condition counter
+  when a segment already counts it, else the events of that name; a `within` reads the events
+  of that name since the cut-off (index `ix_events_name_time`).
+- `all` / `any` / `not` are AND / OR / NOT of those, each two-valued (never NULL).
+
+What differs from the engine is written in docs/decisions.md ("Audience preview").
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.sql.elements import BindParameter, TextClause
+
+from flowline.core.timestamps import UTCDateTime
+from flowline.definitions.segments import (
+    AllRule,
+    AnyRule,
+    AnyRuleNode,
+    EventCondition,
+    NotRule,
+    PropertyCondition,
+    SegmentRule,
+)
+
+_INDEXED_TEXT = 255  # profile_search holds values of at most this many characters
+# Text that a number or a boolean also turns into in profile_search: such a value must be
+# checked against the profile's JSON to tell `"5"` from `5`.
+_LOOKS_NOT_TEXT = re.compile(r"^[\s+\-.0-9eE]*$|^(true|false|nan|inf|infinity)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A JSON value in SQL: its kind (the dialect's names; SQL NULL when the key is absent), its
+    value (text or number) and the JSON itself."""
+
+    kind: str
+    value: str
+    json: str
+    items: str = ""  # the table of its elements, when it is an array
+
+
+@dataclass
+class RuleSql:
+    """Builds the condition (`rule`) and the parameters it binds (`statement`)."""
+
+    postgresql: bool
+    now: datetime
+    counted: set[str]
+    binds: list[BindParameter[Any]] = field(default_factory=list)
+
+    # -- parameters -----------------------------------------------------------------------------
+
+    def param(self, value: Any, type_: Any = None) -> str:
+        name = f"p{len(self.binds)}"
+        self.binds.append(bindparam(name, value, type_=type_))
+        return f":{name}"
+
+    def statement(self, sql: str) -> TextClause:
+        """The SQL with the parameters it uses (a parameter drawn and then left out is not)."""
+        used = [b for b in self.binds if re.search(rf":{b.key}\b", sql)]
+        return text(sql).bindparams(*used)
+
+    def false(self) -> str:
+        return "FALSE" if self.postgresql else "0"
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    def rule(self, node: AnyRuleNode) -> str:
+        if isinstance(node, SegmentRule):
+            node = node.root
+        if isinstance(node, AllRule):
+            return "(" + " AND ".join(self.rule(child) for child in node.all) + ")"
+        if isinstance(node, AnyRule):
+            return "(" + " OR ".join(self.rule(child) for child in node.any) + ")"
+        if isinstance(node, NotRule):
+            return f"(NOT {self.rule(node.not_)})"
+        if isinstance(node, PropertyCondition):
+            return self.profile_property(node)
+        if isinstance(node, EventCondition):
+            found = self.event_set(node)
+            return f"(p.id {'IN' if node.performed else 'NOT IN'} ({found}))"
+        raise TypeError(f"not a segment rule: {node!r}")
+
+    # -- property conditions --------------------------------------------------------------------
+
+    def profile_property(self, condition: PropertyCondition) -> str:
+        """The condition on the profile row `p`, through profile_search where it can."""
+        if condition.op in ("neq", "not_exists"):
+            positive = "eq" if condition.op == "neq" else "exists"
+            flipped = condition.model_copy(update={"op": positive})
+            return f"(NOT {self.profile_property(flipped)})"
+        values = self._indexed_values(condition)
+        if values is None:
+            return self.row_property("p.properties", condition)
+        texts = sorted({_search_text(v) for v in values})
+        found = (
+            "SELECT s.profile_id FROM profile_search s WHERE s.name = "
+            f"{self.param(condition.property)} AND s.value IN "
+            f"({', '.join(self.param(t) for t in texts)})"
+        )
+        unsure = [v for v in values if isinstance(v, str) and _LOOKS_NOT_TEXT.match(v)]
+        booleans = [v for v in values if isinstance(v, bool)]
+        if not unsure and not booleans:
+            return f"(p.id IN ({found}))"
+        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart.
+        exact = self.row_property("p.properties", condition)
+        if unsure:
+            return f"(p.id IN ({found}) AND {exact})"
+        # Only booleans to tell apart: a document without the quoted text (`"true"`) holds
+        # no such string (stored JSON escapes no letter), so its JSON need not be parsed.
+        plain = " AND ".join(
+            f"{self._find(self._document_text(), json.dumps(_search_text(v)))} = 0"
+            for v in sorted(set(booleans))
+        )
+        return f"(p.id IN ({found}) AND (({plain}) OR {exact}))"
+
+    def _document_text(self) -> str:
+        return "CAST(p.properties AS text)" if self.postgresql else "p.properties"
+
+    def _find(self, haystack: str, needle: str) -> str:
+        function = "strpos" if self.postgresql else "instr"
+        return f"{function}({haystack}, {self.param(needle)})"
+
+    def _indexed_values(self, condition: PropertyCondition) -> list[Any] | None:
+        """The values whose text profile_search can be asked for, when that finds every
+        profile the condition holds for; `None` when it cannot."""
+        if condition.op not in ("eq", "in"):
+            return None
+        values = condition.value if condition.op == "in" else [condition.value]
+        if len(condition.property) > _INDEXED_TEXT:
+            return None
+        for value in values:
+            if isinstance(value, bool):
+                continue
+            if not isinstance(value, str) or len(value) > _INDEXED_TEXT:
+                return None
+            if self.postgresql and "\x00" in value:
+                return None
+        return list(values)
+
+    def row_property(self, document: str, condition: PropertyCondition) -> str:
+        """Whether the JSON object `document` meets the condition (two-valued)."""
+        node = self._node(document, condition.property)
+        op, value = condition.op, condition.value
+        if op in ("neq", "not_exists"):
+            positive = "eq" if op == "neq" else "exists"
+            return f"(NOT {self._present(node, positive, value)})"
+        return self._present(node, op, value)
+
+    def _present(self, node: _Node, op: str, value: Any) -> str:
+        if op == "exists":
+            test = f"{node.kind} <> 'null'"
+        elif op == "eq":
+            test = self._equal(node, value)
+        elif op == "in":
+            test = "(" + " OR ".join(self._equal(node, v) for v in value) + ")"
+        elif op in ("gt", "gte", "lt", "lte"):
+            test = self._order(node, op, value)
+        else:
+            assert op == "contains"
+            test = self._contains(node, value)
+        return f"COALESCE(({test}), {self.false()})"
+
+    def _node(self, document: str, name: str) -> _Node:
+        if self.postgresql:
+            key = self.param(name)
+            json_node = f"({document} -> {key})"
+            return _Node(
+                f"json_typeof({json_node})",
+                f"({document} ->> {key})",
+                json_node,
+                f"json_array_elements({json_node})",
+            )
+        if '"' in name:  # a JSON path cannot quote it: look the key up instead
+            key = self.param(name)
+            kind = f"(SELECT j.type FROM json_each({document}) j WHERE j.key = {key})"
+            found = f"(SELECT j.value FROM json_each({document}) j WHERE j.key = {key})"
+            return _Node(kind, found, found, f"json_each({found})")
+        path = self.param(f'$."{name}"')
+        found = f"json_extract({document}, {path})"
+        return _Node(
+            f"json_type({document}, {path})", found, found, f"json_each({document}, {path})"
+        )
+
+    def _element(self) -> _Node:
+        """An element `x.value` of an array read by `_Node.items AS x`."""
+        if self.postgresql:
+            return _Node("json_typeof(x.value)", "(x.value #>> '{}')", "x.value")
+        return _Node("x.type", "x.value", "x.value")
+
+    def _equal(self, node: _Node, value: Any) -> str:
+        """`evaluation._equal`: kinds strict, numbers by value, lists and objects as JSON."""
+        pg = self.postgresql
+        if isinstance(value, bool):
+            word = "true" if value else "false"
+            return (
+                f"({node.kind} = 'boolean' AND {node.value} = '{word}')"
+                if pg
+                else (f"{node.kind} = '{word}'")
+            )
+        if isinstance(value, str):
+            kind = "'string'" if pg else "'text'"
+            return f"({node.kind} = {kind} AND {node.value} = {self.param(value)})"
+        if isinstance(value, int | float):
+            return self._number(node, "=", value)
+        kind = "'array'" if isinstance(value, list) else "'object'"
+        literal = json.dumps(value, separators=(",", ":"))
+        if pg:
+            return (
+                f"(CASE WHEN {node.kind} = {kind} THEN CAST({node.json} AS jsonb) = "
+                f"CAST({self.param(literal)} AS jsonb) ELSE FALSE END)"
+            )
+        # CASE: json() of a value that is no JSON text (a plain string) would fail.
+        return (
+            f"(CASE WHEN {node.kind} = {kind} THEN json({node.json}) = json({self.param(literal)}) "
+            f"ELSE {self.false()} END)"
+        )
+
+    def _number(self, node: _Node, operator: str, value: int | float) -> str:
+        if self.postgresql:
+            number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+            return (
+                f"({node.kind} = 'number' AND CAST({node.value} AS numeric) {operator} "
+                f"CAST({self.param(number)} AS numeric))"
+            )
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            value = float(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            return self.false()
+        return (
+            f"({node.kind} IN ('integer', 'real') AND {node.value} {operator} {self.param(value)})"
+        )
+
+    def _order(self, node: _Node, op: str, value: Any) -> str:
+        operator = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        if isinstance(value, str):
+            if self.postgresql:
+                return (
+                    f"({node.kind} = 'string' AND {node.value} COLLATE \"C\" {operator} "
+                    f"{self.param(value)})"
+                )
+            return f"({node.kind} = 'text' AND {node.value} {operator} {self.param(value)})"
+        return self._number(node, operator, value)
+
+    def _contains(self, node: _Node, value: Any) -> str:
+        parts = []
+        if isinstance(value, str):
+            if self.postgresql:
+                parts.append(
+                    f"({node.kind} = 'string' AND strpos({node.value}, {self.param(value)}) > 0)"
+                )
+            else:
+                parts.append(
+                    f"({node.kind} = 'text' AND instr({node.value}, {self.param(value)}) > 0)"
+                )
+        alias = "x(value)" if self.postgresql else "x"
+        any_item = (
+            f"EXISTS (SELECT 1 FROM {node.items} AS {alias} "
+            f"WHERE {self._equal(self._element(), value)})"
+        )
+        # CASE: the elements are only read of an array (PostgreSQL refuses a scalar's).
+        parts.append(f"(CASE WHEN {node.kind} = 'array' THEN {any_item} ELSE {self.false()} END)")
+        return "(" + " OR ".join(parts) + ")"
+
+    # -- event conditions -----------------------------------------------------------------------
+
+    def event_set(self, condition: EventCondition) -> str:
+        """The profiles that performed the event at least `min_count` times (time and `where`
+        as the condition says): a SELECT of profile ids."""
+        name, wanted = self.param(condition.event), self.param(condition.min_count)
+        if condition.within is None and condition.where is None:
+            return (
+                f"SELECT c.profile_id FROM event_counters c WHERE c.name = {name} "
+                f"AND c.count >= {wanted}"
+            )
+        if condition.within is None and condition.counter_key in self.counted:
+            return (
+                "SELECT k.profile_id FROM condition_counters k WHERE k.condition_key = "
+                f"{self.param(condition.counter_key)} AND k.count >= {wanted}"
+            )
+        filters = [f"e.name = {name}"]
+        if condition.within is not None:
+            cutoff = self.param(self.now - condition.within, UTCDateTime())
+            filters.append(f"e.timestamp >= {cutoff}")
+        if condition.where is not None:
+            filters.append(self.row_property("e.properties", condition.where))
+        found = f"SELECT e.profile_id FROM events e WHERE {' AND '.join(filters)}"
+        if condition.min_count == 1:
+            return found
+        return f"{found} GROUP BY e.profile_id HAVING count(*) >= {wanted}"
+
+
+def _search_text(value: str | bool) -> str:
+    """The text profile_search holds for a value (migration 0012)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
