@@ -19,9 +19,9 @@ async def test_segment_form_counts_who_matches_and_workflow_form_counts_members(
     await page.get_by_role("link", name="Segments", exact=True).click()
     await page.get_by_role("link", name="Add", exact=True).click()
 
-    match = page.locator("[data-audience-match]")
-    # The example rule (city is Amsterdam) matches nobody here.
-    await expect(match).to_have_text("0 profiles match now")
+    # The rule builder shows the count itself; the JSON text is behind "Edit as JSON".
+    match = page.locator("[data-rule-count]")
+    await page.get_by_role("button", name="Edit as JSON").click()
     rule = page.get_by_label("Rule", exact=True)
     await rule.fill('{"property": "city", "op": "eq", "value": "Utrecht"}')
     await expect(match).to_have_text("3 profiles match now, such as ada, bert, cleo")
@@ -64,10 +64,11 @@ async def test_segment_form_counts_who_matches_and_workflow_form_counts_members(
     await page.get_by_role("button", name="Add step", exact=True).click()
     branch = page.get_by_role("group", name="Step 1", exact=True)
     await branch.get_by_label("Action", exact=True).select_option(label="Branch")
+    await branch.get_by_role("button", name="Edit as JSON").click()
     await branch.get_by_label("Condition", exact=True).fill(
         '{"property": "city", "op": "eq", "value": "Utrecht"}'
     )
-    await expect(branch.locator("[data-audience-match]")).to_have_text(
+    await expect(branch.locator("[data-rule-count]")).to_have_text(
         "3 profiles match now, such as ada, bert, cleo"
     )
     await screenshots(page, "workflow-form-audience")

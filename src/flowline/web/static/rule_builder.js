@@ -482,7 +482,7 @@ class Builder {
     const sample = Array.isArray(answer.sample) ? answer.sample.slice(0, 10) : [];
     const nodes = [document.createTextNode(parts[0])];
     if (sample.length) {
-      nodes.push(document.createTextNode(", for example "));
+      nodes.push(document.createTextNode(", such as "));
       sample.forEach((id, i) => {
         if (i) nodes.push(document.createTextNode(", "));
         nodes.push(el("a", { href: `/profiles?id=${encodeURIComponent(id)}`, text: String(id) }));
