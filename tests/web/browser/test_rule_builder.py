@@ -291,9 +291,7 @@ async def test_a_branch_condition_is_built_in_the_workflow_form_with_its_live_co
     plan = group(builder, "Condition 1")
     await field(plan, "Property").fill("plan")
     await field(plan, "Value").fill("pro")
-    await expect(step.get_by_role("status")).to_have_text(
-        "3 profiles match now, such as anna, ben"
-    )
+    await expect(step.get_by_role("status")).to_have_text("3 profiles match now, such as anna, ben")
     await expect(step.locator("[data-rule-check]")).to_have_text("Rule: plan = 'pro'")
     # A nested branch gets a builder of its own.
     await step.get_by_role("button", name="Add step to Then of Step 1", exact=True).click()
