@@ -18,10 +18,12 @@ class Profile(SQLModel, table=True):
 
 
 class ProfileSearchEntry(SQLModel, table=True):
-    """One searchable property of a profile: its name and its value as text (a string as
-    itself, a number in its shortest form, `true`/`false`). Written by database triggers on
-    `profiles` (migration `0012_profile_search`), never by the application: whatever changes a
-    profile's properties keeps it current, and erasing the profile deletes it (cascade)."""
+    """One searchable property of a profile: its name, its value as text (a string as itself, a
+    number in its shortest form, `true`/`false`) and the kind of value the text came from (`s`
+    string, `n` number, `b` boolean). Written by database triggers on `profiles` (migrations
+    `0012_profile_search`, `0016_profile_search_kinds`), never by the application: whatever
+    changes a profile's properties keeps it current, and erasing the profile deletes it
+    (cascade)."""
 
     __tablename__ = "profile_search"
     profile_id: str = Field(
@@ -33,4 +35,6 @@ class ProfileSearchEntry(SQLModel, table=True):
     )
     name: str = Field(sa_column=Column(String(255), primary_key=True))
     value: str = Field(sa_column=Column(String(255), nullable=False))
-    __table_args__ = (Index("ix_profile_search_value", "name", "value", "profile_id"),)
+    kind: str = Field(sa_column=Column(String(1), nullable=False))
+    # The kind comes last: one value's entries stay in profile-id order (search pages).
+    __table_args__ = (Index("ix_profile_search_value", "name", "value", "profile_id", "kind"),)

@@ -3,9 +3,9 @@ segment engine (`definitions.segments.evaluate` over what `membership.load_facts
 
 - a property condition tests the profile's properties (JSON) exactly as `evaluate` does (kinds
   are strict: `true` never equals `1` nor `"true"`). An `eq`/`neq`/`in` with text or `true`/
-  `false` values first narrows to the profiles `profile_search` lists with that value (one
-  index range), so it reads no JSON, or only that of the few it found; every other test reads
-  each profile's JSON once (a full pass, slower).
+  `false` values is answered by `profile_search` alone: one index range per value, whose `kind`
+  tells `"true"` from `true` (migration 0016), so it reads no JSON; every other test reads each
+  profile's JSON once (a full pass, slower).
 - "performed at least N times" reads `event_counters` by name (index
   `ix_event_counters_name_count`); a `where` without `within` reads its per-condition counter
   when a segment already counts it, else the events of that name; a `within` reads the events
@@ -38,9 +38,6 @@ from flowline.definitions.segments import (
 )
 
 _INDEXED_TEXT = 255  # profile_search holds values of at most this many characters
-# Text that a number or a boolean also turns into in profile_search: such a value must be
-# checked against the profile's JSON to tell `"5"` from `5`.
-_LOOKS_NOT_TEXT = re.compile(r"^[\s+\-.0-9eE]*$|^(true|false|nan|inf|infinity)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -107,34 +104,21 @@ class RuleSql:
         values = self._indexed_values(condition)
         if values is None:
             return self.row_property("p.properties", condition)
-        texts = sorted({_search_text(v) for v in values})
+        # The kind tells `"true"` from `true` and `"5"` from `5` (they share a text): the
+        # index answers alone, no profile's JSON is read.
+        by_kind: dict[str, set[str]] = {}
+        for value in values:
+            by_kind.setdefault(_search_kind(value), set()).add(_search_text(value))
+        matches = " OR ".join(
+            f"(s.kind = '{kind}' AND s.value IN "
+            f"({', '.join(self.param(t) for t in sorted(texts))}))"
+            for kind, texts in sorted(by_kind.items())
+        )
         found = (
             "SELECT s.profile_id FROM profile_search s WHERE s.name = "
-            f"{self.param(condition.property)} AND s.value IN "
-            f"({', '.join(self.param(t) for t in texts)})"
+            f"{self.param(condition.property)} AND ({matches})"
         )
-        unsure = [v for v in values if isinstance(v, str) and _LOOKS_NOT_TEXT.match(v)]
-        booleans = [v for v in values if isinstance(v, bool)]
-        if not unsure and not booleans:
-            return f"(p.id IN ({found}))"
-        # `"true"` and `true`, `"5"` and `5` share a text: the JSON tells them apart.
-        exact = self.row_property("p.properties", condition)
-        if unsure:
-            return f"(p.id IN ({found}) AND {exact})"
-        # Only booleans to tell apart: a document without the quoted text (`"true"`) holds
-        # no such string (stored JSON escapes no letter), so its JSON need not be parsed.
-        plain = " AND ".join(
-            f"{self._find(self._document_text(), json.dumps(_search_text(v)))} = 0"
-            for v in sorted(set(booleans))
-        )
-        return f"(p.id IN ({found}) AND (({plain}) OR {exact}))"
-
-    def _document_text(self) -> str:
-        return "CAST(p.properties AS text)" if self.postgresql else "p.properties"
-
-    def _find(self, haystack: str, needle: str) -> str:
-        function = "strpos" if self.postgresql else "instr"
-        return f"{function}({haystack}, {self.param(needle)})"
+        return f"(p.id IN ({found}))"
 
     def _indexed_values(self, condition: PropertyCondition) -> list[Any] | None:
         """The values whose text profile_search can be asked for, when that finds every
@@ -303,6 +287,11 @@ class RuleSql:
         if condition.min_count == 1:
             return found
         return f"{found} GROUP BY e.profile_id HAVING count(*) >= {wanted}"
+
+
+def _search_kind(value: str | bool) -> str:
+    """The kind profile_search holds for a value (migration 0016): string or boolean."""
+    return "b" if isinstance(value, bool) else "s"
 
 
 def _search_text(value: str | bool) -> str:
