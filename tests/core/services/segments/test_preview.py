@@ -219,3 +219,32 @@ def test_text_that_reads_like_a_number_or_a_boolean_keeps_its_kind(engine: Engin
         expected = sorted(pid for pid, f in facts.items() if evaluate(rule, f, NOW))
         with session_scope(engine) as session:
             assert preview(session, rule, NOW).count == len(expected), raw
+
+
+DRIVEN: list[dict[str, Any]] = [
+    {"all": [{"property": "flag", "op": "eq", "value": True}]},
+    {
+        "all": [
+            {"property": "city", "op": "in", "value": ["Amsterdam", "5"]},
+            {"not": {"event": "purchase", "within": "P30D"}},
+            {"any": [{"property": "flag", "op": "eq", "value": "true"}, {"event": "signup"}]},
+        ]
+    },
+    {
+        "all": [
+            {"event": "signup", "performed": False},
+            {"property": "flag", "op": "eq", "value": True},
+            {"property": "n", "op": "gt", "value": 2},  # reads the JSON: from every profile
+        ]
+    },
+]
+
+
+def test_an_all_rule_starts_from_its_indexed_condition_and_counts_the_same(engine: Engine) -> None:
+    facts = _seed(engine)
+    for raw in DRIVEN:
+        rule = SegmentRule.model_validate(raw)
+        expected = sorted(pid for pid, f in facts.items() if evaluate(rule, f, NOW))
+        with session_scope(engine) as session:
+            found = preview(session, rule, NOW)
+        assert (found.count, found.sample) == (len(expected), expected[:SAMPLE_SIZE]), raw

@@ -38,12 +38,21 @@ def preview(session: Session, rule: SegmentRule, now: datetime | None = None) ->
         now=now or database_now(session),
         counted=_counted_keys(session),
     )
-    condition = compiler.rule(rule)
+    # Start from the profiles one indexed condition of an `all` lists (no profile row is read
+    # unless a condition needs its JSON), else from every profile.
+    driven = compiler.driven(rule)
+    if driven is not None and not compiler.reads_rows:
+        found, condition = driven
+        source = f"({found}) AS p"
+    else:
+        compiler = RuleSql(postgresql=postgresql, now=compiler.now, counted=compiler.counted)
+        condition = compiler.rule(rule)
+        source = "profiles p"
     if postgresql:
         session.execute(text(f"SET LOCAL work_mem = '{_PG_WORK_MEM}'"))
     # One pass: the matching ids are gathered once, then counted and their first ones taken.
     query = compiler.statement(
-        f"WITH matching AS MATERIALIZED (SELECT p.id FROM profiles p WHERE {condition}) "
+        f"WITH matching AS MATERIALIZED (SELECT p.id FROM {source} WHERE {condition}) "
         "SELECT (SELECT count(*) FROM matching), first.id FROM "
         f"(SELECT id FROM matching ORDER BY id LIMIT {SAMPLE_SIZE}) AS first ORDER BY first.id"
     )

@@ -59,6 +59,8 @@ class RuleSql:
     now: datetime
     counted: set[str]
     binds: list[BindParameter[Any]] = field(default_factory=list)
+    reads_rows: bool = False
+    """Whether a condition built so far reads a profile's JSON (`p.properties`)."""
 
     # -- parameters -----------------------------------------------------------------------------
 
@@ -93,6 +95,22 @@ class RuleSql:
             return f"(p.id {'IN' if node.performed else 'NOT IN'} ({found}))"
         raise TypeError(f"not a segment rule: {node!r}")
 
+    def driven(self, node: AnyRuleNode) -> tuple[str, str] | None:
+        """For an `all` rule with a condition `profile_search` answers alone: the set of profiles
+        that condition lists (`SELECT … AS id`) and the condition of the other parts. Every
+        match is in that set, so a query can start from it instead of from every profile."""
+        if isinstance(node, SegmentRule):
+            node = node.root
+        if not isinstance(node, AllRule):
+            return None
+        for at, child in enumerate(node.all):
+            if isinstance(child, PropertyCondition):
+                found = self.indexed_set(child)
+                if found is not None:
+                    rest = [self.rule(other) for i, other in enumerate(node.all) if i != at]
+                    return found, "(" + " AND ".join(rest or ["1 = 1"]) + ")"
+        return None
+
     # -- property conditions --------------------------------------------------------------------
 
     def profile_property(self, condition: PropertyCondition) -> str:
@@ -101,9 +119,18 @@ class RuleSql:
             positive = "eq" if condition.op == "neq" else "exists"
             flipped = condition.model_copy(update={"op": positive})
             return f"(NOT {self.profile_property(flipped)})"
+        found = self.indexed_set(condition)
+        if found is None:
+            self.reads_rows = True
+            return self.row_property("p.properties", condition)
+        return f"(p.id IN ({found}))"
+
+    def indexed_set(self, condition: PropertyCondition) -> str | None:
+        """The profiles an `eq`/`in` condition holds for, from `profile_search` alone
+        (`SELECT profile_id AS id …`), or `None` when the index cannot answer it."""
         values = self._indexed_values(condition)
         if values is None:
-            return self.row_property("p.properties", condition)
+            return None
         # The kind tells `"true"` from `true` and `"5"` from `5` (they share a text): the
         # index answers alone, no profile's JSON is read.
         by_kind: dict[str, set[str]] = {}
@@ -114,11 +141,10 @@ class RuleSql:
             f"({', '.join(self.param(t) for t in sorted(texts))}))"
             for kind, texts in sorted(by_kind.items())
         )
-        found = (
-            "SELECT s.profile_id FROM profile_search s WHERE s.name = "
+        return (
+            "SELECT s.profile_id AS id FROM profile_search s WHERE s.name = "
             f"{self.param(condition.property)} AND ({matches})"
         )
-        return f"(p.id IN ({found}))"
 
     def _indexed_values(self, condition: PropertyCondition) -> list[Any] | None:
         """The values whose text profile_search can be asked for, when that finds every
