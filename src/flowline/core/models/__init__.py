@@ -3,8 +3,10 @@
 from flowline.core.models.api_keys import ApiKey
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.email_sends import EmailSend
+from flowline.core.models.engagement import EmailEngagement, EmailLink
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.events import ConditionCounter, CountedCondition, Event, EventCounter
+from flowline.core.models.experiments import EnrollmentPath, SplitWinner
 from flowline.core.models.installation_settings import InstallationSetting
 from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
@@ -18,8 +20,11 @@ __all__ = [
     "ConditionCounter",
     "CountedCondition",
     "Delivery",
+    "EmailEngagement",
+    "EmailLink",
     "EmailSend",
     "Enrollment",
+    "EnrollmentPath",
     "Event",
     "EventCounter",
     "InstallationSetting",
@@ -27,6 +32,7 @@ __all__ = [
     "Profile",
     "Segment",
     "SegmentMembership",
+    "SplitWinner",
     "Suppression",
     "Workflow",
     "WorkflowVersion",

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import field_validator
+from sqlalchemy import true
 from sqlmodel import Column, Field, SQLModel, Text
 
 from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
@@ -28,6 +29,9 @@ class CampaignBase(SQLModel):
     )
     status: CampaignStatus = "draft"
     type: CampaignType = "triggered"
+    # Links through `/c/{token}` and a 1×1 image `/o/{token}` in the mail (DESIGN §2).
+    track_opens: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    track_clicks: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
     @field_validator("from_email")
     @classmethod

@@ -54,6 +54,11 @@ class Enrollment(SQLModel, table=True):
     has_failures: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # What triggered it (`{"event", "event_id"}` or `{"segment_id", "change"}`), for its timeline.
     entered: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The API's `group` (a reserved word in SQL, hence the name): "treatment", or "holdout":
+    # enrolled only to track the goal, no step runs (DESIGN §2 "Experiments").
+    cohort: str = Field(
+        default="treatment", max_length=10, sa_column_kwargs={"server_default": "treatment"}
+    )
 
 
 class Delivery(SQLModel, table=True):
@@ -74,6 +79,7 @@ class Delivery(SQLModel, table=True):
             sqlite_where=FAILED,
             postgresql_where=FAILED,
         ),
+        Index("ix_deliveries_campaign", "campaign_id", "test", "status"),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)
@@ -93,6 +99,8 @@ class Delivery(SQLModel, table=True):
     attempts: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    # The campaign a Send email step sent (its figures read `ix_deliveries_campaign`).
+    campaign_id: int | None = Field(default=None, sa_type=ID_TYPE)
     # The structured values behind the outcome (timeline.py); erased with the profile.
     facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 

@@ -96,11 +96,15 @@ class RuleSql:
         raise TypeError(f"not a segment rule: {node!r}")
 
     def driven(self, node: AnyRuleNode) -> tuple[str, str] | None:
-        """For an `all` rule with a condition `profile_search` answers alone: the set of profiles
-        that condition lists (`SELECT … AS id`) and the condition of the other parts. Every
-        match is in that set, so a query can start from it instead of from every profile."""
+        """For a condition `profile_search` answers alone, or an `all` rule with one: the set of
+        profiles that condition lists (`SELECT … AS id`) and the condition of the other parts.
+        Every match is in that set, so a query can start from it instead of from every
+        profile."""
         if isinstance(node, SegmentRule):
             node = node.root
+        if isinstance(node, PropertyCondition):
+            alone = self.indexed_set(node)
+            return None if alone is None else (alone, "(1 = 1)")
         if not isinstance(node, AllRule):
             return None
         for at, child in enumerate(node.all):
