@@ -117,6 +117,7 @@ def _preview(options: Options) -> list[Figure]:
             options.preview_profiles,
             options.preview_events,
             3 if options.quick else 10,
+            options.keep_data,
         )
         print(f"  {segment_preview.line(result)}", flush=True)
         found += segment_preview.figures(result)

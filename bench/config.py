@@ -64,6 +64,7 @@ class Options:
     profile_top: int
     seed: int
     quick: bool
+    keep_data: str | None = None
 
 
 # Full size (the published figures) and --quick size of every scenario.
@@ -198,6 +199,13 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--profile-top", type=_positive, default=30, help="functions to list")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the events")
+    parser.add_argument(
+        "--keep-data",
+        metavar="DIR",
+        default=None,
+        help="keep the SQLite database the segment preview loads (minutes of work) in DIR, and "
+        "reuse it on a later run with the same sizes: the timed queries alone are re-run",
+    )
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     if not args.quick and environment.bench_scale != 1.0:
@@ -225,5 +233,6 @@ def parse_options(argv: list[str] | None = None) -> Options:
         profile_top=args.profile_top,
         seed=args.seed,
         quick=args.quick,
+        keep_data=args.keep_data,
         **sizes,
     )

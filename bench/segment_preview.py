@@ -13,18 +13,22 @@ their indexes built afterwards, counters computed from them. A segment counts on
 import random
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from bench import profile_search
+from bench.config import SQLITE
 from bench.databases import fresh_engine
 from bench.figures import Figure
 from bench.stats import p95
-from flowline.core.database import read_scope, session_scope
+from flowline.core.database import make_engine, migrate, read_scope, session_scope
 from flowline.core.services.segments.crud import create_segment
 from flowline.core.services.segments.preview import preview
 from flowline.definitions.segments import SegmentRule
@@ -193,17 +197,55 @@ def populate(engine: Engine, n_profiles: int, n_events: int, seed: int = 1) -> N
     _analyze(engine)
 
 
+@contextmanager
+def _loaded(
+    backend: str, postgresql_url: str | None, n_profiles: int, n_events: int, keep: str | None
+) -> Iterator[Engine]:
+    """A database holding the profiles and events: loaded now, or (SQLite with `keep`) the one
+    a run with the same sizes loaded and kept before."""
+    if keep is None or backend != SQLITE:
+        with fresh_engine(backend, postgresql_url, "preview") as engine:
+            _populate_timed(engine, backend, n_profiles, n_events)
+            yield engine
+        return
+    path = Path(keep) / f"preview-{n_profiles}-{n_events}.sqlite"
+    done = path.with_suffix(".loaded")
+    if not done.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        _populate_timed(engine, backend, n_profiles, n_events)
+        done.touch()
+    else:
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        print(f"[preview/{backend}] reusing the database loaded before: {path}", flush=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _populate_timed(engine: Engine, backend: str, n_profiles: int, n_events: int) -> None:
+    started = time.perf_counter()
+    populate(engine, n_profiles, n_events)
+    print(
+        f"[preview/{backend}] {n_profiles:,} profiles and {n_events:,} events written and "
+        f"indexed in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
+
+
 def run(
-    backend: str, postgresql_url: str | None, n_profiles: int, n_events: int, repeat: int
+    backend: str,
+    postgresql_url: str | None,
+    n_profiles: int,
+    n_events: int,
+    repeat: int,
+    keep: str | None = None,
 ) -> PreviewResult:
-    with fresh_engine(backend, postgresql_url, "preview") as engine:
-        started = time.perf_counter()
-        populate(engine, n_profiles, n_events)
-        print(
-            f"[preview/{backend}] {n_profiles:,} profiles and {n_events:,} events written and "
-            f"indexed in {time.perf_counter() - started:.1f}s",
-            flush=True,
-        )
+    with _loaded(backend, postgresql_url, n_profiles, n_events, keep) as engine:
         timings: dict[str, list[float]] = {}
         counts: dict[str, int] = {}
         for kind, raw in RULES.items():

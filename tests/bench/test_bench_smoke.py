@@ -68,3 +68,30 @@ def test_bench_runs_every_scenario_and_prints_every_figure() -> None:
     for figure in FIGURES:
         assert figure in summary, f"{figure!r} missing from:\n{summary}"
     assert "not measured" not in summary
+
+
+def test_preview_reuses_the_database_it_kept(tmp_path: Path) -> None:
+    """`--keep-data DIR`: the first run loads and keeps the preview's database, the second
+    reuses it (no load) and finds the same counts."""
+    command = [
+        sys.executable, "-m", "bench", "--quick", "--only", "preview", "--backend", "sqlite",
+        "--preview-profiles", "30", "--preview-events", "300", "--keep-data", str(tmp_path),
+    ]  # fmt: skip
+    runs = [
+        subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        for _ in range(2)
+    ]
+    for done in runs:
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    first, second = (done.stdout for done in runs)
+    assert "events written and indexed" in first and "reusing" not in first
+    assert "reusing the database loaded before" in second
+    assert "events written and indexed" not in second
+
+    def counts(output: str) -> list[str]:
+        line = next(
+            line for line in output.splitlines() if "segment preview at 30 profiles" in line
+        )
+        return [part.split("(count ")[1] for part in line.split("; ")]
+
+    assert counts(first) == counts(second)
