@@ -58,8 +58,8 @@ OPEN_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "A 1×1 transparent GIF, whatever the token.",
     },
 }
-# No length limit here: any token that is not ours is a 404 page (or the pixel), never a 422.
-Token = Annotated[str, Path(description="The signed token from the email.")]
+# No upper limit here: any token that is not ours is a 404 page (or the pixel), never a 422.
+Token = Annotated[str, Path(min_length=1, description="The signed token from the email.")]
 
 
 def _keys(settings: Settings) -> list[bytes]:
