@@ -19,7 +19,7 @@ from flowline.core.timestamps import utcnow
 from flowline.definitions.prefetching_agents import MACHINE_SECONDS
 from testkit.eventually import eventually
 from testkit.smtp import body_of
-from tests.api.steps import email_step, wait_step
+from tests.api.steps import email_step, http_step, wait_step
 from tests.support.flowline_harness import Flowline
 
 PUBLIC = "http://flowline.test"
@@ -205,6 +205,27 @@ async def test_a_fetch_within_two_seconds_of_the_send_or_by_a_scanner_is_a_machi
         True,
         False,
     ]
+
+
+async def test_an_open_ends_a_wait_for_the_email_opened_event(
+    flowline: Flowline, visitor: httpx.AsyncClient
+) -> None:
+    campaign = await flowline.campaign(html=HTML, text=None)
+    waiting = {"type": "wait_for_event", "event": "email_opened", "timeout": "P1D"}
+    after = flowline.http_target.url("/after-open")
+    await flowline.workflow(
+        consent_property="email_optin",
+        steps=[email_step(campaign["id"]), waiting, http_step(after)],
+    )
+    await flowline.profile("p-ann", email="ann@example.test", first_name="Ann", email_optin=True)
+    await flowline.event("p-ann", "registered")
+    [message] = await flowline.mailbox.wait_for(1)
+    [pixel] = PIXEL.findall(body_of(message, "html"))
+    await after_the_machine_window(flowline)
+
+    assert (await visitor.get(pixel)).status_code == 200
+
+    await flowline.http_target.wait_for("/after-open", 1)
 
 
 async def test_a_campaign_without_tracking_sends_its_links_as_they_are(
