@@ -1,5 +1,7 @@
 """Click tracking rewrites links as a browser reads them, and nothing else; the open pixel."""
 
+import time
+
 from flowline.definitions.plain_text import text_from_html
 from flowline.definitions.tracked_links import (
     MAX_TRACKED_LINKS,
@@ -138,3 +140,14 @@ def test_the_pixel_goes_at_the_end_of_the_body() -> None:
 
     assert in_body.startswith(f"<html><BODY><p>x</p>{pixel}") and in_body.endswith("</BODY></html>")
     assert bare.startswith(f"<p>x</p>{pixel}") and 'width="1" height="1"' in bare
+
+
+def test_a_huge_hostile_value_is_rewritten_in_linear_time() -> None:
+    value = "https://a.test/" + ")" * 60_000 + " " + "<a href=" * 20_000
+    html = f'<p>{value}</p><a href="https://a.test/{")" * 60_000}">x</a><script>' + "<a " * 20_000
+
+    started = time.perf_counter()
+    _, text, links = tracked(html, value * 5)
+
+    assert time.perf_counter() - started < 2.0
+    assert "https://a.test/" in links and text is not None  # the text part: no `)` kept

@@ -145,14 +145,22 @@ def _rewrite_text(text: str, positions: _Positions) -> str:
 
 
 def _without_trailing_punctuation(url: str) -> str:
-    """`https://x.test/a).` in a sentence is `https://x.test/a`; `https://x.test/(b)` is whole."""
-    while url:
-        last = url[-1]
-        if last in _TRAILING or last in _CLOSERS and url.count(_CLOSERS[last]) < url.count(last):
-            url = url[:-1]
-        else:
-            return url
-    return url
+    """`https://x.test/a).` in a sentence is `https://x.test/a`; `https://x.test/(b)` is whole.
+
+    One pass from the end (counts kept, no copies): a profile value of 60,000 `)` costs as
+    little as any other."""
+    unmatched = {
+        closer: url.count(closer) - url.count(opener) for closer, opener in _CLOSERS.items()
+    }
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in _CLOSERS and unmatched[last] > 0:
+            unmatched[last] -= 1
+        elif last not in _TRAILING:
+            break
+        end -= 1
+    return url[:end]
 
 
 def with_open_pixel(html: str, pixel_url: str) -> str:
