@@ -68,15 +68,18 @@ def _keys(settings: Settings) -> list[bytes]:
 
 
 def _page(request: Request, error: FlowlineError, title: str, message: str) -> Response:
+    headers = dict(NO_STORE)
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     if "text/html" not in request.headers.get("accept", ""):
         body = {"error": error.error, "detail": error.detail}
-        return JSONResponse(body, status_code=error.status_code, headers=NO_STORE)
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
     return templates.TemplateResponse(
         request,
         "tracked_link.html",
         {"title": title, "message": message},
         status_code=error.status_code,
-        headers={**NO_STORE, "Referrer-Policy": "no-referrer"},
+        headers={**headers, "Referrer-Policy": "no-referrer"},
     )
 
 
