@@ -42,3 +42,24 @@ async def test_campaign_sent_only_deep_in_a_branch_cannot_be_deleted(flowline: F
 
     assert response.status_code == 409 and response.json()["error"] == "CampaignInUse"
     assert str(workflow["id"]) in response.json()["detail"]
+
+
+async def test_tracking_is_on_by_default_and_put_replaces_the_switches(flowline: Flowline) -> None:
+    campaign = await flowline.campaign()
+    assert (campaign["track_opens"], campaign["track_clicks"]) == (True, True)
+    body = {k: campaign[k] for k in ("name", "subject", "html", "text", "from_email", "status")}
+
+    off = await flowline.api.put(
+        f"/v1/campaigns/{campaign['id']}", json={**body, "track_opens": False}
+    )
+    fetched = (await flowline.api.get(f"/v1/campaigns/{campaign['id']}")).json()
+    # PUT replaces the campaign: a switch left out takes its default again (on).
+    again = await flowline.api.put(f"/v1/campaigns/{campaign['id']}", json=body)
+
+    assert (off.json()["track_opens"], off.json()["track_clicks"]) == (False, True)
+    assert (fetched["track_opens"], fetched["track_clicks"]) == (False, True)
+    assert again.json()["track_opens"] is True
+    wrong = await flowline.api.put(
+        f"/v1/campaigns/{campaign['id']}", json={**body, "track_clicks": "maybe"}
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["loc"] == ["track_clicks"]

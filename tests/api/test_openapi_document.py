@@ -36,8 +36,13 @@ def test_every_api_operation_declares_401_and_403_and_its_key(api_app: FastAPI) 
 def test_lookups_declare_404_conflicts_409_bodies_413_and_temporal_503(api_app: FastAPI) -> None:
     for method, path, operation in operations(api_app):
         statuses = set(operation["responses"])
-        # Upsert creates, erasure is idempotent (204 for any id): neither answers 404.
-        never_404 = {("PUT", "/v1/profiles/{profile_id}"), ("DELETE", "/v1/profiles/{profile_id}")}
+        # Upsert creates, erasure is idempotent (204 for any id), the open pixel is the same GIF
+        # whatever its token: none answers 404.
+        never_404 = {
+            ("PUT", "/v1/profiles/{profile_id}"),
+            ("DELETE", "/v1/profiles/{profile_id}"),
+            ("GET", "/o/{token}"),
+        }
         # Looked up by what the body names: the suppression list by the address, the dry run
         # by the saved workflow (`workflow_id`).
         by_body = {("DELETE", "/v1/suppressions"), ("POST", "/v1/workflows/dry-run")}

@@ -42,7 +42,10 @@ async def test_erasure_leaves_no_address_or_property_value_in_tables_responses_o
     profile_id = f"p-erase-{tag}"
     secrets = [f"alice-{tag}@example.test", f"Zerlinda{tag}", f"Quixotica{tag}", f"4111{tag}"]
     address, first_name, city, card = secrets
-    campaign = await flowline.campaign()
+    # A tracked link with a merge tag: the link as this mail had it is stored (email_links).
+    campaign = await flowline.campaign(
+        html='<p>Hello {{ first_name }}</p><a href="https://shop.test/?n={{ first_name }}">Shop</a>'
+    )
     running = await flowline.workflow(
         goal={"event": "purchase"},
         steps=[
@@ -79,6 +82,7 @@ async def test_erasure_leaves_no_address_or_property_value_in_tables_responses_o
     runs = [(e["temporal_workflow_id"], e["temporal_run_id"]) for e in enrollments]
     # Everything the search below looks through did hold the data.
     assert all(found_in_tables(flowline, s) for s in secrets), "nothing to erase?"
+    assert "email_links.url" in found_in_tables(flowline, first_name)
     masked = "a***@example.test"  # the timeline's address, written with the delivery
     assert found_in_tables(flowline, masked) == ["deliveries.facts"]
     timeline = (await flowline.enrollment(enrollment["id"]))["timeline"]

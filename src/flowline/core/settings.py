@@ -58,7 +58,8 @@ class Settings(BaseSettings):
 
     bootstrap_admin_key: SecretStr | None = None
 
-    # Base of links in emails (unsubscribe); default http://{api_host}:{api_port}.
+    # Base of links in emails (unsubscribe, tracked clicks and opens); default
+    # http://{api_host}:{api_port}.
     public_url: str | None = None
     # Signs unsubscribe tokens and session cookies; comma-separated, the first signs and all
     # verify (rotation). `flowline dev` generates one into the data dir; every other entry

@@ -14,6 +14,7 @@ from flowline.api.routes import (
     profiles,
     segments,
     suppressions,
+    tracking,
     unsubscribe,
     workflows,
 )
@@ -34,6 +35,7 @@ REST_ROUTERS = [
     unsubscribe.router,
     suppressions.router,
     email_feedback.router,
+    tracking.router,
 ]
 
 

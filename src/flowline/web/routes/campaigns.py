@@ -22,7 +22,10 @@ from flowline.web.signin import AdminSession, CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FIELDS = ("name", "subject", "html", "text", "from_email", "status", "type")
+SWITCHES = ("track_opens", "track_clicks")
 Text = Annotated[str, Form(max_length=500_000)]
+# A checkbox: sent ("on") when ticked, absent when not.
+Switch = Annotated[str, Form(max_length=10)]
 
 
 @router.get("/campaigns")
@@ -50,7 +53,7 @@ def form_page(
 @router.get("/campaigns/new")
 def new_campaign(_: AdminSession, request: Request) -> Response:
     form = {"status": "active", "type": "triggered", "html": "", "subject": ""}
-    return form_page(request, form, None)
+    return form_page(request, {**form, "track_opens": True, "track_clicks": True}, None)
 
 
 @router.post("/campaigns/merge-tags")
@@ -81,7 +84,8 @@ def edit_campaign(
 
 
 def saved_form(campaign: Campaign) -> dict[str, Any]:
-    return {name: getattr(campaign, name) or "" for name in FIELDS}
+    form = {name: getattr(campaign, name) or "" for name in FIELDS}
+    return form | {name: getattr(campaign, name) for name in SWITCHES}
 
 
 def _save(
@@ -135,11 +139,14 @@ def create_campaign(
     from_email: Text = "",
     status: Text = "draft",
     type: Text = "triggered",
+    track_opens: Switch = "",
+    track_clicks: Switch = "",
 ) -> Response:
     form = dict(
         name=name, subject=subject, html=html, text=text, from_email=from_email, status=status
     )
-    return _save(request, session, {**form, "type": type}, None)
+    switches = {"track_opens": bool(track_opens), "track_clicks": bool(track_clicks)}
+    return _save(request, session, {**form, "type": type, **switches}, None)
 
 
 @router.post("/campaigns/{campaign_id}")
@@ -156,12 +163,15 @@ def update_campaign(
     from_email: Text = "",
     status: Text = "draft",
     type: Text = "triggered",
+    track_opens: Switch = "",
+    track_clicks: Switch = "",
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
     form = dict(
         name=name, subject=subject, html=html, text=text, from_email=from_email, status=status
     )
-    return _save(request, session, {**form, "type": type}, campaign)
+    switches = {"track_opens": bool(track_opens), "track_clicks": bool(track_clicks)}
+    return _save(request, session, {**form, "type": type, **switches}, campaign)
 
 
 def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from flowline.core.database import session_scope
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.installation_settings import FrequencyCap
 from flowline.core.services.email_feedback import record_hard_bounce
+from flowline.core.services.engagement.tokens import TrackedDelivery
 from flowline.core.services.enrollments.timeline_facts import cap_facts, email_facts
 from flowline.core.services.frequency_cap import current_cap, give_back_slot, take_slot
 from flowline.core.services.suppressions import SUPPRESSED, Suppressor, any_suppressed
@@ -39,6 +40,7 @@ from flowline.worker.activities.email_message import (
     sender_address,
     single_mailbox,
 )
+from flowline.worker.activities.email_tracking import EngagementTracking
 from flowline.worker.activities.sends_in_flight import Accepted, SendsInFlight
 from flowline.worker.activities.smtp import SmtpConfig, SmtpRejected, SmtpUnavailable, deliver
 from flowline.worker.activities.step_context import (
@@ -108,6 +110,7 @@ class _Outgoing:
     recipient: str
     message: Message
     facts: dict[str, Any]
+    links: tuple[str, ...] = ()  # tracked: each position's address, written with the delivery
 
 
 class EmailActivities:
@@ -118,12 +121,14 @@ class EmailActivities:
         retry: RetryWindow,
         links: UnsubscribeLinks,
         suppressor: Suppressor | None = None,
+        tracking: EngagementTracking | None = None,
     ) -> None:
         self._engine = engine
         self._smtp = smtp
         self._retry = retry
         self._links = links
         self._suppressor = suppressor or Suppressor((links.secret,))
+        self._tracking = tracking or EngagementTracking(links.public_url, links.secret)
         self._in_flight = SendsInFlight()
 
     @activity.defn(name=SEND_EMAIL)
@@ -131,7 +136,9 @@ class EmailActivities:
         key = message_id(input)
         async with heartbeating(), self._in_flight.one_at_a_time(key) as earlier:
             if earlier is not None:  # an attempt here was accepted, then could not record it
-                return await self._record(input, earlier.enrollment_id, earlier.result)
+                return await self._record(
+                    input, earlier.enrollment_id, earlier.result, earlier.links
+                )
             return await self._attempt(input, key)
 
     async def _attempt(self, input: SendEmailInput, key: str) -> StepResult:
@@ -153,7 +160,8 @@ class EmailActivities:
 
         def accepted() -> None:
             # The 250 has just arrived: on record at once, ahead of every other write here.
-            self._in_flight.accepted(key, Accepted(prepared.enrollment_id, sent))
+            accepted = Accepted(prepared.enrollment_id, sent, prepared.links)
+            self._in_flight.accepted(key, accepted)
             write = start_urgent_write(
                 self._engine,
                 prepared.enrollment_id,
@@ -161,6 +169,7 @@ class EmailActivities:
                 type="email",
                 result=sent,
                 passed=input.passed,
+                links=prepared.links,
             )
             write.add_done_callback(lambda done: self._written(key, done))
             writing.append(write)
@@ -191,6 +200,7 @@ class EmailActivities:
             result=sent,
             passed=input.passed,
             started=writing[0] if writing else None,
+            links=prepared.links,
         )
 
     async def _hard_bounce(self, input: SendEmailInput, sent: "_Outgoing", reason: str) -> None:
@@ -313,12 +323,14 @@ class EmailActivities:
             return StepResult(outcome="failed", detail=f"{TOO_EXPENSIVE}: {error}")
         except Exception as error:  # any failure of the template: retrying renders it the same
             return StepResult(outcome="failed", detail=f"campaign template error: {error!r}")
+        delivery = TrackedDelivery(context.enrollment_id, input.path)
+        tracked = self._tracking.applied(rendered, campaign, delivery, unsubscribe)
         sender = campaign.from_email or self._smtp.default_from
         try:
             message = build_message(
                 sender=sender,
                 recipient=recipient,
-                rendered=rendered,
+                rendered=tracked.email,
                 message_id=message_id_header(input, context.enrollment_id),
                 unsubscribe_url=unsubscribe,
             )
@@ -326,10 +338,16 @@ class EmailActivities:
         except (InvalidSender, ValueError) as error:
             return StepResult(outcome="failed", detail=f"cannot build the message: {error}")
         facts = email_facts(campaign, step.campaign_id, recipient)
-        return _Outgoing(context.enrollment_id, envelope_sender, recipient, message, facts)
+        return _Outgoing(
+            context.enrollment_id, envelope_sender, recipient, message, facts, tracked.links
+        )
 
     async def _record(
-        self, input: SendEmailInput, enrollment_id: int, result: StepResult
+        self,
+        input: SendEmailInput,
+        enrollment_id: int,
+        result: StepResult,
+        links: tuple[str, ...] = (),
     ) -> StepResult:
         recorded = await record(
             self._engine,
@@ -338,6 +356,7 @@ class EmailActivities:
             type="email",
             result=result,
             passed=input.passed,
+            links=links,
         )
         if recorded.recorded:
             self._in_flight.recorded(message_id(input))

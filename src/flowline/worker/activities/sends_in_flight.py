@@ -26,6 +26,7 @@ class Accepted:
 
     enrollment_id: int
     result: StepResult
+    links: tuple[str, ...] = ()  # of a tracked mail, written with its delivery
 
 
 class SendsInFlight:

@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from flowline.core.database import read_scope, session_scope
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.profiles import Profile
+from flowline.core.services.engagement.links import store_links
 from flowline.core.services.enrollments.record_jobs import (
     DuplicateStart,
     EnrollmentKey,
@@ -112,10 +113,12 @@ def write_delivery(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    links: Sequence[str] = (),
 ) -> None:
-    """The step's delivery, the steps it passed and its progress, in one transaction."""
+    """The step's delivery, the steps it passed, its progress and the links of a tracked mail,
+    in one transaction."""
     with session_scope(engine) as session:
-        _delivery_in(session, enrollment_id, step_path, type, result, passed)
+        _delivery_in(session, enrollment_id, step_path, type, result, passed, links)
 
 
 def _delivery_in(
@@ -125,6 +128,7 @@ def _delivery_in(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage],
+    links: Sequence[str] = (),
 ) -> None:
     record_passages(session, enrollment_id, [p.model_dump() for p in passed])
     record_delivery(
@@ -137,6 +141,7 @@ def _delivery_in(
         attempts=result.attempts or 1,
         facts=result.facts,
     )
+    store_links(session, enrollment_id, step_path, links)
     step_reached(session, enrollment_id, top_index(step_path) + 1)
 
 
@@ -148,6 +153,7 @@ def start_urgent_write(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    links: Sequence[str] = (),
 ) -> "asyncio.Future[None]":
     """Begin writing the delivery now, ahead of this process's other writes (`urgent_writes`);
     `record` awaits it. Once started the write runs to its end, even if the attempt that
@@ -159,6 +165,7 @@ def start_urgent_write(
         type=type,
         result=result,
         passed=passed,
+        links=links,
     )
     return URGENT_WRITES.submit(engine, job)
 
@@ -172,6 +179,7 @@ async def record(
     result: StepResult,
     passed: Sequence[StepPassage] = (),
     started: "asyncio.Future[None] | None" = None,
+    links: Sequence[str] = (),
 ) -> StepResult:
     """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
     report the outcome anyway, marked unrecorded.
@@ -191,6 +199,7 @@ async def record(
                     type=type,
                     result=result,
                     passed=passed,
+                    links=links,
                 ),
             )
         else:

@@ -106,3 +106,18 @@ async def test_a_mail_server_that_does_not_answer_is_a_503_in_words(session: Ses
     assert down.value.status_code == 503
     assert down.value.detail.startswith(f"Cannot reach the mail server at 127.0.0.1:{port}")
     assert "nothing was sent" in down.value.detail
+
+
+async def test_a_test_send_of_a_tracked_campaign_carries_its_links_untracked(
+    session: Session, mailbox: SmtpCapture
+) -> None:
+    campaign = _campaign(session)
+    campaign.html = '<p><a href="https://shop.test/?n={{ first_name }}">Shop</a></p>'
+    assert campaign.track_clicks and campaign.track_opens
+    settings = _settings(mailbox.port)
+
+    await send_test(settings, prepare_test(session, settings, campaign, "qa@example.com", "ada"))
+
+    [message] = await mailbox.wait_for(1)
+    html = body_of(message, "html")
+    assert 'href="https://shop.test/?n=Ada"' in html and "<img" not in html

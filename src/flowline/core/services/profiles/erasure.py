@@ -4,10 +4,10 @@
 In the request's transaction (`erase_profile`) the profile's properties, events, counters,
 segment memberships and outbox intents (pending and done) are deleted, its running enrollments
 are recorded `exited` / `profile_deleted`, and its deliveries keep their status (the figures) but
-lose their detail (the address, the response). An `erase_profile` intent then deletes from
-Temporal every run of the enrollments it had up to that moment (`DeleteWorkflowExecution`
-terminates a running one first), so no history keeps its data. It waits in the outbox while
-Temporal is away, like any intent.
+lose their detail (the address, the response) and their tracked links (merge tags in them). An
+`erase_profile` intent then deletes from Temporal every run of the enrollments it had up to that
+moment (`DeleteWorkflowExecution` terminates a running one first), so no history keeps its data.
+It waits in the outbox while Temporal is away, like any intent.
 
 A new event for the same id afterwards creates a new profile. The late Temporal step touches only
 enrollments started up to the erasure (`erased_at`), and deletes no intent: the new profile's
@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from flowline.core.models.email_sends import EmailSend
+from flowline.core.models.engagement import EmailLink
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.events import Event, EventCounter
 from flowline.core.models.profiles import Profile
@@ -54,10 +55,14 @@ def exit_erased_enrollments(session: Session, profile_id: str, up_to: datetime) 
         .where(*erased, col(Enrollment.status) == "active")
         .values(status="exited", exit_reason=ERASED_REASON, ended_at=utcnow())
     )
+    of_erased = col(Delivery.enrollment_id).in_(select(Enrollment.id).where(*erased))
+    session.execute(update(Delivery).where(of_erased).values(detail=ERASED_DETAIL, facts=None))
+    # A tracked link is the address as that mail had it, merge tags filled in: gone with the
+    # profile (its clicks then find no link). The opens and clicks recorded hold no value.
     session.execute(
-        update(Delivery)
-        .where(col(Delivery.enrollment_id).in_(select(Enrollment.id).where(*erased)))
-        .values(detail=ERASED_DETAIL, facts=None)
+        delete(EmailLink).where(
+            col(EmailLink.delivery_id).in_(select(Delivery.id).where(of_erased))
+        )
     )
     # Their timelines keep what happened, not to whom or with which values.
     session.execute(update(Enrollment).where(*erased).values(entered=None))
