@@ -15,6 +15,7 @@ from flowline.api.routes import (
     segments,
     suppressions,
     unsubscribe,
+    users,
     workflows,
 )
 from flowline.api.routes import settings as settings_routes
@@ -34,6 +35,7 @@ REST_ROUTERS = [
     unsubscribe.router,
     suppressions.router,
     email_feedback.router,
+    users.router,
 ]
 
 
