@@ -55,6 +55,9 @@ async def test_bad_input_is_a_clear_4xx(api: httpx.AsyncClient) -> None:
     assert not_an_address.status_code == 422
     assert "Enter one e-mail address" in not_an_address.text
     assert unknown_role.status_code == 422 and extra.status_code == 422
+    ann = (await api.get("/v1/users")).json()[0]
+    not_a_boolean = await api.patch(f"/v1/users/{ann['id']}", json={"disabled": 0})
+    assert not_a_boolean.status_code == 422
 
 
 async def test_the_last_admin_cannot_be_demoted_disabled_or_removed(api: httpx.AsyncClient) -> None:

@@ -9,7 +9,7 @@ found by a keyed hash of the address, so an address nobody has does not sit in t
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Column, Field, SQLModel, String
 
@@ -67,7 +67,7 @@ class UserUpdate(BaseModel):
 
     name: str | None = PydanticField(default=None, max_length=MAX_NAME)
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class User(UserBase, table=True):
