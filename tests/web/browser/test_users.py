@@ -101,3 +101,52 @@ async def test_invited_editor_builds_a_workflow_a_viewer_only_reads_it(
     await screenshots(editor, "sign-in-users")
     await editor.context.close()
     await viewer.context.close()
+
+
+async def test_five_wrong_passwords_lock_any_address_and_forgot_password_resets_once(
+    page: Page, live: LiveFlowline
+) -> None:
+    created = await live.flowline.api.post(
+        "/v1/users", json={"email": "ann@example.com", "role": "viewer"}
+    )
+    await page.goto(re.sub(r"^https?://[^/]+", live.url, created.json()["set_password_url"]))
+    await page.get_by_label("Password", exact=True).fill("the first passphrase")
+    await page.get_by_label("Repeat password", exact=True).fill("the first passphrase")
+    await page.get_by_role("button", name="Set password", exact=True).click()
+
+    said = {}
+    for email in ("ann@example.com", "nobody@example.com"):
+        for _ in range(6):
+            await page.get_by_label("Email", exact=True).fill(email)
+            await page.get_by_label("Password", exact=True).fill("not my password")
+            await page.get_by_role("button", name="Sign in", exact=True).click()
+        alert = page.get_by_role("alert")
+        await expect(alert).to_contain_text("Too many failed sign-ins for this address")
+        said[email] = await alert.inner_text()
+    assert said["ann@example.com"] == said["nobody@example.com"]
+    await screenshots(page, "sign-in-locked")
+
+    await page.get_by_role("link", name="Forgot password?", exact=True).click()
+    await page.get_by_label("Email", exact=True).fill("ann@example.com")
+    await page.get_by_role("button", name="Send reset link", exact=True).click()
+    await expect(page.get_by_role("status")).to_contain_text("If ann@example.com has an account")
+
+    def mailed() -> str | None:
+        for message in read_captured_mail(live.outbox_dir):
+            if message["subject"] == "Reset your Flowline password" and message["text"]:
+                return link_in(message["text"])
+        return None
+
+    link = re.sub(r"^https?://[^/]+", live.url, await eventually(mailed, 30, "the reset mail"))
+    await page.goto(link)
+    await page.get_by_label("Password", exact=True).fill("the second passphrase")
+    await page.get_by_label("Repeat password", exact=True).fill("the second passphrase")
+    await page.get_by_role("button", name="Set password", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Your password is set: sign in with it.")
+    await page.get_by_label("Email", exact=True).fill("ann@example.com")
+    await page.get_by_label("Password", exact=True).fill("the second passphrase")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(page.get_by_role("heading", name="Workflows", exact=True)).to_be_visible()
+    await page.goto(link)
+    await expect(page.get_by_role("alert")).to_contain_text("was used already or it expired")
+    await expect(page.get_by_role("button", name="Set password")).to_have_count(0)

@@ -18,6 +18,7 @@ from flowline.core.services.users.one_time_links import (
     usable_link,
 )
 from flowline.core.services.users.passwords import MIN_PASSWORD, checked_new_password
+from flowline.core.services.users.sign_in_lock import address_key, clear_failures
 from flowline.core.settings import Settings
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.web.pages import PageRoute, render
@@ -68,6 +69,7 @@ def set_password_submit(
     request: Request,
     token: str,
     session: SessionDep,
+    settings: SettingsDep,
     _: CsrfChecked,
     password: Secret = "",
     password_repeat: Secret = "",
@@ -75,12 +77,14 @@ def set_password_submit(
     try:
         usable_link(session, token)
         checked_new_password(password, password_repeat)
-        set_password_with_link(session, token, password)
+        user = set_password_with_link(session, token, password)
     except LinkNotUsable as error:
         return _unusable(request, error)
     except ValidationFailed as failed:
         errors = {str(e["loc"][0]): str(e["msg"]) for e in failed.errors}
         return _set_password_page(request, token, errors, failed.status_code)
+    # The mailbox answered: a lock set by someone guessing no longer keeps its owner out.
+    clear_failures(session, address_key(settings.require_secret_key(), user.email))
     return RedirectResponse("/sign-in?done=password-set", status_code=303)
 
 
