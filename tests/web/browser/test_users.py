@@ -91,7 +91,9 @@ async def test_invited_editor_builds_a_workflow_a_viewer_only_reads_it(
     workflows = (await live.flowline.api.get("/v1/workflows")).json()
     assert [w["name"] for w in workflows] == ["Signup follow-up"]
 
-    await page.reload()
+    await page.get_by_role("button", name="Sign out", exact=True).click()
+    await sign_in(page, live)  # users exist now: the key's form is folded, and still works
+    await page.goto(live.url + "/settings/users")
     await page.get_by_role("button", name="Disable ed@example.com", exact=True).click()
     await expect(page.get_by_role("status")).to_have_text(
         "User disabled: their sessions have ended."
