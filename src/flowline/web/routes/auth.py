@@ -78,7 +78,7 @@ def sign_in_submit(
     _: CsrfChecked,
     api_key: Annotated[str, Form(max_length=500)] = "",
     email: Annotated[str, Form(max_length=500)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/workflows",
 ) -> Response:
     if api_key or not (email or password):

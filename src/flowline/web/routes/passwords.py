@@ -26,7 +26,7 @@ from flowline.web.signin import CsrfChecked
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 logger = logging.getLogger(__name__)
-Secret = Annotated[str, Form(max_length=1024)]
+Secret = Annotated[str, Form(max_length=4096)]
 SENT = (
     "If {email} has an account, a link to choose a new password is on its way. "
     "It works once, for 1 hour."

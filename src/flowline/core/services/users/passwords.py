@@ -24,11 +24,12 @@ def hash_password(password: str) -> str:
 
 def password_matches(stored_hash: str | None, password: str) -> bool:
     """Whether `password` is the one hashed; always does the work of one verification."""
+    too_long = len(password) > MAX_PASSWORD  # no stored password is: still do the work
     try:
         ok = _HASHER.verify(stored_hash or _DUMMY_HASH, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return False
-    return ok and stored_hash is not None
+    return ok and stored_hash is not None and not too_long
 
 
 def needs_rehash(stored_hash: str) -> bool:
