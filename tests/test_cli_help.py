@@ -47,6 +47,7 @@ def test_every_command_is_covered() -> None:
         "keys list",
         "keys revoke",
         "migrate",
+        "users create",
         "worker",
     ]
 

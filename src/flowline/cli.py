@@ -14,6 +14,7 @@ from flowline.devserver.errors import DevServerError
 from flowline.devserver.shutdown import run_until_signal
 from flowline.devserver.stack import DevStack
 from flowline.keys_cli import Scope, create_key, keys_app
+from flowline.users_cli import users_app
 
 # What each command reads from the environment, shown under its --help (`Settings` fields).
 _VARIABLES = {
@@ -103,6 +104,9 @@ app = typer.Typer(
 for _keys_command in keys_app.registered_commands:
     _keys_command.epilog = environment_help(_DATABASE)
 app.add_typer(keys_app, name="keys")
+for _users_command in users_app.registered_commands:
+    _users_command.epilog = environment_help([*_DATABASE, "public_url"])
+app.add_typer(users_app, name="users")
 
 
 def _checked_settings(*, secret_required: bool) -> Settings:

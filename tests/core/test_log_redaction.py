@@ -41,6 +41,7 @@ PROFILE_IDS = [
         ("/u/WyJhZGEiLDFd.c2ln", "/u/<token>"),
         ("/c/abc.def?u=https%3A%2F%2Fexample.test", "/c/<token>"),
         ("/o/abc.def", "/o/<token>"),
+        ("/set-password/Zm9v_YmFy-9", "/set-password/<token>"),
         ("/v1/enrollments?profile_id=ada", "/v1/enrollments"),
         ("/v1/workflows/3/stats", "/v1/workflows/3/stats"),
         ("/users/u/1", "/users/u/1"),
@@ -85,6 +86,12 @@ def test_urls_lose_their_query_and_addresses_are_replaced_anywhere() -> None:
     assert "http://127.0.0.1:8080/erase " in redacted
     assert "erase.me" not in redacted and "?e=" not in redacted
     assert redacted.count("<address>") == 2
+
+
+def test_a_set_password_link_loses_its_token_in_free_text() -> None:
+    line = "mail to <x> with https://flowline.example/set-password/abc_DEF-123 failed"
+
+    assert redact(line) == "mail to <x> with https://flowline.example/set-password/<token> failed"
 
 
 def test_uvicorn_access_lines_keep_their_shape_with_the_path_redacted() -> None:

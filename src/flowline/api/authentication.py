@@ -16,8 +16,15 @@ from starlette.requests import Request
 from flowline.api.codec_cors import web_ui_origins
 from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import Forbidden, Unauthorized
-from flowline.core.services.api_keys import find_key, needs_use_recorded, record_use
+from flowline.core.principals import Principal, RoleName
+from flowline.core.services.api_keys import (
+    PresentedKey,
+    find_key,
+    needs_use_recorded,
+    record_use,
+)
 from flowline.core.settings import Settings
+from flowline.http.principal import remember_principal
 
 _CHECKED = "flowline_key_scope"
 
@@ -34,7 +41,12 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def _scope_of_key(engine: Engine, presented: str, bootstrap: str | None) -> str | None:
+def key_principal(key: PresentedKey) -> Principal:
+    role: RoleName = "admin" if key.scope == "admin" else "ingest"
+    return Principal(kind="api_key", id=key.id, name=key.name, role=role)
+
+
+def _key_of(engine: Engine, presented: str, bootstrap: str | None) -> PresentedKey | None:
     # A read-only unit of its own, ended before the request's own one begins: on SQLite it takes
     # no write lock. `last_used_at` is written at most once a minute per key, in a short unit
     # of its own.
@@ -43,7 +55,7 @@ def _scope_of_key(engine: Engine, presented: str, bootstrap: str | None) -> str 
     if key is not None and needs_use_recorded(key):
         with session_scope(engine) as session:
             record_use(session, key)
-    return key.scope if key is not None else None
+    return key
 
 
 class KeyScope:
@@ -69,15 +81,16 @@ class KeyScope:
         settings: Settings = request.app.state.settings
         engine: Engine = request.app.state.engine
         bootstrap = settings.bootstrap_admin_key
-        scope = await run_in_threadpool(
-            _scope_of_key, engine, presented, bootstrap.get_secret_value() if bootstrap else None
+        key = await run_in_threadpool(
+            _key_of, engine, presented, bootstrap.get_secret_value() if bootstrap else None
         )
-        if scope is None:
+        if key is None:
             raise self.refused("unknown API key")
-        if scope not in self.accepted:
+        if key.scope not in self.accepted:
             raise Forbidden(f"this operation needs a key of scope {' or '.join(self.accepted)}")
-        request.scope[_CHECKED] = scope
-        return scope
+        request.scope[_CHECKED] = key.scope
+        remember_principal(request, key_principal(key))
+        return key.scope
 
     async def __call__(self, request: Request) -> str:
         # Routes built by `ApiRoute` were checked before their body was read; any other route
@@ -88,10 +101,10 @@ class KeyScope:
         return await self.authenticate(request)
 
 
-# On `app.state`: (request, db session, settings) -> the signed-in web UI admin or None. The
+# On `app.state`: (request, db session, settings) -> the signed-in web UI user or None. The
 # composition root sets it from the web UI's sign-in, which the API does not import.
 SESSION_CHECK = "web_ui_session_check"
-SessionCheck = Callable[[Request, Any, Settings], object | None]
+SessionCheck = Callable[[Request, Any, Settings], Principal | None]
 
 
 class CodecAccess(KeyScope):
@@ -118,9 +131,14 @@ class CodecAccess(KeyScope):
             )
         check: SessionCheck | None = getattr(request.app.state, SESSION_CHECK, None)
         engine: Engine = request.app.state.engine
-        if check is None or await run_in_threadpool(_signed_in, check, request, engine) is None:
+        principal = (
+            None if check is None else await run_in_threadpool(_signed_in, check, request, engine)
+        )
+        if principal is None:
             raise Unauthorized("sign in to Flowline in this browser, or send an admin API key")
+        # Every signed-in role may read payloads: a viewer reads everything the UI shows.
         request.scope[_CHECKED] = "admin"
+        remember_principal(request, principal)
         return "admin"
 
 
@@ -128,7 +146,7 @@ def _has_session(request: Request) -> bool:
     return "session" in request.scope and bool(request.session)
 
 
-def _signed_in(check: SessionCheck, request: Request, engine: Engine) -> object | None:
+def _signed_in(check: SessionCheck, request: Request, engine: Engine) -> Principal | None:
     settings: Settings = request.app.state.settings
     with read_scope(engine) as session:
         return check(request, session, settings)

@@ -2,7 +2,8 @@
 
 What can carry it, and what a line keeps instead:
 - a request path of the API or the UI (uvicorn's access log): no query string; a profile id
-  (`/v1/profiles/<redacted>`, `/profiles/<redacted>`) or a link's token (`/u/<token>`) replaced;
+  (`/v1/profiles/<redacted>`, `/profiles/<redacted>`) or a link's token (`/u/<token>`,
+  `/set-password/<token>`) replaced;
 - a URL anywhere in a message (an HTTP step's target, quoted by httpx or an exception): scheme,
   host and path, never the query string or fragment;
 - an enrollment's Temporal workflow id (`enroll:{workflow}:{profile}`), which Temporal's own lines
@@ -24,6 +25,8 @@ _ADDRESS = "<address>"
 _QUERY = re.compile(r"[?#].*", re.DOTALL)
 _PROFILE_PATH = re.compile(r"(/profiles/).+", re.DOTALL)
 _LINK_PATH = re.compile(r"^(/[uco]/).+", re.DOTALL)
+# A one-time link that sets a password, in a path or in a URL in free text.
+_PASSWORD_LINK = re.compile(r"(/set-password/)[^\s/?#'\"<>]+")
 # A URL in free text ends at whitespace or a quote (a match never fails once started, so a
 # line is scanned once).
 _URL = re.compile(r"""https?://[^\s'"<>]*""")
@@ -48,12 +51,14 @@ def redact_path(path: str) -> str:
     if path in _PROFILE_PAGES:
         return path
     path = _LINK_PATH.sub(lambda m: m.group(1) + _TOKEN, path)
+    path = _PASSWORD_LINK.sub(lambda m: m.group(1) + _TOKEN, path)
     return _PROFILE_PATH.sub(lambda m: m.group(1) + REDACTED, path)
 
 
 def redact(text: str) -> str:
     """Free text (a message, a traceback) with URLs, workflow ids and addresses cut down."""
     text = _URL.sub(lambda m: _QUERY.sub("", m.group()), text)
+    text = _PASSWORD_LINK.sub(lambda m: m.group(1) + _TOKEN, text)
     text = _WORKFLOW_ID_QUOTED.sub(
         lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(1)}", text
     )

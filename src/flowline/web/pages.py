@@ -17,7 +17,7 @@ from flowline.core.services.enrollments.timeline import status_label
 from flowline.http.unexpected_errors import log_unavailable
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
-from flowline.web.signin import SignInRequired, csrf_token
+from flowline.web.signin import SignInRequired, csrf_token, may
 from flowline.web.words import (
     action_name,
     campaign_options,
@@ -31,6 +31,7 @@ from flowline.web.words import (
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals.update(
     csrf_token=csrf_token,
+    may=may,  # the page shows only what the signed-in role may do
     field_title=field_title,
     step_label=step_label,
     engine_path_label=engine_path_label,

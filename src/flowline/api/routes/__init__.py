@@ -16,6 +16,7 @@ from flowline.api.routes import (
     suppressions,
     tracking,
     unsubscribe,
+    users,
     workflows,
 )
 from flowline.api.routes import settings as settings_routes
@@ -36,6 +37,7 @@ REST_ROUTERS = [
     suppressions.router,
     email_feedback.router,
     tracking.router,
+    users.router,
 ]
 
 

@@ -12,6 +12,7 @@ from flowline.core.models.outbox import OutboxIntent
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment, SegmentMembership
 from flowline.core.models.suppressions import Suppression
+from flowline.core.models.users import SignInLock, User, UserSession, UserToken
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 
 __all__ = [
@@ -32,8 +33,12 @@ __all__ = [
     "Profile",
     "Segment",
     "SegmentMembership",
+    "SignInLock",
     "SplitWinner",
     "Suppression",
+    "User",
+    "UserSession",
+    "UserToken",
     "Workflow",
     "WorkflowVersion",
 ]

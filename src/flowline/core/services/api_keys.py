@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from flowline.core.errors import Conflict, NotFound
 from flowline.core.models.api_keys import ApiKey
+from flowline.core.principals import BOOTSTRAP_KEY_NAME
 from flowline.core.timestamps import utcnow
 
 KEY_PREFIX = "fl_"
@@ -27,6 +28,7 @@ class PresentedKey:
     scope: str
     id: int | None = None
     last_used_at: datetime | None = None
+    name: str = BOOTSTRAP_KEY_NAME
 
 
 def hash_key(key: str) -> str:
@@ -49,14 +51,14 @@ def find_key(session: Session, presented: str, bootstrap_key: str | None) -> Pre
     if bootstrap_key and hmac.compare_digest(presented.encode(), bootstrap_key.encode()):
         return PresentedKey(scope="admin")
     row = session.exec(
-        select(ApiKey.id, ApiKey.scope, ApiKey.last_used_at).where(
+        select(ApiKey.id, ApiKey.scope, ApiKey.last_used_at, ApiKey.name).where(
             ApiKey.key_hash == hash_key(presented)
         )
     ).first()
     if row is None:
         return None
-    key_id, scope, last_used_at = row
-    return PresentedKey(scope=scope, id=key_id, last_used_at=last_used_at)
+    key_id, scope, last_used_at, name = row
+    return PresentedKey(scope=scope, id=key_id, last_used_at=last_used_at, name=name)
 
 
 def scope_of(session: Session, presented: str, bootstrap_key: str | None) -> str | None:

@@ -6,10 +6,12 @@ from flowline.web.routes import (
     campaigns,
     captured_mail,
     enrollments,
+    passwords,
     profiles,
     segments,
     settings,
     suppressions,
+    users,
     workflow_detail,
     workflow_dry_run,
     workflow_edit,
@@ -19,6 +21,7 @@ from flowline.web.routes import (
 
 ROUTERS = [
     auth.router,
+    passwords.router,
     workflows.router,
     workflow_edit.router,
     workflow_detail.router,
@@ -32,4 +35,5 @@ ROUTERS = [
     captured_mail.router,
     settings.router,
     suppressions.router,
+    users.router,
 ]

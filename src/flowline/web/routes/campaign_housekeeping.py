@@ -25,7 +25,7 @@ from flowline.web.deletion import Deletion, confirm_page, refused_page, workflow
 from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute
 from flowline.web.routes.campaigns import form_page, saved_form
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Field = Annotated[str, Form(max_length=1000)]
@@ -44,14 +44,14 @@ def _deletion(campaign: Campaign) -> Deletion:
 
 @router.get("/campaigns/{campaign_id}/delete")
 def confirm_delete(
-    _: AdminSession, request: Request, campaign_id: IdInPath, session: SessionDep
+    _: EditorSession, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     return confirm_page(request, _deletion(service.get_campaign(session, campaign_id)))
 
 
 @router.post("/campaigns/{campaign_id}/delete")
 def delete(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     campaign_id: IdInPath,
@@ -77,7 +77,7 @@ def delete(
 
 @router.post("/campaigns/{campaign_id}/test")
 async def test_send(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     campaign_id: IdInPath,

@@ -18,7 +18,7 @@ from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.mail_frames import FRAME_HEADERS
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FIELDS = ("name", "subject", "html", "text", "from_email", "status", "type")
@@ -29,7 +29,7 @@ Switch = Annotated[str, Form(max_length=10)]
 
 
 @router.get("/campaigns")
-def campaigns_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
+def campaigns_page(_: SignedIn, request: Request, session: SessionDep) -> Response:
     rows = [service.to_public(c) for c in service.list_campaigns(session, limit=500)]
     return render(request, "campaigns.html", {"rows": rows})
 
@@ -51,14 +51,14 @@ def form_page(
 
 
 @router.get("/campaigns/new")
-def new_campaign(_: AdminSession, request: Request) -> Response:
+def new_campaign(_: EditorSession, request: Request) -> Response:
     form = {"status": "active", "type": "triggered", "html": "", "subject": ""}
     return form_page(request, {**form, "track_opens": True, "track_clicks": True}, None)
 
 
 @router.post("/campaigns/merge-tags")
 def detect_merge_tags(
-    _: AdminSession,
+    _: SignedIn,
     __: CsrfChecked,
     subject: Text = "",
     html: Text = "",
@@ -77,7 +77,7 @@ def detect_merge_tags(
 
 @router.get("/campaigns/{campaign_id}")
 def edit_campaign(
-    _: AdminSession, request: Request, campaign_id: IdInPath, session: SessionDep
+    _: SignedIn, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
     return form_page(request, saved_form(campaign), campaign)
@@ -128,7 +128,7 @@ def _invalid(
 
 @router.post("/campaigns/new")
 def create_campaign(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     session: SessionDep,
@@ -151,7 +151,7 @@ def create_campaign(
 
 @router.post("/campaigns/{campaign_id}")
 def update_campaign(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     campaign_id: IdInPath,
@@ -183,7 +183,7 @@ def rendered_for(session: Session, campaign: Campaign, profile_id: str) -> tuple
 
 @router.get("/campaigns/{campaign_id}/preview")
 def preview_page(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     campaign_id: IdInPath,
     session: SessionDep,
@@ -204,7 +204,7 @@ def preview_page(
 
 @router.get("/campaigns/{campaign_id}/preview.html")
 def preview_frame(
-    _: AdminSession, campaign_id: IdInPath, session: SessionDep, profile_id: str = ""
+    _: SignedIn, campaign_id: IdInPath, session: SessionDep, profile_id: str = ""
 ) -> Response:
     """The rendered HTML alone, for a sandboxed frame: it never runs in the app's origin."""
     campaign = service.get_campaign(session, campaign_id)

@@ -9,14 +9,14 @@ from flowline.core.services.workflows.crud import get_workflow
 from flowline.http.dependencies import EngineDep, SettingsDep
 from flowline.http.parameters import IdInPath
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession
+from flowline.web.signin import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/enrollments/{enrollment_id}")
 async def enrollment_page(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     enrollment_id: IdInPath,
     engine: EngineDep,

@@ -32,7 +32,7 @@ from flowline.web.profile_listing import (
     read_search_box,
     scalar_words,
 )
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import AdminSession, CsrfChecked, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -41,7 +41,7 @@ WORDS = {"scalar_words": scalar_words, "inline_words": inline_words}
 
 @router.get("/profiles")
 def profiles_page(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

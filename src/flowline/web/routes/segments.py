@@ -18,7 +18,7 @@ from flowline.http.parameters import IdInPath
 from flowline.web.deletion import Deletion, confirm_page, refused_page, workflow_links
 from flowline.web.form_errors import FormErrors, errors_of
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Text = Annotated[str, Form(max_length=200_000)]
@@ -27,7 +27,7 @@ MEMBERS_SHOWN = 50
 
 
 @router.get("/segments")
-def segments_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
+def segments_page(_: SignedIn, request: Request, session: SessionDep) -> Response:
     rows = [
         {
             "segment": s,
@@ -61,13 +61,13 @@ def _page(
 
 
 @router.get("/segments/new")
-def new_segment(_: AdminSession, request: Request, session: SessionDep) -> Response:
+def new_segment(_: EditorSession, request: Request, session: SessionDep) -> Response:
     form = {"name": "", "rule": json.dumps(EXAMPLE_RULE, indent=2)}
     return _page(request, session, form, None)
 
 
 @router.post("/segments/check")
-def check_rule(_: AdminSession, __: CsrfChecked, session: SessionDep, rule: Text = "") -> Response:
+def check_rule(_: SignedIn, __: CsrfChecked, session: SessionDep, rule: Text = "") -> Response:
     """Validate a rule as typed: the same parser as saving, with the rule in words, and who
     matches it now (`count`, and the first profile ids in `sample`)."""
     try:
@@ -87,7 +87,7 @@ def check_rule(_: AdminSession, __: CsrfChecked, session: SessionDep, rule: Text
 
 @router.get("/segments/{segment_id}")
 def edit_segment(
-    _: AdminSession, request: Request, segment_id: IdInPath, session: SessionDep
+    _: SignedIn, request: Request, segment_id: IdInPath, session: SessionDep
 ) -> Response:
     segment = service.get_segment(session, segment_id)
     form = {"name": segment.name, "rule": json.dumps(segment.rule, indent=2)}
@@ -95,7 +95,7 @@ def edit_segment(
 
 
 @router.get("/segments/{segment_id}/count")
-def member_count(_: AdminSession, segment_id: IdInPath, session: SessionDep) -> Response:
+def member_count(_: SignedIn, segment_id: IdInPath, session: SessionDep) -> Response:
     service.get_segment(session, segment_id)
     return JSONResponse({"members": service.member_count(session, segment_id)})
 
@@ -144,7 +144,7 @@ def _save(
 
 @router.post("/segments/new")
 def create_segment(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     session: SessionDep,
@@ -156,7 +156,7 @@ def create_segment(
 
 @router.post("/segments/{segment_id}")
 def update_segment(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     segment_id: IdInPath,
@@ -179,14 +179,14 @@ def _deletion(segment: Segment) -> Deletion:
 
 @router.get("/segments/{segment_id}/delete")
 def confirm_delete(
-    _: AdminSession, request: Request, segment_id: IdInPath, session: SessionDep
+    _: EditorSession, request: Request, segment_id: IdInPath, session: SessionDep
 ) -> Response:
     return confirm_page(request, _deletion(service.get_segment(session, segment_id)))
 
 
 @router.post("/segments/{segment_id}/delete")
 def delete_segment(
-    _: AdminSession, __: CsrfChecked, request: Request, segment_id: IdInPath, session: SessionDep
+    _: EditorSession, __: CsrfChecked, request: Request, segment_id: IdInPath, session: SessionDep
 ) -> Response:
     segment = service.get_segment(session, segment_id)
     try:

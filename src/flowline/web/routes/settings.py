@@ -18,7 +18,7 @@ from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import AdminSession, CsrfChecked, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Short = Annotated[str, Form(max_length=200)]
@@ -54,9 +54,7 @@ def _page(
 
 
 @router.get("/settings")
-def settings_page(
-    _: AdminSession, request: Request, session: SessionDep, saved: str = ""
-) -> Response:
+def settings_page(_: SignedIn, request: Request, session: SessionDep, saved: str = "") -> Response:
     return _page(request, session, notice="Frequency cap saved." if saved else None)
 
 

@@ -18,7 +18,7 @@ from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import MAX_OFFSET, IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.pages import PageRoute, render
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import AdminSession, CsrfChecked, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE = "/settings/suppressions"
@@ -68,7 +68,7 @@ def _suppressor(settings: SettingsDep) -> Suppressor:
 
 @router.get(PAGE)
 def suppressions_page(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

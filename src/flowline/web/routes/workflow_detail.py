@@ -28,7 +28,7 @@ from flowline.web.journey_map import journey_map
 from flowline.web.pages import PageRoute, render
 from flowline.web.profile_ids import meant_profile_id
 from flowline.web.routes.workflows import segment_names
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession, SignedIn
 from flowline.web.words import trigger_words
 from flowline.web.workflow_story import steps_in_words, story, whereabouts
 
@@ -87,7 +87,7 @@ def _figures(
 
 @router.get("/workflows/{workflow_id}")
 def workflow_page(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     workflow: WorkflowDep,
     session: SessionDep,
@@ -106,7 +106,7 @@ def workflow_page(
 
 @router.get("/workflows/{workflow_id}/figures")
 def workflow_figures(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     workflow: WorkflowDep,
     session: SessionDep,
@@ -122,7 +122,7 @@ def workflow_figures(
 
 @router.post("/workflows/{workflow_id}/enroll")
 async def enroll_profile(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     workflow_id: IdInPath,

@@ -23,7 +23,7 @@ from flowline.web.form_errors import FormErrors, errors_of, place_errors
 from flowline.web.form_tree import FormTree
 from flowline.web.pages import PageRoute, render, wants_json
 from flowline.web.routes.workflow_edit import SubmittedForm
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, SignedIn
 from flowline.web.workflow_editing import load_choices
 from flowline.web.workflow_form import payload_from_form
 from flowline.web.workflow_story import steps_in_words
@@ -61,7 +61,7 @@ def _region(request: Request, result: dict[str, Any], url: str) -> Response:
 
 @router.get("/workflows/{workflow_id}/dry-run")
 def dry_run_saved(
-    _: AdminSession,
+    _: SignedIn,
     request: Request,
     workflow: WorkflowDep,
     session: SessionDep,
@@ -80,14 +80,14 @@ def dry_run_saved(
 
 @router.post("/workflows/dry-run")
 def dry_run_new_form(
-    _: AdminSession, __: CsrfChecked, request: Request, session: SessionDep, form: SubmittedForm
+    _: SignedIn, __: CsrfChecked, request: Request, session: SessionDep, form: SubmittedForm
 ) -> Response:
     return _from_form(request, session, form, None)
 
 
 @router.post("/workflows/{workflow_id}/dry-run")
 def dry_run_edit_form(
-    _: AdminSession,
+    _: SignedIn,
     __: CsrfChecked,
     request: Request,
     workflow: WorkflowDep,

@@ -15,7 +15,7 @@ from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.form_tree import FormTree, parse_form
 from flowline.web.pages import PageRoute, render, wants_json
-from flowline.web.signin import MAX_FORM_FIELDS, AdminSession, CsrfChecked
+from flowline.web.signin import MAX_FORM_FIELDS, CsrfChecked, EditorSession, SignedIn
 from flowline.web.workflow_editing import load_choices, save_from_form
 from flowline.web.workflow_form import form_from_definition
 
@@ -99,20 +99,20 @@ def _save(
 
 
 @router.get("/workflows/new")
-def new_workflow(_: AdminSession, request: Request, session: SessionDep) -> Response:
+def new_workflow(_: EditorSession, request: Request, session: SessionDep) -> Response:
     return _page(request, session, NEW_WORKFLOW, None)
 
 
 @router.post("/workflows/new")
 def create_from_form(
-    _: AdminSession, __: CsrfChecked, request: Request, session: SessionDep, form: SubmittedForm
+    _: EditorSession, __: CsrfChecked, request: Request, session: SessionDep, form: SubmittedForm
 ) -> Response:
     return _save(request, session, form, None)
 
 
 @router.get("/workflows/{workflow_id}/edit")
 def edit_workflow(
-    _: AdminSession, request: Request, workflow: WorkflowDep, session: SessionDep
+    _: SignedIn, request: Request, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     form = form_from_definition(current_definition(session, workflow), workflow.enabled)
     return _page(request, session, form, workflow)
@@ -120,7 +120,7 @@ def edit_workflow(
 
 @router.post("/workflows/{workflow_id}/edit")
 def update_from_form(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     workflow: WorkflowDep,

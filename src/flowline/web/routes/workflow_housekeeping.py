@@ -12,7 +12,7 @@ from flowline.core.services.workflows.duplicate import duplicate_workflow
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.deletion import Deletion, confirm_page, refused_page
 from flowline.web.pages import PageRoute
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -29,7 +29,7 @@ def _deletion(workflow: Workflow) -> Deletion:
 
 @router.get("/workflows/{workflow_id}/delete")
 def confirm_delete(
-    _: AdminSession, request: Request, workflow: WorkflowDep, ending: str | None = None
+    _: EditorSession, request: Request, workflow: WorkflowDep, ending: str | None = None
 ) -> Response:
     deletion = _deletion(workflow)
     if ending:
@@ -42,7 +42,7 @@ def confirm_delete(
 
 @router.post("/workflows/{workflow_id}/delete")
 def delete(
-    _: AdminSession, __: CsrfChecked, request: Request, workflow: WorkflowDep, session: SessionDep
+    _: EditorSession, __: CsrfChecked, request: Request, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     try:
         delete_workflow(session, workflow)
@@ -70,7 +70,7 @@ def _running_refusal(session: Session, workflow: Workflow) -> str:
 
 @router.post("/workflows/{workflow_id}/end-enrollments")
 def end_enrollments(
-    _: AdminSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
+    _: EditorSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     """Switch off and end every running enrollment (`disable` with `in_flight: exit`)."""
     disable_workflow(session, workflow, in_flight="exit")
@@ -79,7 +79,7 @@ def end_enrollments(
 
 @router.post("/workflows/{workflow_id}/duplicate")
 def duplicate(
-    _: AdminSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
+    _: EditorSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     """A disabled copy, opened at once: nothing enrolls in it until it is switched on."""
     copy = duplicate_workflow(session, workflow)

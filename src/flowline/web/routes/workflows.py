@@ -17,7 +17,7 @@ from flowline.core.services.workflows.crud import (
 from flowline.core.services.workflows.overview import WorkflowCounts, counts_by_workflow
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.pages import PageRoute, render, wants_json
-from flowline.web.signin import AdminSession, CsrfChecked
+from flowline.web.signin import CsrfChecked, EditorSession, SignedIn
 from flowline.web.words import trigger_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -29,7 +29,7 @@ def segment_names(session: Session) -> dict[int, str]:
 
 
 @router.get("/workflows")
-def workflows_page(_: AdminSession, request: Request, session: SessionDep) -> Response:
+def workflows_page(_: SignedIn, request: Request, session: SessionDep) -> Response:
     counts = counts_by_workflow(session)
     failing = recent_failures_by_workflow(session)
     names = segment_names(session)
@@ -52,7 +52,7 @@ def workflows_page(_: AdminSession, request: Request, session: SessionDep) -> Re
 
 @router.post("/workflows/{workflow_id}/enabled")
 def switch_workflow(
-    _: AdminSession,
+    _: EditorSession,
     __: CsrfChecked,
     request: Request,
     workflow: WorkflowDep,
