@@ -65,6 +65,8 @@ ACCESS = {
     ("PUT", "/v1/settings"): "key:admin",
     ("GET", "/u/{token}"): "public",
     ("POST", "/u/{token}"): "public",
+    ("GET", "/c/{token:path}"): "public",
+    ("GET", "/o/{token:path}"): "public",
     ("GET", "/v1/suppressions"): "key:admin",
     ("POST", "/v1/suppressions"): "key:admin",
     ("DELETE", "/v1/suppressions"): "key:admin",
