@@ -18,8 +18,10 @@ from sqlmodel import Session, select
 
 from flowline.core.errors import Forbidden, PayloadTooLarge, Unauthorized
 from flowline.core.models.api_keys import ApiKey
+from flowline.core.models.audit import Actor
 from flowline.core.services.api_keys import hash_key
 from flowline.core.settings import Settings
+from flowline.http.actor import BOOTSTRAP_ACTOR, WEB_UI_ACTOR
 from flowline.http.dependencies import SessionDep, SettingsDep
 
 BOOTSTRAP = "bootstrap"
@@ -40,6 +42,7 @@ class CsrfRejected(Forbidden):
 @dataclass(frozen=True)
 class SignedInAdmin:
     key_name: str
+    key_id: str = BOOTSTRAP
 
 
 def _fingerprint(secret: bytes, key_hash: str) -> str:
@@ -98,7 +101,7 @@ def signed_in(request: Request, session: Session, settings: Settings) -> SignedI
         return None
     if not _checks_out(request, settings, check, key.key_hash):
         return None
-    return SignedInAdmin(key.name)
+    return SignedInAdmin(key.name, str(key.id))
 
 
 def csrf_token(request: Request) -> str:
@@ -138,6 +141,13 @@ def _require_admin(request: Request, session: SessionDep, settings: SettingsDep)
     session.commit()  # end the read at once: on SQLite it holds the write lock
     if admin is None:
         raise SignInRequired("sign in with an admin API key")
+    # Who the audit log names for the changes of this request (flowline.http.actor).
+    actor = (
+        BOOTSTRAP_ACTOR
+        if admin.key_id == BOOTSTRAP
+        else Actor("api_key", admin.key_id, admin.key_name)
+    )
+    setattr(request.state, WEB_UI_ACTOR, actor)
     return admin
 
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from flowline.api.routes import (
     api_keys,
+    audit,
     campaigns,
     codec,
     email_feedback,
@@ -34,6 +35,7 @@ REST_ROUTERS = [
     unsubscribe.router,
     suppressions.router,
     email_feedback.router,
+    audit.router,
 ]
 
 

@@ -1,6 +1,7 @@
 """The web UI's routes (none of them in the OpenAPI document)."""
 
 from flowline.web.routes import (
+    audit,
     auth,
     campaign_housekeeping,
     campaigns,
@@ -32,4 +33,5 @@ ROUTERS = [
     captured_mail.router,
     settings.router,
     suppressions.router,
+    audit.router,
 ]
