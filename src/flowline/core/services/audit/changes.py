@@ -93,8 +93,8 @@ def campaign_test_sent(session: Session, actor: Actor, campaign: Campaign, maske
     record(session, actor, "campaign.test_sent", "campaign", campaign.id, campaign.name, summary)
 
 
-def _rule_words(rule: object) -> str:
-    return describe_rule(SegmentRule.model_validate(rule))
+def _rule_words(rule: object) -> summaries.Words:
+    return summaries.Words(describe_rule(SegmentRule.model_validate(rule)))
 
 
 def segment_created(session: Session, actor: Actor, segment: Segment) -> None:
@@ -102,12 +102,12 @@ def segment_created(session: Session, actor: Actor, segment: Segment) -> None:
     record(session, actor, "segment.created", "segment", segment.id, segment.name, summary)
 
 
-def segment_before(segment: Segment) -> tuple[str, str]:
+def segment_before(segment: Segment) -> tuple[str, summaries.Words]:
     return segment.name, _rule_words(segment.rule)
 
 
 def segment_updated(
-    session: Session, actor: Actor, segment: Segment, before: tuple[str, str]
+    session: Session, actor: Actor, segment: Segment, before: tuple[str, summaries.Words]
 ) -> None:
     changes = [("name", before[0], segment.name), ("rule", before[1], _rule_words(segment.rule))]
     summary = summaries.changes_in_words(changes) or "saved unchanged"

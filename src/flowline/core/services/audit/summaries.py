@@ -18,6 +18,10 @@ MAX_VALUE = 120
 Change = tuple[str, Any, Any]
 
 
+class Words(str):
+    """Text that already reads as words (a rule, a cap): shown as it is, not quoted."""
+
+
 def shown(value: Any) -> str:
     """A value as the summary shows it: text quoted and cut, switches as on/off."""
     if value is None:
@@ -26,7 +30,7 @@ def shown(value: Any) -> str:
         return "on" if value else "off"
     if isinstance(value, str):
         text = value if len(value) <= MAX_VALUE else value[: MAX_VALUE - 1] + "…"
-        return f"'{text}'"
+        return text if isinstance(value, Words) else f"'{text}'"
     return str(value)
 
 
@@ -46,7 +50,7 @@ def _step_count(definition: WorkflowDefinition) -> int:
 def _facts(definition: WorkflowDefinition) -> dict[str, Any]:
     return {
         "name": definition.name,
-        "trigger": trigger_in_words(definition.trigger),
+        "trigger": Words(trigger_in_words(definition.trigger)),
         "consent": definition.consent_property or "-",
         "exit on goal": definition.exit_on_goal,
         "re-entry": definition.reentry,
@@ -109,8 +113,8 @@ def campaign_created(campaign: Campaign) -> str:
     return f"status {campaign.status}, subject {shown(campaign.subject)}"
 
 
-def frequency_cap_in_words(settings: InstallationSettings) -> str:
+def frequency_cap_in_words(settings: InstallationSettings) -> Words:
     cap = settings.email_frequency_cap
     if cap is None:
-        return "off"
-    return f"{cap.max} email(s) per {humanize(cap.per)}"
+        return Words("off")
+    return Words(f"{cap.max} email(s) per {humanize(cap.per)}")
