@@ -10,6 +10,7 @@ from flowline.web.routes import (
     profiles,
     segments,
     settings,
+    sso,
     suppressions,
     workflow_detail,
     workflow_dry_run,
@@ -34,4 +35,5 @@ ROUTERS = [
     settings.router,
     suppressions.router,
     audit.router,
+    sso.router,
 ]

@@ -12,7 +12,7 @@ from flowline.web.signin import CsrfChecked, sign_in, sign_out, signed_in
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     # Only paths on this site: never an open redirect to another host.
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -29,8 +29,9 @@ def sign_in_page(
     request: Request, session: SessionDep, settings: SettingsDep, next: str = "/workflows"
 ) -> Response:
     if signed_in(request, session, settings) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "sign_in.html", {"next": _safe_next(next), "error": None})
+        return RedirectResponse(safe_next(next), status_code=303)
+    context = {"next": safe_next(next), "error": None, "sso": settings.sso_enabled}
+    return render(request, "sign_in.html", context)
 
 
 @router.post("/sign-in")
@@ -44,8 +45,9 @@ def sign_in_submit(
 ) -> Response:
     if not sign_in(request, session, settings, api_key):
         error = "That is not an admin API key."
-        return render(request, "sign_in.html", {"next": _safe_next(next), "error": error}, 401)
-    return RedirectResponse(_safe_next(next), status_code=303)
+        context = {"next": safe_next(next), "error": error, "sso": settings.sso_enabled}
+        return render(request, "sign_in.html", context, 401)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/sign-out")
