@@ -9,16 +9,21 @@ provider has verified (`email_verified` true) and a name; who that is in Flowlin
 """
 
 import logging
+import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
+from authlib.deprecate import AuthlibDeprecationWarning
+from authlib.integrations.base_client import OAuthError
 from fastapi import Request
 from joserfc.errors import JoseError
 
 from flowline.core.errors import FlowlineError, Forbidden
 from flowline.core.settings import Settings
+
+if TYPE_CHECKING:
+    from authlib.integrations.starlette_client import StarletteOAuth2App
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/sign-in/sso/callback"
@@ -50,12 +55,17 @@ def _issuer(settings: Settings) -> str:
     return settings.oidc_issuer.rstrip("/")
 
 
-def _client(request: Request) -> StarletteOAuth2App:
+def _client(request: Request) -> "StarletteOAuth2App":
     """Built once per app from the settings (the provider's metadata is then cached on it)."""
     client: StarletteOAuth2App | None = getattr(request.app.state, _CLIENT, None)
     if client is None:
         settings: Settings = request.app.state.settings
         assert settings.oidc_client_secret is not None
+        # Imported only where SSO is set up. authlib warns on import that it will move from
+        # httpx to httpx2; the version is pinned, so the notice is for us, not the operator.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+            from authlib.integrations.starlette_client import OAuth
         oauth = OAuth()
         client = oauth.register(
             "sso",
@@ -72,7 +82,7 @@ def callback_url(settings: Settings) -> str:
     return settings.resolved_public_url + CALLBACK_PATH
 
 
-async def _metadata(client: StarletteOAuth2App, settings: Settings) -> dict[str, Any]:
+async def _metadata(client: "StarletteOAuth2App", settings: Settings) -> dict[str, Any]:
     try:
         metadata: dict[str, Any] = await client.load_server_metadata()
     except (httpx.HTTPError, ValueError) as error:
