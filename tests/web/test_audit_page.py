@@ -11,10 +11,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from flowline.app import create_app
 from flowline.core.models.audit import AuditEntry
 from testkit.smtp import SmtpCapture
+from tests.api.steps import wait_step
+from tests.support.flowline_harness import ADMIN_KEY as HARNESS_ADMIN_KEY
+from tests.support.flowline_harness import Flowline
+from tests.support.live_server import serving
 from tests.web.client import ADMIN_KEY, csrf_of, signed_in
 from tests.web.test_housekeeping import _app_client, _campaign, _confirmed, _workflow
+from tests.web.test_workflow_detail import _enroll_in_the_ui
 
 API_KEY = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
@@ -188,3 +194,31 @@ async def test_the_audit_log_page_filters_and_pages(
 async def test_the_audit_log_page_needs_a_session(client: httpx.AsyncClient) -> None:
     page = await client.get("/audit", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+
+
+@pytest.fixture
+async def ui(flowline: Flowline) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(flowline.settings, engine=flowline.engine, temporal_client=flowline.temporal)
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        await signed_in(client, HARNESS_ADMIN_KEY)
+        yield client
+
+
+async def test_enrolling_by_hand_on_the_workflow_page_is_recorded_once(
+    flowline: Flowline, ui: httpx.AsyncClient
+) -> None:
+    workflow = await flowline.workflow(
+        name="Trial nudges", enabled=False, steps=[wait_step("PT1H")]
+    )
+    await flowline.profile("mia")
+
+    for _ in range(2):  # the second is a no-op: the profile is already enrolled
+        assert (await _enroll_in_the_ui(ui, workflow["id"], "mia")).status_code == 303
+
+    log = (await flowline.api.get("/v1/audit", params={"object_type": "enrollment"})).json()
+    [entry] = log["items"]
+    assert entry["actor"]["id"] == "bootstrap"
+    assert entry["summary"] == (
+        f"enrolled a profile by hand in test mode in workflow {workflow['id']} 'Trial nudges' "
+        "(version 1)"
+    )
