@@ -81,8 +81,7 @@ async def _callback(web: httpx.AsyncClient, address: str) -> httpx.Response:
 
 async def test_the_sign_in_page_offers_sso_when_it_is_set_up(web: httpx.AsyncClient) -> None:
     page = await web.get("/sign-in")
-    assert '<form method="get" action="/sign-in/sso"' in page.text
-    assert ">Sign in with SSO</button>" in page.text
+    assert '<a class="button" href="/sign-in/sso?next=%2Fworkflows">Sign in with SSO</a>' in page.text
 
 
 async def test_the_flow_reaches_sign_in_with_the_verified_email(
@@ -112,7 +111,7 @@ async def test_without_user_accounts_the_person_is_told_in_words(
 
     assert answer.status_code == 403
     assert "Single sign-on did not sign you in: single sign-on needs user accounts." in answer.text
-    assert ">Sign in with SSO</button>" in answer.text  # the sign-in page, to try another way
+    assert ">Sign in with SSO</a>" in answer.text  # the sign-in page, to try another way
     page = await web.get("/workflows", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
 

@@ -6,6 +6,7 @@ in to the web UI with (its page dependency leaves it on `request.state`). Once p
 as users, this function turns the request's user into an `Actor("user", ...)`.
 """
 
+import hmac
 from collections.abc import Callable
 
 from fastapi import Request
@@ -31,7 +32,9 @@ def _bearer(request: Request) -> str | None:
 def key_actor(session: Session, settings: Settings, presented: str) -> Actor | None:
     """The actor of an API key (None when the key is unknown)."""
     bootstrap = settings.bootstrap_admin_key
-    if bootstrap is not None and presented == bootstrap.get_secret_value():
+    if bootstrap is not None and hmac.compare_digest(
+        presented.encode(), bootstrap.get_secret_value().encode()
+    ):
         return BOOTSTRAP_ACTOR
     row = session.exec(
         select(ApiKey.id, ApiKey.name).where(ApiKey.key_hash == hash_key(presented))
