@@ -81,7 +81,8 @@ async def _callback(web: httpx.AsyncClient, address: str) -> httpx.Response:
 
 async def test_the_sign_in_page_offers_sso_when_it_is_set_up(web: httpx.AsyncClient) -> None:
     page = await web.get("/sign-in")
-    assert '<a class="button" href="/sign-in/sso?next=%2Fworkflows">Sign in with SSO</a>' in page.text
+    link = '<a class="button" href="/sign-in/sso?next=%2Fworkflows">Sign in with SSO</a>'
+    assert link in page.text
 
 
 async def test_the_flow_reaches_sign_in_with_the_verified_email(
