@@ -87,6 +87,10 @@ async def test_every_ui_change_is_recorded_once_with_the_signed_in_key(
     copied = await _post(
         client, f"/workflows/{workflow['id']}", f"/workflows/{workflow['id']}/duplicate"
     )
+    ended = await _post(
+        client, f"/workflows/{workflow['id']}", f"/workflows/{workflow['id']}/end-enrollments"
+    )
+    assert ended.status_code == 303, ended.text
     assert copied.status_code == 303, copied.text
     await _post(client, "/settings", "/settings/frequency-cap", enabled="on", max="2", per="1 day")
     await _post(client, "/settings", "/settings/keys", name="crm", scope="ingest")
@@ -112,6 +116,7 @@ async def test_every_ui_change_is_recorded_once_with_the_signed_in_key(
         "workflow.disabled",
         "workflow.enabled",
         "workflow.duplicated",
+        "workflow.disabled",
         "settings.changed",
         "api_key.created",
         "api_key.revoked",
@@ -121,9 +126,13 @@ async def test_every_ui_change_is_recorded_once_with_the_signed_in_key(
         "campaign.deleted",
     ]
     said = {e.action: e.summary for e in by_ui}
+    switched_off = [e.summary for e in by_ui if e.action == "workflow.disabled"]
+    assert switched_off == [
+        "switched off; running enrollments finish",
+        "switched off; running enrollments end now",
+    ]
     assert said["campaign.updated"] == "HTML changed"
     assert said["campaign.test_sent"] == "test email sent to q***@example.com"
-    assert said["workflow.disabled"] == "switched off; running enrollments finish"
     assert said["settings.changed"] == "email frequency cap: off → 2 email(s) per 1 day"
     assert "qa@example.com" not in str([e.summary for e in by_ui])
     assert "ada" not in str([(e.object_id, e.object_name, e.summary) for e in by_ui[-2:]])
