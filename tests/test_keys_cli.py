@@ -87,3 +87,17 @@ async def test_control_characters_in_a_key_name_never_reach_the_terminal(
     assert all(c.isprintable() for line in output.splitlines() for c in line)
     assert len(output.splitlines()) == 2  # the header and one row: no line break got through
     assert "ops\\x1b[2J\\x1b]0;owned\\x07\\r\\n\\x9b31m\\u202etxt.exe\\x7f" in output
+
+
+async def test_keys_made_and_revoked_on_the_cli_are_in_the_audit_log(flowline: Flowline) -> None:
+    secret = keys(flowline, "create", "--scope", "admin", "--name", "night batch").strip()
+    keys(flowline, "revoke", listed(flowline)["night batch"][0])
+
+    log = (await flowline.api.get("/v1/audit", params={"object_type": "api_key"})).json()
+
+    shell = {"type": "user", "id": "cli", "name": "command line (flowline keys)"}
+    assert [(e["action"], e["actor"], e["object"]["name"]) for e in log["items"]] == [
+        ("api_key.revoked", shell, "night batch"),
+        ("api_key.created", shell, "night batch"),
+    ]
+    assert secret not in str(log)

@@ -51,6 +51,10 @@ _VARIABLES = {
     "segment_refresh_seconds": "how often `within` segments are re-evaluated (default 60)",
     "dispatcher": "false: this worker never hands outbox intents to Temporal",
     "dispatcher_lease_seconds": "the outbox dispatcher's lease (default 15)",
+    "oidc_issuer": "single sign-on: the OpenID Connect issuer URL",
+    "oidc_client_id": "single sign-on: this app's client id at the issuer",
+    "oidc_client_secret": "single sign-on: its client secret (all three set = SSO)",
+    "oidc_default_role": "role of a user made by a first SSO sign-in (default viewer)",
 }
 _DATABASE = ["data_dir", "database_url"]
 _TEMPORAL = [
@@ -72,6 +76,10 @@ _API = [
     "metrics_port",
     "metrics_host",
     "log_format",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_default_role",
 ]
 _WORKER = [
     *_DATABASE,

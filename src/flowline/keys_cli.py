@@ -11,9 +11,13 @@ from sqlmodel import Session
 
 from flowline.core.database import make_engine, migrate, session_scope
 from flowline.core.errors import FlowlineError
+from flowline.core.models.audit import Actor
 from flowline.core.services.api_keys import create_api_key, list_api_keys, revoke_api_key
+from flowline.core.services.audit import changes as audit
 from flowline.core.settings import Settings
 
+# Someone with the server's shell and database: a person, not a key (no user id to give).
+COMMAND_LINE = Actor("user", "cli", "command line (flowline keys)")
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
 
@@ -40,6 +44,7 @@ def _database() -> Iterator[Session]:
 def create_key(name: str, scope: Scope) -> None:
     with _database() as session:
         key, plaintext = create_api_key(session, name, scope.value)
+        audit.api_key_created(session, COMMAND_LINE, key)
     typer.echo(plaintext)
     typer.echo(
         f"Created {scope.value} key {name!r} (id {key.id}, prefix {key.prefix}); "
@@ -102,4 +107,5 @@ def revoke(
     """Revoke a key: requests presenting it get 401 from now on."""
     with _database() as session:
         revoked = revoke_api_key(session, key)
+        audit.api_key_revoked(session, COMMAND_LINE, revoked)
     typer.echo(f"Revoked {revoked.scope} key {revoked.name!r} (id {revoked.id}).", err=True)

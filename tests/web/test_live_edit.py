@@ -195,7 +195,8 @@ async def test_the_workflow_page_lists_versions_with_their_dates_and_enrollments
     page = await client.get(f"/workflows/{workflow_id}")
     assert page.status_code == 200
     assert _versions_rows(page) == [
-        ["3 current", f"{saved[3]:%Y-%m-%d %H:%M} UTC", "0", "0"],
-        ["2", f"{saved[2]:%Y-%m-%d %H:%M} UTC", "3", "2"],
-        ["1", f"{saved[1]:%Y-%m-%d %H:%M} UTC", "2", "1"],
+        # Saved by the services directly: no one to name ("—").
+        ["3 current", f"{saved[3]:%Y-%m-%d %H:%M} UTC", "—", "0", "0"],
+        ["2", f"{saved[2]:%Y-%m-%d %H:%M} UTC", "—", "3", "2"],
+        ["1", f"{saved[1]:%Y-%m-%d %H:%M} UTC", "—", "2", "1"],
     ]

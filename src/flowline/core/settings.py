@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # Fleet-wide email rate (a Temporal task-queue rate limit on the email activities' queue).
     email_max_per_second: float | None = Field(default=None, gt=0)
 
+    # Single sign-on (OpenID Connect): "Sign in with SSO" only when all three are set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The role of a user created by their first SSO sign-in.
+    oidc_default_role: Literal["admin", "editor", "viewer"] = "viewer"
+
     # Segments with `within` windows are re-evaluated this often (the worker's refresh loop).
     segment_refresh_seconds: float = 60.0
     # The worker process hands outbox intents to Temporal unless this is switched off.
@@ -124,6 +131,10 @@ class Settings(BaseSettings):
     def require_secret_key(self) -> bytes:
         """The signing key; only `flowline dev` may run without FLOWLINE_SECRET_KEY set."""
         return self.secret_keys()[0]
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def has_secret_key(self) -> bool:

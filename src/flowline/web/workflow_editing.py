@@ -12,11 +12,13 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from flowline.core.errors import ValidationFailed, pydantic_errors
+from flowline.core.models.audit import Actor
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.campaigns.crud import campaign_merge_tags
 from flowline.core.services.segments.crud import member_counts
 from flowline.core.services.workflows.crud import check_references, create_workflow, update_workflow
@@ -58,9 +60,10 @@ def save_from_form(
     workflow: Workflow | None,
     *,
     allow_private_networks: bool = False,
+    saved_by: Actor | None = None,
 ) -> Workflow:
     """Create (or update) the workflow the form describes; `ValidationFailed` lists every
-    problem at once, with the API's paths."""
+    problem at once, with the API's paths. The audit log gets the save (by `saved_by`)."""
     body, problems = payload_from_form(form)
     errors: list[tuple[list[str | int], str]] = [(list(loc), msg) for loc, msg in problems]
     data: WorkflowCreate | None = None
@@ -75,9 +78,19 @@ def save_from_form(
             errors += errors_of(failed)
     if errors or data is None:
         raise ValidationFailed(errors)
+    allow = allow_private_networks
     if workflow is None:
-        return create_workflow(session, data, allow_private_networks=allow_private_networks)
-    return update_workflow(session, workflow, data, allow_private_networks=allow_private_networks)
+        created = create_workflow(session, data, allow_private_networks=allow, saved_by=saved_by)
+        if saved_by is not None:
+            audit.workflow_saved(session, saved_by, created)
+        return created
+    before = audit.workflow_before(session, workflow)
+    saved = update_workflow(
+        session, workflow, data, allow_private_networks=allow, saved_by=saved_by
+    )
+    if saved_by is not None:
+        audit.workflow_saved(session, saved_by, saved, before)
+    return saved
 
 
 def load_choices(session: Session, form: FormTree) -> FormChoices:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from flowline.api.routes import (
     api_keys,
+    audit,
     campaigns,
     codec,
     email_feedback,
@@ -38,6 +39,7 @@ REST_ROUTERS = [
     email_feedback.router,
     tracking.router,
     users.router,
+    audit.router,
 ]
 
 

@@ -1,4 +1,4 @@
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
@@ -9,8 +9,11 @@ from flowline.core.models.campaigns import (
     CampaignPreviewRequest,
     CampaignPublic,
 )
+from flowline.core.services.audit import changes as audit
+from flowline.core.services.audit.summaries import campaign_facts
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath, Offset
 
@@ -18,9 +21,13 @@ router = api_router("/v1/campaigns", tags=["campaigns"])
 
 
 @router.post("", status_code=201, response_model=CampaignPublic)
-def create_campaign(data: CampaignCreate, session: SessionDep, _: AdminKey) -> CampaignPublic:
+def create_campaign(
+    data: CampaignCreate, request: Request, session: SessionDep, _: AdminKey
+) -> CampaignPublic:
     """Create a triggered email campaign."""
-    return service.to_public(service.create_campaign(session, data))
+    campaign = service.create_campaign(session, data)
+    audit.campaign_created(session, actor_of(request, session), campaign)
+    return service.to_public(campaign)
 
 
 @router.get("", response_model=list[CampaignPublic])
@@ -44,17 +51,29 @@ def get_campaign(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> Cam
 
 @router.put("/{campaign_id}", response_model=CampaignPublic, responses=error_responses(404))
 def update_campaign(
-    campaign_id: IdInPath, data: CampaignCreate, session: SessionDep, _: AdminKey
+    campaign_id: IdInPath,
+    data: CampaignCreate,
+    request: Request,
+    session: SessionDep,
+    _: AdminKey,
 ) -> CampaignPublic:
     """Replace a campaign; running enrollments send the new content from their next email."""
     campaign = service.get_campaign(session, campaign_id)
-    return service.to_public(service.update_campaign(session, campaign, data))
+    before = campaign_facts(campaign)
+    updated = service.update_campaign(session, campaign, data)
+    audit.campaign_updated(session, actor_of(request, session), updated, before)
+    return service.to_public(updated)
 
 
 @router.delete("/{campaign_id}", status_code=204, responses=error_responses(404, 409))
-def delete_campaign(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
+def delete_campaign(
+    campaign_id: IdInPath, request: Request, session: SessionDep, _: AdminKey
+) -> Response:
     """Delete a campaign that no workflow uses."""
-    service.delete_campaign(session, service.get_campaign(session, campaign_id))
+    campaign = service.get_campaign(session, campaign_id)
+    name = campaign.name
+    service.delete_campaign(session, campaign)
+    audit.campaign_deleted(session, actor_of(request, session), campaign_id, name)
     return Response(status_code=204)
 
 

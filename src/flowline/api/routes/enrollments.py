@@ -1,3 +1,5 @@
+import asyncio
+from functools import partial
 from typing import Literal
 
 from fastapi import Query, Request, Response
@@ -8,9 +10,11 @@ from flowline.api.routing import api_router
 from flowline.core.models.enrollments import EnrollmentDetail, EnrollmentPublic
 from flowline.core.models.pages import Page
 from flowline.core.models.workflow_schemas import EnrollRequest
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.enrollments import start_jobs as service
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.enrollments.detail_jobs import enrollment_detail
+from flowline.http.actor import record_alone
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.http.parameters import IdInPath, Offset
 
@@ -33,6 +37,7 @@ StatusFilter = Literal["active", "completed", "converted", "exited", "failed"]
 async def enroll(
     workflow_id: IdInPath,
     data: EnrollRequest,
+    request: Request,
     response: Response,
     engine: EngineDep,
     temporal: TemporalDep,
@@ -43,7 +48,10 @@ async def enroll(
     result = await service.start_enrollment(
         engine, temporal, settings, workflow_id, data.profile_id, test=data.test
     )
-    if not result.created:
+    if result.created:
+        write = partial(audit.enrollment_started, enrollment=result.enrollment)
+        await asyncio.to_thread(record_alone, engine, request, write)
+    else:
         response.status_code = 200
     return enrollment_views.to_public(settings, result.enrollment)
 

@@ -1,4 +1,4 @@
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 from sqlmodel import Session
 
 from flowline.api.authentication import AdminKey, IngestKey
@@ -14,12 +14,14 @@ from flowline.core.models.profile_schemas import (
     ProfileUpsert,
 )
 from flowline.core.models.profiles import Profile
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.profiles.crud import get_profile, recent_events, upsert_profile
 from flowline.core.services.profiles.erasure import erase_profile
 from flowline.core.services.profiles.search import MAX_SEARCH_TEXT, ProfileSearch, search_profiles
 from flowline.core.services.segments.crud import segments_of
 from flowline.core.settings import Settings
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import Offset, ProfileIdInPath
 
@@ -110,7 +112,15 @@ def read_profile(
 
 
 @router.delete("/{profile_id:any_text}", status_code=204)
-def delete_profile(profile_id: ProfileIdInPath, session: SessionDep, _: AdminKey) -> Response:
+def delete_profile(
+    profile_id: ProfileIdInPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminKey,
+) -> Response:
     """Erase a profile (GDPR), also from Temporal's histories; idempotent, 204 for any id."""
     erase_profile(session, profile_id)
+    secret = settings.secret_keys()[0] if settings.has_secret_key else None
+    audit.profile_erased(session, actor_of(request, session), secret, profile_id)
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 from sqlmodel import Session
 
 from flowline.api.authentication import AdminKey
@@ -13,9 +13,11 @@ from flowline.core.models.segment_schemas import (
     SegmentPublic,
 )
 from flowline.core.models.segments import Segment
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.segments import crud as service
 from flowline.core.services.segments.preview import preview
 from flowline.definitions.segments import SegmentRule, describe_rule
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath, Offset
 
@@ -37,9 +39,13 @@ def _public(session: Session, segment: Segment) -> SegmentPublic:
 
 
 @router.post("", status_code=201, response_model=SegmentPublic)
-def create_segment(data: SegmentCreate, session: SessionDep, _: AdminKey) -> SegmentPublic:
+def create_segment(
+    data: SegmentCreate, request: Request, session: SessionDep, _: AdminKey
+) -> SegmentPublic:
     """Create a segment; profiles join as their new activity is evaluated."""
-    return _public(session, service.create_segment(session, data.name, data.rule))
+    segment = service.create_segment(session, data.name, data.rule)
+    audit.segment_created(session, actor_of(request, session), segment)
+    return _public(session, segment)
 
 
 @router.post("/preview", response_model=SegmentPreviewPublic)
@@ -71,17 +77,29 @@ def get_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> Segme
 
 @router.put("/{segment_id:int}", response_model=SegmentPublic, responses=error_responses(404))
 def update_segment(
-    segment_id: IdInPath, data: SegmentCreate, session: SessionDep, _: AdminKey
+    segment_id: IdInPath,
+    data: SegmentCreate,
+    request: Request,
+    session: SessionDep,
+    _: AdminKey,
 ) -> SegmentPublic:
     """Change a segment's rule; members are re-evaluated as their activity arrives."""
     segment = service.get_segment(session, segment_id)
-    return _public(session, service.update_segment(session, segment, data.name, data.rule))
+    before = audit.segment_before(segment)
+    updated = service.update_segment(session, segment, data.name, data.rule)
+    audit.segment_updated(session, actor_of(request, session), updated, before)
+    return _public(session, updated)
 
 
 @router.delete("/{segment_id:int}", status_code=204, responses=error_responses(404, 409))
-def delete_segment(segment_id: IdInPath, session: SessionDep, _: AdminKey) -> Response:
+def delete_segment(
+    segment_id: IdInPath, request: Request, session: SessionDep, _: AdminKey
+) -> Response:
     """Delete a segment no workflow uses."""
-    service.delete_segment(session, service.get_segment(session, segment_id))
+    segment = service.get_segment(session, segment_id)
+    name = segment.name
+    service.delete_segment(session, segment)
+    audit.segment_deleted(session, actor_of(request, session), segment_id, name)
     return Response(status_code=204)
 
 

@@ -4,7 +4,7 @@ Addresses are given in full and kept only as a keyed hash plus a masked form; th
 the masked form (core/services/suppressions.py).
 """
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from flowline.api.authentication import AdminKey
 from flowline.api.openapi import error_responses
@@ -18,8 +18,10 @@ from flowline.core.models.suppressions import (
     SuppressionPublic,
     checked_address,
 )
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.suppressions import Suppressor
 from flowline.core.settings import Settings
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import Offset
 
@@ -55,19 +57,27 @@ def list_suppressions(
 
 @router.post("", status_code=201, response_model=SuppressionPublic)
 def add_suppression(
-    data: SuppressionIn, session: SessionDep, settings: SettingsDep, _: AdminKey
+    data: SuppressionIn, request: Request, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> SuppressionPublic:
     """Suppress an address (reason `manual` unless given); an address already on the list
     keeps its first reason and date."""
-    row, _new = suppressor(settings).add(session, data.address, data.reason, data.detail)
+    row, new = suppressor(settings).add(session, data.address, data.reason, data.detail)
+    if new:
+        audit.suppression_added(session, actor_of(request, session), row)
     return row
 
 
 @router.delete("", status_code=204, response_class=Response, responses=error_responses(404))
 def remove_suppression(
-    data: SuppressionAddress, session: SessionDep, settings: SettingsDep, _: AdminKey
+    data: SuppressionAddress,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminKey,
 ) -> Response:
     """Take an address off the list: workflow emails go to it again."""
-    if not suppressor(settings).remove(session, data.address):
+    listed = suppressor(settings).find(session, data.address)
+    if listed is None or not suppressor(settings).remove(session, data.address):
         raise NotFound("this address is not on the suppression list")
+    audit.suppression_removed(session, actor_of(request, session), listed)
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from flowline.api.authentication import AdminKey
@@ -12,9 +12,11 @@ from flowline.core.models.workflow_schemas import (
     WorkflowPublic,
     WorkflowStats,
 )
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.workflows import crud as service
 from flowline.core.services.workflows.dry_run import dry_run_request
 from flowline.core.services.workflows.stats import workflow_stats
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep, WorkflowDep
 from flowline.http.parameters import Offset
 
@@ -25,11 +27,19 @@ OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 @router.post("", status_code=201, response_model=WorkflowPublic)
 def create_workflow(
-    data: WorkflowCreate, session: SessionDep, settings: SettingsDep, _: AdminKey
+    data: WorkflowCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminKey,
 ) -> WorkflowPublic:
     """Save a workflow; it is live at once unless `enabled` is false."""
     allow_private = settings.http_allow_private_networks
-    created = service.create_workflow(session, data, allow_private_networks=allow_private)
+    actor = actor_of(request, session)
+    created = service.create_workflow(
+        session, data, allow_private_networks=allow_private, saved_by=actor
+    )
+    audit.workflow_saved(session, actor, created)
     return service.to_public(session, created)
 
 
@@ -75,6 +85,7 @@ def get_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> Wor
 @router.put("/{workflow_id}", response_model=WorkflowPublic, responses=NOT_FOUND)
 def update_workflow(
     data: WorkflowCreate,
+    request: Request,
     workflow: WorkflowDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -82,34 +93,56 @@ def update_workflow(
 ) -> WorkflowPublic:
     """Save a new version; running enrollments finish on the version they started with."""
     allow_private = settings.http_allow_private_networks
-    saved = service.update_workflow(session, workflow, data, allow_private_networks=allow_private)
+    actor = actor_of(request, session)
+    before = audit.workflow_before(session, workflow)
+    saved = service.update_workflow(
+        session, workflow, data, allow_private_networks=allow_private, saved_by=actor
+    )
+    audit.workflow_saved(session, actor, saved, before)
     return service.to_public(session, saved)
 
 
 @router.delete("/{workflow_id}", status_code=204, responses=error_responses(404, 409))
-def delete_workflow(workflow: WorkflowDep, session: SessionDep, _: AdminKey) -> Response:
+def delete_workflow(
+    request: Request, workflow: WorkflowDep, session: SessionDep, _: AdminKey
+) -> Response:
     """Delete a workflow without running enrollments."""
+    workflow_id, name = workflow.id, workflow.name
     service.delete_workflow(session, workflow)
+    audit.workflow_deleted(session, actor_of(request, session), workflow_id, name)
     return Response(status_code=204)
 
 
 @router.post("/{workflow_id}/enable", response_model=WorkflowPublic, responses=NOT_FOUND)
 def enable_workflow(
-    workflow: WorkflowDep, session: SessionDep, settings: SettingsDep, _: AdminKey
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminKey,
 ) -> WorkflowPublic:
     """Switch a workflow on; only activity from now on enrolls (no backfill)."""
     allow_private = settings.http_allow_private_networks
+    was_enabled = workflow.enabled
     enabled = service.enable_workflow(session, workflow, allow_private_networks=allow_private)
+    audit.workflow_switched(session, actor_of(request, session), enabled, was_enabled)
     return service.to_public(session, enabled)
 
 
 @router.post("/{workflow_id}/disable", response_model=WorkflowPublic, responses=NOT_FOUND)
 def disable_workflow(
-    workflow: WorkflowDep, session: SessionDep, _: AdminKey, data: DisableRequest | None = None
+    request: Request,
+    workflow: WorkflowDep,
+    session: SessionDep,
+    _: AdminKey,
+    data: DisableRequest | None = None,
 ) -> WorkflowPublic:
     """Switch a workflow off; `in_flight: "exit"` also ends its running enrollments now."""
     in_flight = data.in_flight if data else "finish"
-    return service.to_public(session, service.disable_workflow(session, workflow, in_flight))
+    was_enabled = workflow.enabled
+    disabled = service.disable_workflow(session, workflow, in_flight)
+    audit.workflow_switched(session, actor_of(request, session), disabled, was_enabled, in_flight)
+    return service.to_public(session, disabled)
 
 
 @router.get("/{workflow_id}/stats", response_model=WorkflowStats, responses=NOT_FOUND)

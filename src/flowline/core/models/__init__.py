@@ -1,6 +1,7 @@
 """Tables, one module per entity. Importing this package registers them all on the metadata."""
 
 from flowline.core.models.api_keys import ApiKey
+from flowline.core.models.audit import AuditEntry
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.email_sends import EmailSend
 from flowline.core.models.engagement import EmailEngagement, EmailLink
@@ -17,6 +18,7 @@ from flowline.core.models.workflows import Workflow, WorkflowVersion
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Campaign",
     "ConditionCounter",
     "CountedCondition",

@@ -35,4 +35,6 @@ class WorkflowVersion(SQLModel, table=True):
     )
     version: int
     definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Who saved it, `{type, id, name}` as the audit log's actor (None: saved before it existed).
+    saved_by: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

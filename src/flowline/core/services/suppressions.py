@@ -98,6 +98,10 @@ class Suppressor:
         )
         return bool(getattr(removed, "rowcount", 0))
 
+    def find(self, session: Session, address: str) -> SuppressionPublic | None:
+        row = _by_hashes(session, self.hashes(address))
+        return None if row is None else public(row)
+
     def is_suppressed(self, session: Session, address: str) -> bool:
         return _by_hashes(session, self.hashes(address)) is not None
 
@@ -123,6 +127,11 @@ def any_suppressed(hashes: list[str]) -> ColumnElement[bool]:
     """Whether any of these hashes is on the list, as a column: a step adds it to a query it
     makes anyway (no statement of its own per email)."""
     return exists().where(col(Suppression.address_hash).in_(hashes))
+
+
+def find_by_id(session: Session, suppression_id: int) -> SuppressionPublic | None:
+    row = session.get(Suppression, suppression_id)
+    return None if row is None else public(row)
 
 
 def remove_by_id(session: Session, suppression_id: int) -> bool:

@@ -1,6 +1,7 @@
 """The web UI's routes (none of them in the OpenAPI document)."""
 
 from flowline.web.routes import (
+    audit,
     auth,
     campaign_housekeeping,
     campaigns,
@@ -10,6 +11,7 @@ from flowline.web.routes import (
     profiles,
     segments,
     settings,
+    sso,
     suppressions,
     users,
     workflow_detail,
@@ -36,4 +38,6 @@ ROUTERS = [
     settings.router,
     suppressions.router,
     users.router,
+    audit.router,
+    sso.router,
 ]

@@ -30,7 +30,7 @@ NOTICES = {
 }
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     # Only paths on this site: never an open redirect to another host.
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -41,11 +41,12 @@ def _sign_in_page(
     request: Request, session: Session, next: str, status: int = 200, **context: object
 ) -> Response:
     page: dict[str, object] = {
-        "next": _safe_next(next),
+        "next": safe_next(next),
         "error": None,
         "user_error": None,
         "email": "",
         "notice": None,
+        "sso": request.app.state.settings.sso_enabled,
     }
     page.update(context)
     page["has_users"] = count_users(session) > 0
@@ -66,7 +67,7 @@ def sign_in_page(
     done: str = "",
 ) -> Response:
     if signed_in(request, session, settings) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return _sign_in_page(request, session, next, notice=NOTICES.get(done))
 
 
@@ -85,7 +86,7 @@ def sign_in_submit(
         if not sign_in(request, session, settings, api_key):
             error = "That is not an admin API key."
             return _sign_in_page(request, session, next, 401, error=error)
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return _password_sign_in(request, session, settings, email, password, next)
 
 
@@ -102,7 +103,7 @@ def _password_sign_in(
     if user is None:
         return _sign_in_page(request, session, next, 401, user_error=WRONG_PASSWORD, email=shown)
     sign_in_user(request, session, user)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/sign-out")

@@ -2,6 +2,7 @@
 test to an address, now, with a chosen profile's merge values."""
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from flowline.core.database import read_scope
 from flowline.core.errors import CampaignInUse, ValidationFailed
 from flowline.core.models.campaigns import Campaign
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.test_send import (
     MailServerUnavailable,
@@ -18,7 +20,9 @@ from flowline.core.services.campaigns.test_send import (
     prepare_test,
     send_test,
 )
+from flowline.core.services.suppressions import masked
 from flowline.core.settings import Settings
+from flowline.http.actor import actor_of, record_alone
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep
 from flowline.http.parameters import IdInPath
 from flowline.web.deletion import Deletion, confirm_page, refused_page, workflow_links
@@ -58,9 +62,11 @@ def delete(
     session: SessionDep,
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
+    name = campaign.name
     try:
         service.delete_campaign(session, campaign)
         session.flush()
+        audit.campaign_deleted(session, actor_of(request, session), campaign_id, name)
     except CampaignInUse as refused:
         session.rollback()
         deletion = _deletion(campaign)
@@ -99,6 +105,8 @@ async def test_send(
     except MailServerUnavailable as error:
         errors = FormErrors(summary=[(None, error.detail)])
         return _page(request, campaign, typed, errors, error.status_code)
+    sent = partial(audit.campaign_test_sent, campaign=campaign, masked=masked(prepared.recipient))
+    await asyncio.to_thread(record_alone, engine, request, sent)
     notice = f"Test sent to {prepared.recipient}: “{prepared.rendered.subject}”."
     return _page(request, campaign, typed, FormErrors(), 200, notice)
 

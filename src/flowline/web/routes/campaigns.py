@@ -10,9 +10,12 @@ from sqlmodel import Session
 
 from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed, pydantic_errors
 from flowline.core.models.campaigns import Campaign, CampaignCreate
+from flowline.core.services.audit import changes as audit
+from flowline.core.services.audit.summaries import campaign_facts
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
 from flowline.definitions.templates import TemplateError, merge_tags_in
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
@@ -96,11 +99,14 @@ def _save(
     }
     try:
         data = CampaignCreate.model_validate(body)
-        saved = (
-            service.update_campaign(session, campaign, data)
-            if campaign
-            else service.create_campaign(session, data)
-        )
+        actor = actor_of(request, session)
+        if campaign is not None:
+            before = campaign_facts(campaign)
+            saved = service.update_campaign(session, campaign, data)
+            audit.campaign_updated(session, actor, saved, before)
+        else:
+            saved = service.create_campaign(session, data)
+            audit.campaign_created(session, actor, saved)
     except ValidationError as error:
         return _invalid(request, session, form, campaign, pydantic_errors(error.errors()))
     except ValidationFailed as failed:

@@ -16,12 +16,14 @@ from sqlmodel import col, select
 from flowline.core.models.profiles import Profile
 from flowline.core.models.segments import Segment
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.profiles.crud import recent_events
 from flowline.core.services.profiles.erasure import erase_profile
 from flowline.core.services.profiles.search import search_profiles
 from flowline.core.services.segments.crud import segments_of
 from flowline.definitions.identifiers import is_profile_id
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import MAX_OFFSET
 from flowline.web.pages import PageRoute, render
@@ -108,11 +110,15 @@ def _profile_page(
 def erase(
     _: AdminSession,
     __: CsrfChecked,
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     id: Annotated[str, Form()] = "",
 ) -> Response:
     """The same erasure as `DELETE /v1/profiles/{profile_id}`; idempotent."""
     if is_profile_id(id):
         erase_profile(session, id)
+        secret = settings.secret_keys()[0] if settings.has_secret_key else None
+        audit.profile_erased(session, actor_of(request, session), secret, id)
     # The erased id stays out of the address (and so out of logs and the browser's history).
     return RedirectResponse("/profiles?erased=1", status_code=303)

@@ -9,10 +9,12 @@ from sqlmodel import Session
 
 from flowline.core.errors import SegmentInUse, ValidationFailed
 from flowline.core.models.segments import Segment
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.segments import crud as service
 from flowline.core.services.segments.preview import preview
 from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.definitions.segments import SegmentRule, describe_rule
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
 from flowline.web.deletion import Deletion, confirm_page, refused_page, workflow_links
@@ -127,11 +129,14 @@ def _save(
         if errors.fields:
             service.parse_rule(parsed)
         else:
-            segment = (
-                service.update_segment(session, segment, name.strip(), parsed)
-                if segment
-                else service.create_segment(session, name.strip(), parsed)
-            )
+            actor = actor_of(request, session)
+            if segment is not None:
+                before = audit.segment_before(segment)
+                segment = service.update_segment(session, segment, name.strip(), parsed)
+                audit.segment_updated(session, actor, segment, before)
+            else:
+                segment = service.create_segment(session, name.strip(), parsed)
+                audit.segment_created(session, actor, segment)
     except ValidationFailed as failed:
         errors.fields["rule"] = _messages(failed)
     if errors.fields:
@@ -189,8 +194,10 @@ def delete_segment(
     _: EditorSession, __: CsrfChecked, request: Request, segment_id: IdInPath, session: SessionDep
 ) -> Response:
     segment = service.get_segment(session, segment_id)
+    name = segment.name
     try:
         service.delete_segment(session, segment)
+        audit.segment_deleted(session, actor_of(request, session), segment_id, name)
     except SegmentInUse:
         session.rollback()
         deletion = _deletion(segment)

@@ -12,8 +12,10 @@ from flowline.core.errors import NotFound, pydantic_errors
 from flowline.core.models.api_keys import ApiKey, ApiKeyCreate
 from flowline.core.models.installation_settings import InstallationSettings
 from flowline.core.services.api_keys import create_api_key
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.installation_settings import read_settings, replace_settings
 from flowline.definitions.durations import duration_in_words, parse_duration_words
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
@@ -75,16 +77,21 @@ def create_key(
         key_form = {"name": name, "scope": scope}
         return _page(request, session, errors=errors, key_form=key_form, status=422)
     created = create_api_key(session, data.name, data.scope)
+    audit.api_key_created(session, actor_of(request, session), created[0])
     # Shown in this answer only (never stored, never put in a redirect or the session).
     return _page(request, session, created=created)
 
 
 @router.post("/settings/keys/{key_id}/revoke")
-def revoke_key(_: AdminSession, __: CsrfChecked, key_id: IdInPath, session: SessionDep) -> Response:
+def revoke_key(
+    _: AdminSession, __: CsrfChecked, request: Request, key_id: IdInPath, session: SessionDep
+) -> Response:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")
+    actor = actor_of(request, session)
     session.delete(key)
+    audit.api_key_revoked(session, actor, key)
     return RedirectResponse("/settings", status_code=303)
 
 
@@ -112,7 +119,9 @@ def save_frequency_cap(
             failed.errors, lambda loc: f"cap.{loc[-1]}" if len(loc) > 1 else "cap.max"
         )
         return _page(request, session, cap_form=cap_form, errors=errors, status=422)
+    before = read_settings(session)
     replace_settings(session, data)
+    audit.settings_changed(session, actor_of(request, session), before, data)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 

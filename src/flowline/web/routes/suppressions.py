@@ -13,7 +13,9 @@ from sqlmodel import Session
 
 from flowline.core.errors import NotFound, pydantic_errors
 from flowline.core.models.suppressions import MAX_ADDRESS, SuppressionIn, checked_address
-from flowline.core.services.suppressions import Suppressor, remove_by_id
+from flowline.core.services.audit import changes as audit
+from flowline.core.services.suppressions import Suppressor, find_by_id, remove_by_id
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep
 from flowline.http.parameters import MAX_OFFSET, IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
@@ -102,14 +104,22 @@ def add_suppression(
         failed = pydantic_errors(error.errors())
         errors = place_errors(failed.errors, lambda loc: f"add.{loc[-1]}" if loc else "add.address")
         return _page(request, session, suppressor, form=form, errors=errors, status=422)
-    suppressor.add(session, data.address, "manual", data.detail)
+    row, new = suppressor.add(session, data.address, "manual", data.detail)
+    if new:
+        audit.suppression_added(session, actor_of(request, session), row)
     return RedirectResponse(f"{PAGE}?done=added", status_code=303)
 
 
 @router.post(PAGE + "/{suppression_id}/remove")
 def remove_suppression(
-    _: AdminSession, __: CsrfChecked, suppression_id: IdInPath, session: SessionDep
+    _: AdminSession,
+    __: CsrfChecked,
+    request: Request,
+    suppression_id: IdInPath,
+    session: SessionDep,
 ) -> Response:
-    if not remove_by_id(session, suppression_id):
+    listed = find_by_id(session, suppression_id)
+    if listed is None or not remove_by_id(session, suppression_id):
         raise NotFound("this address is no longer on the suppression list")
+    audit.suppression_removed(session, actor_of(request, session), listed)
     return RedirectResponse(f"{PAGE}?done=removed", status_code=303)

@@ -11,8 +11,15 @@ from sqlmodel import Session
 
 from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import FlowlineError, pydantic_errors
+from flowline.core.models.audit import Actor
 from flowline.core.models.users import User, UserCreate, UserUpdate
 from flowline.core.principals import Principal
+from flowline.core.services.audit.user_changes import (
+    user_before,
+    user_created,
+    user_removed,
+    user_updated,
+)
 from flowline.core.services.campaigns.test_send import MailServerUnavailable
 from flowline.core.services.users.account_mail import invitation, send_account_mail
 from flowline.core.services.users.accounts import (
@@ -25,6 +32,7 @@ from flowline.core.services.users.accounts import (
     update_user,
 )
 from flowline.core.services.users.one_time_links import issue_link, link_for, new_token
+from flowline.http.actor import actor_from
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep
 from flowline.http.parameters import IdInPath
 from flowline.web.form_errors import FormErrors, place_errors
@@ -96,7 +104,7 @@ async def invite(
     try:
         _check_free(engine, data.email)
         await send_account_mail(settings, invitation(settings, data.email, link, who.name))
-        _create(engine, data, token)
+        _create(engine, data, token, actor_from(who))
     except (EmailTaken, MailServerUnavailable) as error:
         key = "email" if isinstance(error, EmailTaken) else None
         errors = FormErrors(
@@ -118,24 +126,28 @@ def _check_free(engine: Engine, email: str) -> None:
             raise EmailTaken(f"there is already a user with the address {email}")
 
 
-def _create(engine: Engine, data: UserCreate, token: str) -> None:
+def _create(engine: Engine, data: UserCreate, token: str, actor: Actor) -> None:
     with session_scope(engine) as session:
-        issue_link(session, create_user(session, data), "invite", token)
+        user = create_user(session, data)
+        issue_link(session, user, "invite", token)
+        user_created(session, actor, user, "invited")
 
 
-def _change(session: Session, user_id: int, change: UserUpdate) -> None:
-    update_user(session, get_user(session, user_id), change)
+def _change(session: Session, actor: Principal, user_id: int, change: UserUpdate) -> None:
+    user = get_user(session, user_id)
+    before = user_before(user)
+    user_updated(session, actor_from(actor), update_user(session, user, change), before)
 
 
 @router.post(PAGE + "/{user_id}/role")
 def change_role(
-    _: AdminSession, __: CsrfChecked, user_id: IdInPath, session: SessionDep, role: Short = ""
+    who: AdminSession, __: CsrfChecked, user_id: IdInPath, session: SessionDep, role: Short = ""
 ) -> Response:
     try:
         change = UserUpdate.model_validate({"role": role})
     except ValidationError as error:
         raise pydantic_errors(error.errors()) from None
-    _change(session, user_id, change)
+    _change(session, who, user_id, change)
     return RedirectResponse(f"{PAGE}?done=role", status_code=303)
 
 
@@ -150,14 +162,16 @@ def set_disabled(
     off = disabled == "yes"
     if off:
         _refuse_self(who, user_id, "disable")
-    _change(session, user_id, UserUpdate(disabled=off))
+    _change(session, who, user_id, UserUpdate(disabled=off))
     return RedirectResponse(f"{PAGE}?done={'disabled' if off else 'enabled'}", status_code=303)
 
 
 @router.post(PAGE + "/{user_id}/remove")
 def remove(who: AdminSession, __: CsrfChecked, user_id: IdInPath, session: SessionDep) -> Response:
     _refuse_self(who, user_id, "remove")
-    remove_user(session, get_user(session, user_id))
+    user = get_user(session, user_id)
+    remove_user(session, user)
+    user_removed(session, actor_from(who), user)
     return RedirectResponse(f"{PAGE}?done=removed", status_code=303)
 
 

@@ -1,6 +1,7 @@
 """A workflow's figures, its recent enrollments, and enrolling a profile by hand."""
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from flowline.core.database import read_scope
 from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.enrollments import start_jobs as enrollments
 from flowline.core.services.enrollments import views as enrollment_views
 from flowline.core.services.enrollments.positions import active_positions
@@ -21,6 +23,7 @@ from flowline.core.services.workflows.overview import conversion_by_day
 from flowline.core.services.workflows.stats import workflow_stats
 from flowline.core.services.workflows.versions import version_summaries
 from flowline.core.settings import Settings
+from flowline.http.actor import record_alone
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.http.parameters import IdInPath
 from flowline.web.form_tree import engine_path_label
@@ -139,9 +142,12 @@ async def enroll_profile(
             raise ValidationFailed.at(
                 ("profile_id",), f"profile {profile_id.strip()!r} does not exist"
             )
-        await enrollments.start_enrollment(
+        result = await enrollments.start_enrollment(
             engine, temporal, settings, workflow_id, meant, test=not enabled
         )
+        if result.created:
+            write = partial(audit.enrollment_started, enrollment=result.enrollment)
+            await asyncio.to_thread(record_alone, engine, request, write)
     except FlowlineError as error:
         context = await asyncio.to_thread(_read_figures, engine, settings, workflow_id)
         context.update(notice=None, enroll_profile=profile_id, enroll_error=error.detail)

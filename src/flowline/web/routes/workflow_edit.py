@@ -11,6 +11,7 @@ from flowline.core.models.workflows import Workflow
 from flowline.core.services.segments.vocabulary import rule_vocabulary
 from flowline.core.services.workflows.crud import current_definition
 from flowline.core.services.workflows.versions import running_by_version
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.form_errors import FormErrors, place_errors
 from flowline.web.form_tree import FormTree, parse_form
@@ -88,7 +89,13 @@ def _save(
 ) -> Response:
     try:
         allow_private = request.app.state.settings.http_allow_private_networks
-        saved = save_from_form(session, form, workflow, allow_private_networks=allow_private)
+        saved = save_from_form(
+            session,
+            form,
+            workflow,
+            allow_private_networks=allow_private,
+            saved_by=actor_of(request, session),
+        )
     except ValidationFailed as failed:
         session.rollback()
         return _page(request, session, form, workflow, place_errors(failed.errors), 422)

@@ -7,8 +7,10 @@ from sqlmodel import Session, func, select
 from flowline.core.errors import WorkflowHasRunningEnrollments
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.workflows.crud import delete_workflow, disable_workflow
 from flowline.core.services.workflows.duplicate import duplicate_workflow
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.deletion import Deletion, confirm_page, refused_page
 from flowline.web.pages import PageRoute
@@ -44,8 +46,11 @@ def confirm_delete(
 def delete(
     _: EditorSession, __: CsrfChecked, request: Request, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
+    workflow_id, name = workflow.id, workflow.name
     try:
         delete_workflow(session, workflow)
+        session.flush()
+        audit.workflow_deleted(session, actor_of(request, session), workflow_id, name)
     except WorkflowHasRunningEnrollments:
         session.rollback()
         deletion = _deletion(workflow)
@@ -70,17 +75,22 @@ def _running_refusal(session: Session, workflow: Workflow) -> str:
 
 @router.post("/workflows/{workflow_id}/end-enrollments")
 def end_enrollments(
-    _: EditorSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
+    _: EditorSession, __: CsrfChecked, request: Request, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     """Switch off and end every running enrollment (`disable` with `in_flight: exit`)."""
+    was_enabled = workflow.enabled
     disable_workflow(session, workflow, in_flight="exit")
+    actor = actor_of(request, session)
+    audit.workflow_switched(session, actor, workflow, was_enabled, "exit")
     return RedirectResponse(f"/workflows/{workflow.id}/delete?ending=1", status_code=303)
 
 
 @router.post("/workflows/{workflow_id}/duplicate")
 def duplicate(
-    _: EditorSession, __: CsrfChecked, workflow: WorkflowDep, session: SessionDep
+    _: EditorSession, __: CsrfChecked, request: Request, workflow: WorkflowDep, session: SessionDep
 ) -> Response:
     """A disabled copy, opened at once: nothing enrolls in it until it is switched on."""
-    copy = duplicate_workflow(session, workflow)
+    actor = actor_of(request, session)
+    copy = duplicate_workflow(session, workflow, saved_by=actor)
+    audit.workflow_duplicated(session, actor, workflow, copy)
     return RedirectResponse(f"/workflows/{copy.id}?duplicated={workflow.id}", status_code=303)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
 from flowline.core.models.segments import Segment
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.enrollments.failures import recent_failures_by_workflow
 from flowline.core.services.workflows.crud import (
     current_definition,
@@ -15,6 +16,7 @@ from flowline.core.services.workflows.crud import (
     list_workflows,
 )
 from flowline.core.services.workflows.overview import WorkflowCounts, counts_by_workflow
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, WorkflowDep
 from flowline.web.pages import PageRoute, render, wants_json
 from flowline.web.signin import CsrfChecked, EditorSession, SignedIn
@@ -60,11 +62,13 @@ def switch_workflow(
     enabled: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Switch on or off; running enrollments finish (like `disable` with `in_flight: finish`)."""
+    was_enabled = workflow.enabled
     if enabled == "on":
         allow_private = request.app.state.settings.http_allow_private_networks
         enable_workflow(session, workflow, allow_private_networks=allow_private)
     else:
         disable_workflow(session, workflow)
+    audit.workflow_switched(session, actor_of(request, session), workflow, was_enabled)
     if wants_json(request):
         state = "on" if workflow.enabled else "off"
         return JSONResponse({"enabled": workflow.enabled, "message": f"{workflow.name} is {state}"})

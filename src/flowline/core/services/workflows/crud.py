@@ -3,6 +3,7 @@
 from sqlmodel import Session, col, func, select
 
 from flowline.core.errors import NotFound, ValidationFailed, WorkflowHasRunningEnrollments
+from flowline.core.models.audit import Actor
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate, WorkflowPublic
@@ -117,7 +118,11 @@ def list_workflows(session: Session, *, offset: int = 0, limit: int = 100) -> li
 
 
 def create_workflow(
-    session: Session, data: WorkflowCreate, *, allow_private_networks: bool = False
+    session: Session,
+    data: WorkflowCreate,
+    *,
+    allow_private_networks: bool = False,
+    saved_by: Actor | None = None,
 ) -> Workflow:
     definition = WorkflowDefinition.model_validate(data.model_dump(exclude={"enabled"}))
     check_references(session, definition, allow_private_networks=allow_private_networks)
@@ -130,7 +135,7 @@ def create_workflow(
     )
     session.add(workflow)
     session.flush()
-    _add_version(session, workflow, definition)
+    _add_version(session, workflow, definition, saved_by)
     return workflow
 
 
@@ -140,6 +145,7 @@ def update_workflow(
     data: WorkflowCreate,
     *,
     allow_private_networks: bool = False,
+    saved_by: Actor | None = None,
 ) -> Workflow:
     """Every save is a new immutable version; running enrollments finish on theirs."""
     definition = WorkflowDefinition.model_validate(data.model_dump(exclude={"enabled"}))
@@ -149,7 +155,7 @@ def update_workflow(
     _set_enabled(workflow, data.enabled)
     workflow.updated_at = utcnow()
     session.add(workflow)
-    _add_version(session, workflow, definition)
+    _add_version(session, workflow, definition, saved_by)
     return workflow
 
 
@@ -195,13 +201,19 @@ def delete_workflow(session: Session, workflow: Workflow) -> None:
     session.delete(workflow)
 
 
-def _add_version(session: Session, workflow: Workflow, definition: WorkflowDefinition) -> None:
+def _add_version(
+    session: Session,
+    workflow: Workflow,
+    definition: WorkflowDefinition,
+    saved_by: Actor | None = None,
+) -> None:
     assert workflow.id is not None
     session.add(
         WorkflowVersion(
             workflow_id=workflow.id,
             version=workflow.version,
             definition=definition.model_dump(mode="json"),
+            saved_by=saved_by.as_json() if saved_by is not None else None,
         )
     )
     session.flush()

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from flowline.core.models.audit import Actor
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.workflows.crud import current_definition
 
@@ -13,7 +14,9 @@ def copy_name(name: str) -> str:
     return f"{COPY_PREFIX}{name}"[:MAX_NAME].rstrip()
 
 
-def duplicate_workflow(session: Session, workflow: Workflow) -> Workflow:
+def duplicate_workflow(
+    session: Session, workflow: Workflow, saved_by: Actor | None = None
+) -> Workflow:
     """A new workflow, version 1, with the original's current definition under "Copy of <name>".
 
     It starts disabled, so nothing enrolls until someone switches it on, which checks its
@@ -27,7 +30,10 @@ def duplicate_workflow(session: Session, workflow: Workflow) -> Workflow:
     assert duplicate.id is not None
     session.add(
         WorkflowVersion(
-            workflow_id=duplicate.id, version=1, definition=copied.model_dump(mode="json")
+            workflow_id=duplicate.id,
+            version=1,
+            definition=copied.model_dump(mode="json"),
+            saved_by=saved_by.as_json() if saved_by is not None else None,
         )
     )
     session.flush()

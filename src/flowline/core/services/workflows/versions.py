@@ -67,6 +67,8 @@ class VersionSummary:
     """Enrollments that started on it (test ones left out, as in every figure)."""
     active: int
     """Of those, the ones still running: they finish on this version."""
+    saved_by: str | None = None
+    """The name of who saved it (None for versions saved before the audit log)."""
 
 
 def version_summaries(session: Session, workflow_id: int) -> list[VersionSummary]:
@@ -92,7 +94,19 @@ def version_summaries(session: Session, workflow_id: int) -> list[VersionSummary
         .group_by(col(WorkflowVersion.version), col(WorkflowVersion.created_at))
         .order_by(col(WorkflowVersion.version).desc())
     ).all()
-    return [VersionSummary(*row) for row in rows]
+    # Apart from the grouped count: PostgreSQL cannot group by a `json` column.
+    savers = {
+        version: saved_by.get("name") if isinstance(saved_by, dict) else None
+        for version, saved_by in session.execute(
+            sa_select(col(WorkflowVersion.version), col(WorkflowVersion.saved_by)).where(
+                col(WorkflowVersion.workflow_id) == workflow_id
+            )
+        ).all()
+    }
+    return [
+        VersionSummary(version, saved_at, enrolled, active, savers.get(version))
+        for version, saved_at, enrolled, active in rows
+    ]
 
 
 def running_by_version(session: Session, workflow_id: int) -> dict[int, int]:

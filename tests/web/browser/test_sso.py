@@ -1,0 +1,44 @@
+"""Sign in with SSO in a real browser, against the local OpenID Connect provider: the button,
+the round trip through the provider and back, and the refusal said on the sign-in page."""
+
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+from sqlalchemy import Engine
+
+from flowline.app import create_app
+from flowline.core.settings import Settings
+from testkit.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.browser import screenshots
+from tests.support.live_server import serving
+
+
+async def test_sso_goes_through_the_provider_and_says_why_it_cannot_sign_in_yet(
+    page: Page, ui_engine: Engine, tmp_path: Path
+) -> None:
+    with OidcProvider() as provider:
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=ui_engine.url.render_as_string(hide_password=False),
+            secret_key="browser-test-secret",
+            oidc_issuer=provider.issuer,
+            oidc_client_id=CLIENT_ID,
+            oidc_client_secret=CLIENT_SECRET,
+        )
+        app = create_app(settings, engine=ui_engine)
+        async with serving(app) as url:
+            settings.public_url = url  # the callback address, known once the server listens
+            await page.goto(url + "/")
+            await expect(page.get_by_label("API key")).to_be_visible()
+            await screenshots(page, "sign-in-sso")
+
+            await page.get_by_role("link", name="Sign in with SSO").click()
+
+            await expect(page.get_by_role("alert")).to_have_text(
+                "Single sign-on did not sign you in: single sign-on needs user accounts."
+            )
+            assert page.url.startswith(url + "/sign-in/sso/callback?")
+            [asked] = provider.authorize_requests
+            assert asked["code_challenge_method"] == "S256"
+            [token] = provider.token_requests
+            assert token.form["code_verifier"]
