@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from flowline.core.models.email_figures import EmailFigures
 from flowline.definitions.dry_run import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
 from flowline.definitions.identifiers import Id, ProfileId
 from flowline.definitions.workflows import WorkflowDefinition
@@ -43,6 +44,8 @@ class StepStats(BaseModel):
     succeeded: int
     failed: int
     skipped: int
+    # Send email steps only: what became of their emails (null for the other steps).
+    email: EmailFigures | None = None
 
 
 class VersionStats(BaseModel):

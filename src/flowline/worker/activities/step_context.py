@@ -112,10 +112,11 @@ def write_delivery(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    campaign_id: int | None = None,
 ) -> None:
     """The step's delivery, the steps it passed and its progress, in one transaction."""
     with session_scope(engine) as session:
-        _delivery_in(session, enrollment_id, step_path, type, result, passed)
+        _delivery_in(session, enrollment_id, step_path, type, result, passed, campaign_id)
 
 
 def _delivery_in(
@@ -125,6 +126,7 @@ def _delivery_in(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage],
+    campaign_id: int | None = None,
 ) -> None:
     record_passages(session, enrollment_id, [p.model_dump() for p in passed])
     record_delivery(
@@ -136,6 +138,7 @@ def _delivery_in(
         detail=result.detail,
         attempts=result.attempts or 1,
         facts=result.facts,
+        campaign_id=campaign_id,
     )
     step_reached(session, enrollment_id, top_index(step_path) + 1)
 
@@ -148,6 +151,7 @@ def start_urgent_write(
     type: str,
     result: StepResult,
     passed: Sequence[StepPassage] = (),
+    campaign_id: int | None = None,
 ) -> "asyncio.Future[None]":
     """Begin writing the delivery now, ahead of this process's other writes (`urgent_writes`);
     `record` awaits it. Once started the write runs to its end, even if the attempt that
@@ -159,6 +163,7 @@ def start_urgent_write(
         type=type,
         result=result,
         passed=passed,
+        campaign_id=campaign_id,
     )
     return URGENT_WRITES.submit(engine, job)
 
@@ -172,6 +177,7 @@ async def record(
     result: StepResult,
     passed: Sequence[StepPassage] = (),
     started: "asyncio.Future[None] | None" = None,
+    campaign_id: int | None = None,
 ) -> StepResult:
     """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
     report the outcome anyway, marked unrecorded.
@@ -191,6 +197,7 @@ async def record(
                     type=type,
                     result=result,
                     passed=passed,
+                    campaign_id=campaign_id,
                 ),
             )
         else:
