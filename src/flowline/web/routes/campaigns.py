@@ -12,6 +12,7 @@ from flowline.core.errors import CampaignInUse, NotFound, ValidationFailed, pyda
 from flowline.core.models.campaigns import Campaign, CampaignCreate
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.core.services.email_figures import campaign_stats
 from flowline.definitions.templates import TemplateError, merge_tags_in
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath
@@ -77,7 +78,8 @@ def edit_campaign(
     _: AdminSession, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
-    return form_page(request, saved_form(campaign), campaign)
+    figures = campaign_stats(session, campaign_id)
+    return form_page(request, saved_form(campaign), campaign, extra={"figures": figures})
 
 
 def saved_form(campaign: Campaign) -> dict[str, Any]:
