@@ -145,6 +145,7 @@ def populate(engine: Engine, n: int, seed: int = 1) -> tuple[int, int, int]:
                             "delivery_id": delivery_id,
                             "campaign_id": campaign_id,
                             "workflow_id": workflow_id,
+                            "version": 1,
                             "step_path": path,
                             "kind": kind,
                             "machine": machine,

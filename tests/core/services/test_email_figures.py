@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from flowline.core.database import session_scope
-from flowline.core.models.campaigns import Campaign, CampaignCreate
+from flowline.core.models.campaigns import CampaignCreate
 from flowline.core.models.engagement import EmailEngagement
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflow_schemas import WorkflowCreate
@@ -84,8 +84,16 @@ def send(
         return delivery.id
 
 
-def engage(engine: Engine, delivery_id: int, kind: str, *, machine: bool = False) -> None:
-    """A row as the tracking routes write it (every open and click, repeats included)."""
+def engage(
+    engine: Engine,
+    delivery_id: int,
+    kind: str,
+    *,
+    machine: bool = False,
+    versioned: bool = True,
+) -> None:
+    """A row as the tracking routes write it (every open and click, repeats included);
+    `versioned=False`: as a writer that leaves the version out."""
     with session_scope(engine) as session:
         delivery = session.get_one(Delivery, delivery_id)
         session.add(
@@ -93,6 +101,7 @@ def engage(engine: Engine, delivery_id: int, kind: str, *, machine: bool = False
                 delivery_id=delivery_id,
                 campaign_id=delivery.campaign_id,
                 workflow_id=delivery.workflow_id,
+                version=delivery.version if versioned else None,
                 step_path=delivery.step_path,
                 kind=kind,
                 machine=machine,
@@ -175,12 +184,13 @@ def test_rates_are_rounded_shares_of_sent_and_opened(engine: Engine) -> None:
     assert (stats.open_rate, stats.click_rate, stats.click_to_open) == (1.0, 0.3333, 0.3333)
 
 
-def test_step_figures_are_the_current_versions_and_only_on_send_email_steps(
+def test_step_figures_count_the_current_version_whether_rows_carry_it_or_not(
     engine: Engine,
 ) -> None:
     workflow_id, first, second = setup_workflow(engine)
     old = send(engine, workflow_id, 1, "0", first)
     engage(engine, old, "open")
+    engage(engine, old, "click", versioned=False)
     with session_scope(engine) as session:
         workflow = session.get_one(Workflow, workflow_id)
         update_workflow(session, workflow, WorkflowCreate.model_validate(body(first, second)))
@@ -188,9 +198,11 @@ def test_step_figures_are_the_current_versions_and_only_on_send_email_steps(
     tested = send(engine, workflow_id, 2, "0", first, test=True)
     later = send(engine, workflow_id, 2, "2", second)
     engage(engine, a, "open")
-    engage(engine, a, "click")
+    engage(engine, a, "open", versioned=False)  # the same email, by another writer: once
+    engage(engine, a, "click", versioned=False)
     engage(engine, b, "open", machine=True)
     engage(engine, tested, "open")
+    engage(engine, tested, "click", versioned=False)
     engage(engine, later, "bounce")
 
     with session_scope(engine) as session:
@@ -206,7 +218,7 @@ def test_step_figures_are_the_current_versions_and_only_on_send_email_steps(
     assert (second_step.email.sent, second_step.email.bounced) == (1, 1)
     assert second_step.email.open_rate == 0.0
     # The campaign counts every version's sends.
-    assert (campaign.sent, campaign.opened) == (3, 2)
+    assert (campaign.sent, campaign.opened, campaign.clicked) == (3, 2, 2)
 
 
 def test_feedback_counts_once_per_delivery_and_kind(engine: Engine) -> None:
@@ -223,4 +235,3 @@ def test_feedback_counts_once_per_delivery_and_kind(engine: Engine) -> None:
         assert {(r.campaign_id, r.workflow_id, r.step_path, r.machine) for r in rows} == {
             (first, workflow_id, "0", False)
         }
-        assert session.get(Campaign, first) is not None

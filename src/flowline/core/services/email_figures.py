@@ -4,13 +4,14 @@ campaign and per Send email step, with their rates.
 Unique deliveries and people only: an email opened five times counts once, machine opens and
 clicks (prefetching agents, link scanners) not at all, and test enrollments' emails nowhere.
 The campaign's figures read `ix_deliveries_campaign` and `ix_email_engagements_campaign`
-only; a step's read `ix_email_engagements_step` and their deliveries by primary key.
+only; a step's read `ix_email_engagements_step` (and, for rows written without their version,
+their deliveries by primary key).
 """
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import false, true, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -90,26 +91,48 @@ def step_figures(
     paths: Iterable[str],
 ) -> dict[str, EmailFigures]:
     """The figures of the Send email steps at `paths` of one version (`sent` per path comes
-    from the funnel's own count). Engagement rows carry no version: each is matched with its
-    delivery's, by primary key."""
+    from the funnel's own count). Rows that carry their version are read from one range of
+    `ix_email_engagements_step`, the version's test deliveries (few) left out by id; rows
+    written without it are matched with their delivery's version by primary key."""
     wanted = list(paths)
     if not wanted:
         return {}
-    rows = session.execute(
-        sa_select(
-            col(EmailEngagement.step_path),
-            col(EmailEngagement.kind),
-            func.count(col(EmailEngagement.delivery_id).distinct()),
-        )
-        .join(Delivery, col(Delivery.id) == col(EmailEngagement.delivery_id))
+    engagement = EmailEngagement
+    tests = select(Delivery.id).where(
+        col(Delivery.workflow_id) == workflow_id,
+        col(Delivery.version) == version,
+        col(Delivery.test) == true(),
+    )
+    columns = (
+        col(engagement.step_path),
+        col(engagement.kind),
+        col(engagement.delivery_id),
+    )
+    human = (
+        col(engagement.workflow_id) == workflow_id,
+        col(engagement.step_path).in_(wanted),
+        col(engagement.machine) == false(),
+    )
+    versioned = sa_select(*columns).where(
+        *human,
+        col(engagement.version) == version,
+        col(engagement.delivery_id).not_in(tests),
+    )
+    unversioned = (
+        sa_select(*columns)
+        .join(Delivery, col(Delivery.id) == col(engagement.delivery_id))
         .where(
-            col(EmailEngagement.workflow_id) == workflow_id,
-            col(EmailEngagement.step_path).in_(wanted),
-            col(EmailEngagement.machine) == false(),
+            *human,
+            col(engagement.version).is_(None),
             col(Delivery.version) == version,
             col(Delivery.test) == false(),
         )
-        .group_by(col(EmailEngagement.step_path), col(EmailEngagement.kind))
+    )
+    rows_of = union_all(versioned, unversioned).subquery()
+    rows = session.execute(
+        sa_select(
+            rows_of.c.step_path, rows_of.c.kind, func.count(rows_of.c.delivery_id.distinct())
+        ).group_by(rows_of.c.step_path, rows_of.c.kind)
     ).all()
     unique: dict[str, dict[str, int]] = {}
     for path, kind, count in rows:

@@ -33,6 +33,7 @@ def record_feedback(session: Session, delivery: Delivery, kind: FeedbackKind) ->
             delivery_id=delivery.id,
             campaign_id=delivery.campaign_id,
             workflow_id=delivery.workflow_id,
+            version=delivery.version,
             step_path=delivery.step_path,
             kind=kind,
             machine=False,  # a person's (or their provider's) answer, never a prefetch
