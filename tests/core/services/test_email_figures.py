@@ -235,3 +235,27 @@ def test_feedback_counts_once_per_delivery_and_kind(engine: Engine) -> None:
         assert {(r.campaign_id, r.workflow_id, r.step_path, r.machine) for r in rows} == {
             (first, workflow_id, "0", False)
         }
+
+
+def test_step_figures_from_rows_with_their_version_leave_out_tests_and_older_versions(
+    engine: Engine,
+) -> None:
+    workflow_id, first, second = setup_workflow(engine)
+    old = send(engine, workflow_id, 1, "0", first)
+    with session_scope(engine) as session:
+        workflow = session.get_one(Workflow, workflow_id)
+        update_workflow(session, workflow, WorkflowCreate.model_validate(body(first, second)))
+    a, b = send(engine, workflow_id, 2, "0", first), send(engine, workflow_id, 2, "0", first)
+    tested = send(engine, workflow_id, 2, "0", first, test=True)
+    for delivery_id in (old, a, a, b, tested):
+        engage(engine, delivery_id, "open")
+    engage(engine, b, "click", machine=True)
+    engage(engine, tested, "click")
+
+    with session_scope(engine) as session:
+        workflow = session.get_one(Workflow, workflow_id)
+        stats = workflow_stats(session, workflow, current_definition(session, workflow))
+
+    email = stats.steps[0].email
+    assert email is not None
+    assert (email.sent, email.opened, email.clicked, email.open_rate) == (2, 2, 0, 1.0)
