@@ -47,6 +47,7 @@ class CampaignStatsResult:
     deliveries: int
     engagements: int
     service_ms: list[float]
+    service_cpu_ms: list[float]  # CPU of this process: all of the query's work on SQLite
     api_ms: list[float]
     workflow_api_ms: list[float]
     answer: dict[str, Any]
@@ -200,19 +201,22 @@ def run(
             f"written in {time.perf_counter() - started:.1f}s",
             flush=True,
         )
-        service = []
+        service, service_cpu = [], []
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             with read_scope(engine) as session:
                 campaign_stats(session, campaign_id)
             service.append((time.perf_counter() - started) * 1000)
+            service_cpu.append((time.process_time() - cpu) * 1000)
         with (
             api_process(engine_url(engine), log_dir) as api_server,
             httpx.Client(base_url=api_server.url, headers=api_server.headers) as client,
         ):
             api, answer = _timed(client, f"/v1/campaigns/{campaign_id}/stats", repeat)
             workflow_api, _ = _timed(client, f"/v1/workflows/{workflow_id}/stats", repeat)
-        return CampaignStatsResult(backend, deliveries, engaged, service, api, workflow_api, answer)
+        return CampaignStatsResult(
+            backend, deliveries, engaged, service, service_cpu, api, workflow_api, answer
+        )
 
 
 def figures(result: CampaignStatsResult) -> list[Figure]:
@@ -245,9 +249,18 @@ def line(result: CampaignStatsResult) -> str:
         f"rows [{result.backend}]: through the API median {statistics.median(result.api_ms):.0f}"
         f" ms, p95 {p95(result.api_ms):.0f} ms (target < {CAMPAIGN_STATS_TARGET_MS:.0f} ms); "
         f"in process median {statistics.median(result.service_ms):.0f} ms, p95 "
-        f"{p95(result.service_ms):.0f} ms; workflow stats (email figures of 4 steps) median "
+        f"{p95(result.service_ms):.0f} ms{_cpu(result)}; workflow stats (email figures of 4 "
+        f"steps) median "
         f"{statistics.median(result.workflow_api_ms):.0f} ms, p95 "
         f"{p95(result.workflow_api_ms):.0f} ms; sent={answer.get('sent', 0):,} "
         f"opened={answer.get('opened', 0):,} clicked={answer.get('clicked', 0):,} "
         f"bounced={answer.get('bounced', 0):,}"
     )
+
+
+def _cpu(result: CampaignStatsResult) -> str:
+    """On SQLite the query runs in this process: its CPU time, a figure a busy machine moves
+    less than the wall clock."""
+    if result.backend != "sqlite":
+        return ""
+    return f" (CPU median {statistics.median(result.service_cpu_ms):.0f} ms)"
