@@ -115,6 +115,7 @@ def step_figures(
         )
         .limit(1)
     ).first()
+    query: Any
     if unversioned is None:  # always, when every writer copies the version
         query = union_all(
             *(
