@@ -44,8 +44,11 @@ class StepStats(BaseModel):
     succeeded: int
     failed: int
     skipped: int
-    # Send email steps only: what became of their emails (null for the other steps).
-    email: EmailFigures | None = None
+    email: EmailFigures | None = Field(
+        default=None,
+        description="Send email steps only (null for the others): what became of this "
+        "version's emails at this step.",
+    )
 
 
 class VersionStats(BaseModel):
