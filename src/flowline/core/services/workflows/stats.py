@@ -26,7 +26,8 @@ def workflow_stats(
     session: Session, workflow: Workflow, definition: WorkflowDefinition
 ) -> WorkflowStats:
     """Two aggregate queries, each over one index only (`ix_enrollments_stats`,
-    `ix_deliveries_funnel`): fast whatever the number of enrollments."""
+    `ix_deliveries_funnel`): fast whatever the number of enrollments; Send email steps add
+    their email figures (one index range each, `email_figures.step_figures`)."""
     workflow_id = workflow.id
     assert workflow_id is not None
     # Core select: five columns is more than sqlmodel's typed `select` takes.
