@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench import (
     burst,
+    campaign_stats,
     dry_run,
     ingestion_scenario,
     profile_search,
@@ -23,6 +24,7 @@ from bench import (
 )
 from bench.config import (
     BURST,
+    CAMPAIGNSTATS,
     DRYRUN,
     FAULTS,
     INGESTION,
@@ -83,6 +85,18 @@ def _stats(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+def _campaign_stats(options: Options, work_dir: Path) -> list[Figure]:
+    print("\n== campaign stats at many deliveries", flush=True)
+    found = []
+    for backend in options.backends:
+        result = campaign_stats.run(
+            backend, options.postgresql_url, options.campaign_deliveries, 20, work_dir
+        )
+        print(f"  {campaign_stats.line(result)}", flush=True)
+        found += campaign_stats.figures(result)
+    return found
+
+
 def _profiles(options: Options, work_dir: Path) -> list[Figure]:
     print("\n== profiles search", flush=True)
     found = []
@@ -139,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = [
             (INGESTION, lambda: ingestion_scenario.run(options, work_dir)),
             (STATS, lambda: _stats(options, work_dir)),
+            (CAMPAIGNSTATS, lambda: _campaign_stats(options, work_dir)),
             (PROFILES, lambda: _profiles(options, work_dir)),
             (DRYRUN, lambda: _dry_run(options)),
             (PREVIEW, lambda: _preview(options)),

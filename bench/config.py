@@ -21,7 +21,19 @@ FAULTS = "faults"
 PROFILES = "profiles"
 DRYRUN = "dryrun"
 PREVIEW = "preview"
-SCENARIOS = (INGESTION, STATS, PROFILES, PREVIEW, DRYRUN, THROUGHPUT, BURST, WAITING, FAULTS)
+CAMPAIGNSTATS = "campaignstats"
+SCENARIOS = (
+    INGESTION,
+    STATS,
+    CAMPAIGNSTATS,
+    PROFILES,
+    PREVIEW,
+    DRYRUN,
+    THROUGHPUT,
+    BURST,
+    WAITING,
+    FAULTS,
+)
 
 
 class BenchEnvironment(BaseSettings):
@@ -52,6 +64,7 @@ class Options:
     burst: int
     waiting: int
     stats_enrollments: int
+    campaign_deliveries: int
     search_profiles: int
     preview_profiles: int
     preview_events: int
@@ -77,6 +90,7 @@ FULL = {
     "burst": 20_000,
     "waiting": 100_000,
     "stats_enrollments": 100_000,
+    "campaign_deliveries": 1_000_000,
     "search_profiles": 1_000_000,
     "preview_profiles": 1_000_000,
     "preview_events": 10_000_000,
@@ -94,6 +108,7 @@ QUICK = {
     "burst": 30,
     "waiting": 40,
     "stats_enrollments": 500,
+    "campaign_deliveries": 2000,
     "search_profiles": 500,
     "preview_profiles": 300,
     "preview_events": 3000,
@@ -108,6 +123,7 @@ _SCALED = (
     "burst",
     "waiting",
     "stats_enrollments",
+    "campaign_deliveries",
     "search_profiles",
     "preview_profiles",
     "preview_events",
@@ -161,6 +177,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("burst", "enrollments of the burst (default 20000)"),
         ("waiting", "enrollments waiting at once (default 100000)"),
         ("stats-enrollments", "enrollment rows of the stats figure (default 100000)"),
+        ("campaign-deliveries", "email deliveries of the campaign stats figure (default 1000000)"),
         ("search-profiles", "profiles of the profiles search figure (default 1000000)"),
         ("preview-profiles", "profiles of the segment preview figure (default 1000000)"),
         ("preview-events", "events of the segment preview figure (default 10000000)"),

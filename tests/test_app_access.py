@@ -46,6 +46,7 @@ ACCESS = {
     ("POST", "/v1/campaigns"): "key:admin",
     ("GET", "/v1/campaigns"): "key:admin",
     ("GET", "/v1/campaigns/{campaign_id}"): "key:admin",
+    ("GET", "/v1/campaigns/{campaign_id}/stats"): "key:admin",
     ("PUT", "/v1/campaigns/{campaign_id}"): "key:admin",
     ("DELETE", "/v1/campaigns/{campaign_id}"): "key:admin",
     ("POST", "/v1/campaigns/{campaign_id}/preview"): "key:admin",

@@ -9,10 +9,12 @@ from flowline.core.models.campaigns import (
     CampaignPreviewRequest,
     CampaignPublic,
 )
+from flowline.core.models.email_figures import CampaignStats
 from flowline.core.services.audit import changes as audit
 from flowline.core.services.audit.summaries import campaign_facts
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.core.services.email_figures import campaign_stats
 from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
 from flowline.http.parameters import IdInPath, Offset
@@ -87,3 +89,11 @@ def preview(
     campaign = service.get_campaign(session, campaign_id)
     email = preview_campaign(session, campaign, data.profile_id)
     return CampaignPreview(subject=email.subject, html=email.html, text=email.text)
+
+
+@router.get("/{campaign_id}/stats", response_model=CampaignStats, responses=error_responses(404))
+def get_campaign_stats(campaign_id: IdInPath, session: SessionDep, _: AdminKey) -> CampaignStats:
+    """What became of the campaign's emails: unique deliveries, people only (no machine opens
+    or clicks), test enrollments left out; rates are null while their base is 0."""
+    service.get_campaign(session, campaign_id)
+    return campaign_stats(session, campaign_id)

@@ -34,10 +34,11 @@ class EmailEngagement(SQLModel, table=True):
     __table_args__ = (
         # Campaign figures: unique deliveries per kind, human or machine, from the index alone.
         Index("ix_email_engagements_campaign", "campaign_id", "kind", "machine", "delivery_id"),
-        # Per Send email step of a workflow, the same.
+        # Per Send email step of one workflow version, the same.
         Index(
             "ix_email_engagements_step",
             "workflow_id",
+            "version",
             "step_path",
             "kind",
             "machine",
@@ -51,6 +52,9 @@ class EmailEngagement(SQLModel, table=True):
     )
     campaign_id: int | None = Field(default=None, sa_type=ID_TYPE)
     workflow_id: int | None = Field(default=None, sa_type=ID_TYPE)
+    # The delivery's workflow version: a step's figures count one version. Rows written without
+    # it (None) are matched with their delivery's version instead (slower, still right).
+    version: int | None = None
     step_path: str | None = Field(default=None, max_length=100)
     kind: str = Field(max_length=20)
     link_position: int | None = None

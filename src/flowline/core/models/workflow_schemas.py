@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from flowline.core.models.email_figures import EmailFigures
 from flowline.definitions.dry_run import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
 from flowline.definitions.identifiers import Id, ProfileId
 from flowline.definitions.workflows import WorkflowDefinition
@@ -43,6 +44,11 @@ class StepStats(BaseModel):
     succeeded: int
     failed: int
     skipped: int
+    email: EmailFigures | None = Field(
+        default=None,
+        description="Send email steps only (null for the others): what became of this "
+        "version's emails at this step.",
+    )
 
 
 class VersionStats(BaseModel):

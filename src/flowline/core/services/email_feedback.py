@@ -4,7 +4,9 @@ feedback from the mail provider (`POST /v1/email-feedback`, `/v1/email-feedback/
 A permanent bounce or a complaint suppresses the address (core/services/suppressions.py); a
 transient bounce does not. Each becomes an event on the profile it was for, through normal
 ingestion (triggers, goals, `wait_for_event`, segments): `email_bounced`
-`{permanent, reason, delivery_id?}` or `email_complained` `{reason?, delivery_id?}`.
+`{permanent, reason, delivery_id?}` or `email_complained` `{reason?, delivery_id?}`. A
+permanent bounce or a complaint that names one of our deliveries also counts in its campaign's
+and step's figures (core/services/feedback_engagement.py).
 
 Which profile: the one whose delivery the feedback's `message_id` names (our Message-ID,
 definitions/message_ids.py), when it names one of ours and that profile still exists; else
@@ -23,6 +25,7 @@ from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.profiles import Profile, ProfileSearchEntry
 from flowline.core.models.suppressions import Reason
+from flowline.core.services.feedback_engagement import record_feedback
 from flowline.core.services.ingestion.changes import apply_changes
 from flowline.core.services.suppressions import Suppressor, scrubbed
 from flowline.definitions.message_ids import read_message_id, step_digest
@@ -62,6 +65,10 @@ def take_feedback(session: Session, suppressor: Suppressor, items: list[Feedback
             suppressor.add(session, item.address, reason, detail or _default_detail(item))
             taken.suppressed += 1
         delivery, profiles = _profiles_for(session, item)
+        if delivery is not None and (item.type == "complaint" or item.permanent):
+            record_feedback(
+                session, delivery, "complaint" if item.type == "complaint" else "bounce"
+            )
         if not profiles:
             taken.unknown += 1
         for profile_id in profiles:
@@ -84,14 +91,16 @@ def record_hard_bounce(
 ) -> None:
     """An SMTP 5xx to RCPT or DATA: the address suppressed, `email_bounced` on the profile."""
     suppressor.add(session, address, "hard_bounce", reason)
-    enrollment = session.get(Enrollment, enrollment_id)
-    if enrollment is None or session.get(Profile, enrollment.profile_id) is None:
-        return
     delivery = session.exec(
         select(Delivery).where(
             col(Delivery.enrollment_id) == enrollment_id, col(Delivery.step_path) == step_path
         )
     ).first()
+    if delivery is not None:  # counted in the figures even if the profile is gone
+        record_feedback(session, delivery, "bounce")
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or session.get(Profile, enrollment.profile_id) is None:
+        return
     item = Feedback("bounce", address, permanent=True, detail=reason)
     apply_changes(session, events=[_event(item, enrollment.profile_id, delivery, reason)])
 

@@ -14,6 +14,7 @@ from flowline.core.services.audit import changes as audit
 from flowline.core.services.audit.summaries import campaign_facts
 from flowline.core.services.campaigns import crud as service
 from flowline.core.services.campaigns.preview import preview_campaign
+from flowline.core.services.email_figures import campaign_stats
 from flowline.definitions.templates import TemplateError, merge_tags_in
 from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep
@@ -83,7 +84,8 @@ def edit_campaign(
     _: SignedIn, request: Request, campaign_id: IdInPath, session: SessionDep
 ) -> Response:
     campaign = service.get_campaign(session, campaign_id)
-    return form_page(request, saved_form(campaign), campaign)
+    figures = campaign_stats(session, campaign_id)
+    return form_page(request, saved_form(campaign), campaign, extra={"figures": figures})
 
 
 def saved_form(campaign: Campaign) -> dict[str, Any]:

@@ -74,14 +74,17 @@ class UnsubscribeLinks:
     def from_settings(cls, settings: Settings) -> "UnsubscribeLinks":
         return cls(settings.resolved_public_url, settings.require_secret_key())
 
-    def url_for(self, input: SendEmailInput) -> str | None:
-        """Only mail of workflows that take consent into account can be unsubscribed from."""
+    def url_for(self, input: SendEmailInput, enrollment_id: int) -> str | None:
+        """Only mail of workflows that take consent into account can be unsubscribed from.
+        The link names this email (enrollment and step): its unsubscribes count against it."""
         if input.consent_property is None:
             return None
         what = Unsubscription(
             profile_id=input.enrollment.profile_id,
             workflow_id=input.enrollment.workflow_id,
             consent_property=input.consent_property,
+            enrollment_id=enrollment_id,
+            step_path=input.path,
         )
         return unsubscribe_url(self.public_url, self.secret, what)
 
@@ -170,6 +173,7 @@ class EmailActivities:
                 result=sent,
                 passed=input.passed,
                 links=prepared.links,
+                campaign_id=input.step.campaign_id,
             )
             write.add_done_callback(lambda done: self._written(key, done))
             writing.append(write)
@@ -201,6 +205,7 @@ class EmailActivities:
             passed=input.passed,
             started=writing[0] if writing else None,
             links=prepared.links,
+            campaign_id=input.step.campaign_id,
         )
 
     async def _hard_bounce(self, input: SendEmailInput, sent: "_Outgoing", reason: str) -> None:
@@ -314,7 +319,7 @@ class EmailActivities:
         if recipient is None:
             return StepResult(outcome="skipped", detail="invalid address")
         values = merge_values(step.merge_tags, context.properties)
-        unsubscribe = self._links.url_for(input)
+        unsubscribe = self._links.url_for(input, context.enrollment_id)
         if unsubscribe is not None and UNSUBSCRIBE_TAG not in step.merge_tags:
             values[UNSUBSCRIBE_TAG] = unsubscribe
         try:
@@ -357,6 +362,7 @@ class EmailActivities:
             result=result,
             passed=input.passed,
             links=links,
+            campaign_id=input.step.campaign_id,
         )
         if recorded.recorded:
             self._in_flight.recorded(message_id(input))

@@ -114,11 +114,12 @@ def write_delivery(
     result: StepResult,
     passed: Sequence[StepPassage] = (),
     links: Sequence[str] = (),
+    campaign_id: int | None = None,
 ) -> None:
     """The step's delivery, the steps it passed, its progress and the links of a tracked mail,
     in one transaction."""
     with session_scope(engine) as session:
-        _delivery_in(session, enrollment_id, step_path, type, result, passed, links)
+        _delivery_in(session, enrollment_id, step_path, type, result, passed, links, campaign_id)
 
 
 def _delivery_in(
@@ -129,6 +130,7 @@ def _delivery_in(
     result: StepResult,
     passed: Sequence[StepPassage],
     links: Sequence[str] = (),
+    campaign_id: int | None = None,
 ) -> None:
     record_passages(session, enrollment_id, [p.model_dump() for p in passed])
     record_delivery(
@@ -140,6 +142,7 @@ def _delivery_in(
         detail=result.detail,
         attempts=result.attempts or 1,
         facts=result.facts,
+        campaign_id=campaign_id,
     )
     store_links(session, enrollment_id, step_path, links)
     step_reached(session, enrollment_id, top_index(step_path) + 1)
@@ -154,6 +157,7 @@ def start_urgent_write(
     result: StepResult,
     passed: Sequence[StepPassage] = (),
     links: Sequence[str] = (),
+    campaign_id: int | None = None,
 ) -> "asyncio.Future[None]":
     """Begin writing the delivery now, ahead of this process's other writes (`urgent_writes`);
     `record` awaits it. Once started the write runs to its end, even if the attempt that
@@ -166,6 +170,7 @@ def start_urgent_write(
         result=result,
         passed=passed,
         links=links,
+        campaign_id=campaign_id,
     )
     return URGENT_WRITES.submit(engine, job)
 
@@ -180,6 +185,7 @@ async def record(
     passed: Sequence[StepPassage] = (),
     started: "asyncio.Future[None] | None" = None,
     links: Sequence[str] = (),
+    campaign_id: int | None = None,
 ) -> StepResult:
     """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
     report the outcome anyway, marked unrecorded.
@@ -200,6 +206,7 @@ async def record(
                     result=result,
                     passed=passed,
                     links=links,
+                    campaign_id=campaign_id,
                 ),
             )
         else:

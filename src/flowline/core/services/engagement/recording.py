@@ -51,6 +51,7 @@ def record_engagement(
             delivery_id=engaged.delivery_id,
             campaign_id=campaign_id,
             workflow_id=engaged.workflow_id,
+            version=engaged.version,
             step_path=engaged.step_path,
             kind=kind,
             link_position=engaged.position,

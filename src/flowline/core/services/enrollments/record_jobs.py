@@ -22,6 +22,7 @@ from flowline.core.services.enrollments.records import (
     record_passages,
     step_reached,
 )
+from flowline.core.services.workflows.versions import definition_of
 from flowline.core.timestamps import utcnow
 from flowline.definitions.step_tree import top_index
 
@@ -121,6 +122,7 @@ def record_missing_delivery(
     with session_scope(engine) as session:
         record_passages(session, enrollment.id, passages)
         if delivery_of(session, enrollment.id, step_path) is None:
+            sent = _campaign_sent(session, enrollment, step_path) if type == "email" else None
             record_delivery(
                 session,
                 enrollment.id,
@@ -129,8 +131,18 @@ def record_missing_delivery(
                 status=status,
                 detail=detail,
                 attempts=attempts or 1,
+                campaign_id=sent,
             )
         step_reached(session, enrollment.id, top_index(step_path) + 1)
+
+
+def _campaign_sent(session: Session, enrollment: Enrollment, step_path: str) -> int | None:
+    """The campaign of the Send email step at `step_path` in the enrollment's version."""
+    definition = definition_of(session, enrollment.workflow_id, enrollment.version)
+    if definition is None:
+        return None
+    step = dict(definition.email_steps()).get(step_path)
+    return step.campaign_id if step is not None else None
 
 
 def record_conversion(engine: Engine, key: EnrollmentKey, at: datetime) -> None:

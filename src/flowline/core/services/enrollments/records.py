@@ -71,9 +71,11 @@ def record_delivery(
     detail: str,
     attempts: int,
     facts: Mapping[str, Any] | None = None,
+    campaign_id: int | None = None,
 ) -> None:
     """The step's outcome; `facts` are the values its timeline entry tells (to whom, the answer,
-    what decided a branch), written by the same statement."""
+    what decided a branch), written by the same statement; `campaign_id` the campaign a Send
+    email step sent (its figures count by it, test deliveries apart)."""
     # Locked, so an erasure running now is either seen here or sees this delivery to scrub it.
     enrollment = session.exec(_LOCKED, params={"enrollment_id": enrollment_id}).first()
     if enrollment is not None and enrollment.exit_reason == ERASED_REASON:
@@ -85,6 +87,8 @@ def record_delivery(
         delivery.status, delivery.detail, delivery.attempts = status, detail, attempts
         delivery.facts = dict(facts) if facts is not None else None
         delivery.updated_at = now
+        if delivery.campaign_id is None:
+            delivery.campaign_id = campaign_id
         if status == "failed" and enrollment is not None and not enrollment.has_failures:
             session.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
         session.add(delivery)
@@ -111,6 +115,7 @@ def record_delivery(
             "detail": detail,
             "attempts": attempts,
             "facts": dict(facts) if facts is not None else None,
+            "campaign_id": campaign_id,
             "created_at": now,
             "updated_at": now,
         },

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.workflow_schemas import StepStats, VersionStats, WorkflowStats
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.email_figures import step_figures
 from flowline.core.services.enrollments import failures
 from flowline.definitions.steps import WaitStep
 from flowline.definitions.workflows import WorkflowDefinition
@@ -25,7 +26,8 @@ def workflow_stats(
     session: Session, workflow: Workflow, definition: WorkflowDefinition
 ) -> WorkflowStats:
     """Two aggregate queries, each over one index only (`ix_enrollments_stats`,
-    `ix_deliveries_funnel`): fast whatever the number of enrollments."""
+    `ix_deliveries_funnel`): fast whatever the number of enrollments; Send email steps add
+    their email figures (one index range each, `email_figures.step_figures`)."""
     workflow_id = workflow.id
     assert workflow_id is not None
     # Core select: five columns is more than sqlmodel's typed `select` takes.
@@ -86,7 +88,7 @@ def _step_stats(
 
     Every step leaves a record when it ran (a delivery for email and HTTP; `done` or `skipped`
     for the others). Top-level waits of enrollments from before step records also count by
-    progress: everyone who got past them.
+    progress: everyone who got past them. Send email steps add what became of their emails.
     """
     deliveries = session.exec(
         select(Delivery.step_path, Delivery.status, func.count())
@@ -100,6 +102,10 @@ def _step_stats(
     counts: dict[str, dict[str, int]] = {}
     for path, status, count in deliveries:
         counts.setdefault(path, {})[status] = count
+    email_paths = [path for path, _ in definition.email_steps()]
+    sent = {path: counts.get(path, {}).get("sent", 0) for path in email_paths}
+    assert workflow.id is not None
+    emails = step_figures(session, workflow.id, workflow.version, sent, email_paths)
     steps = []
     for path, step in definition.all_steps():
         found = counts.get(path, {})
@@ -117,6 +123,7 @@ def _step_stats(
                 succeeded=succeeded,
                 failed=found.get("failed", 0),
                 skipped=found.get("skipped", 0),
+                email=emails.get(path),
             )
         )
     return steps
