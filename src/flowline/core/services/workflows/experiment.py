@@ -1,0 +1,210 @@
+"""Did it work? The experiment figures of a workflow's current version, counted in SQL.
+
+Only the current version counts: a new version may change the holdout share, the splits and
+their paths, so its experiment starts over (and a split's winner is undone by it). Test
+enrollments are left out, as in the stats. Converted means `converted_at` is set (a goal within
+the goal window), whatever the status.
+
+Three aggregate queries, none reading table rows per enrollment but the converted ones:
+- groups: enrolled and converted per cohort, from `ix_enrollments_experiment`;
+- enrolled per path of every split, from `ix_enrollment_paths_split` alone (test enrollments,
+  a handful, are counted through their own index range and taken off);
+- converted per path: the converted enrollments of the version (a range of the same
+  enrollments index) joined to their path row by its unique (enrollment_id, step_path) key.
+"""
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import and_, false, true
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
+
+from flowline.core.models.enrollments import Enrollment
+from flowline.core.models.experiment_schemas import (
+    ExperimentGroups,
+    ExperimentPublic,
+    GroupFigures,
+    LiftPublic,
+    SplitFigures,
+    SplitPathFigures,
+)
+from flowline.core.models.experiments import EnrollmentPath, SplitWinner
+from flowline.core.models.workflows import Workflow, WorkflowVersion
+from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.experiments import GroupCounts, lift
+from flowline.definitions.step_kinds import children
+from flowline.definitions.step_tree import child_path
+
+DEFAULT_GOAL_WINDOW = timedelta(days=30)
+_DURATION: TypeAdapter[timedelta] = TypeAdapter(PositiveDuration)
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """A `split` step as its version's JSON has it."""
+
+    path: str
+    names: list[str]
+    weights: list[int]
+    auto_winner: bool
+
+
+def experiment_plan(definition: Mapping[str, Any]) -> tuple[timedelta, list[SplitPlan]]:
+    """The goal window and the splits (at any depth) of a stored definition."""
+    try:
+        window = _DURATION.validate_python(definition.get("goal_window") or DEFAULT_GOAL_WINDOW)
+    except ValidationError:
+        window = DEFAULT_GOAL_WINDOW
+    return window, list(_splits(definition.get("steps") or []))
+
+
+def _splits(steps: Sequence[Any], prefix: str = "") -> Iterator[SplitPlan]:
+    for index, step in enumerate(steps):
+        if not isinstance(step, Mapping):
+            continue
+        path = child_path(prefix, index)
+        if step.get("type") == "split":
+            paths = [p for p in step.get("paths") or [] if isinstance(p, Mapping)]
+            yield SplitPlan(
+                path=path,
+                names=[str(p.get("name", "")) for p in paths],
+                weights=[int(p.get("weight") or 0) for p in paths],
+                auto_winner=bool(step.get("auto_winner")),
+            )
+            for k, taken in enumerate(paths):
+                yield from _splits(taken.get("steps") or [], f"{path}.paths.{k}")
+            continue
+        for arm, held in children(step):
+            yield from _splits(held, f"{path}.{arm}")
+
+
+def version_definition(session: Session, workflow_id: int, version: int) -> dict[str, Any]:
+    stored = session.exec(
+        select(WorkflowVersion.definition).where(
+            col(WorkflowVersion.workflow_id) == workflow_id,
+            col(WorkflowVersion.version) == version,
+        )
+    ).first()
+    return dict(stored or {})
+
+
+def _figures(counts: GroupCounts) -> GroupFigures:
+    return GroupFigures(
+        enrolled=counts.enrolled, converted=counts.converted, rate=round(counts.rate, 4)
+    )
+
+
+def _version_filter(workflow_id: int, version: int, test: bool) -> Any:
+    return and_(
+        col(Enrollment.workflow_id) == workflow_id,
+        col(Enrollment.test) == (true() if test else false()),
+        col(Enrollment.version) == version,
+    )
+
+
+def group_counts(session: Session, workflow_id: int, version: int) -> dict[str, GroupCounts]:
+    rows = session.execute(
+        sa_select(col(Enrollment.cohort), func.count(), func.count(col(Enrollment.converted_at)))
+        .where(_version_filter(workflow_id, version, test=False))
+        .group_by(col(Enrollment.cohort))
+    ).all()
+    found = {cohort: GroupCounts(enrolled, converted) for cohort, enrolled, converted in rows}
+    return {cohort: found.get(cohort, GroupCounts(0, 0)) for cohort in ("treatment", "holdout")}
+
+
+def path_counts(
+    session: Session, workflow_id: int, version: int, step_path: str | None = None
+) -> dict[tuple[str, int], GroupCounts]:
+    """(split path, path index) -> enrolled and converted, test enrollments left out; every
+    split of the version, or the one at `step_path`."""
+    path_key = (col(EnrollmentPath.step_path), col(EnrollmentPath.path_index))
+    one_split = [] if step_path is None else [col(EnrollmentPath.step_path) == step_path]
+    enrolled: Counter[tuple[str, int]] = Counter()
+    converted: Counter[tuple[str, int]] = Counter()
+    for found_path, index, count in session.execute(
+        sa_select(*path_key, func.count())
+        .where(
+            col(EnrollmentPath.workflow_id) == workflow_id,
+            col(EnrollmentPath.version) == version,
+            *one_split,
+        )
+        .group_by(*path_key)
+    ):
+        enrolled[(found_path, index)] += count
+    joined = sa_select(*path_key, func.count(), func.count(col(Enrollment.converted_at))).join(
+        EnrollmentPath, col(EnrollmentPath.enrollment_id) == col(Enrollment.id)
+    )
+    for found_path, index, count, _converted in session.execute(
+        joined.where(_version_filter(workflow_id, version, test=True), *one_split).group_by(
+            *path_key
+        )
+    ):
+        enrolled[(found_path, index)] -= count
+    for found_path, index, _count, count in session.execute(
+        joined.where(
+            _version_filter(workflow_id, version, test=False),
+            col(Enrollment.cohort) == "treatment",
+            col(Enrollment.converted_at).is_not(None),
+            *one_split,
+        ).group_by(*path_key)
+    ):
+        converted[(found_path, index)] += count
+    return {key: GroupCounts(enrolled[key], converted[key]) for key in enrolled}
+
+
+def split_figures(
+    plan: SplitPlan,
+    counts: Mapping[tuple[str, int], GroupCounts],
+    winner: SplitWinner | None,
+) -> SplitFigures:
+    per_path = [counts.get((plan.path, k), GroupCounts(0, 0)) for k in range(len(plan.names))]
+    first = per_path[0] if per_path else GroupCounts(0, 0)
+    return SplitFigures(
+        path=plan.path,
+        paths=[
+            SplitPathFigures(
+                name=name,
+                weight=weight,
+                enrolled=found.enrolled,
+                converted=found.converted,
+                rate=round(found.rate, 4),
+                lift_vs_first=LiftPublic.of(lift(found, first)) if k else None,
+            )
+            for k, (name, weight, found) in enumerate(
+                zip(plan.names, plan.weights, per_path, strict=True)
+            )
+        ],
+        winner=winner.path_name if winner else None,
+        decided_at=winner.decided_at if winner else None,
+    )
+
+
+def split_winners_of(session: Session, workflow_id: int, version: int) -> dict[str, SplitWinner]:
+    rows = session.exec(
+        select(SplitWinner).where(
+            col(SplitWinner.workflow_id) == workflow_id, col(SplitWinner.version) == version
+        )
+    )
+    return {row.step_path: row for row in rows}
+
+
+def workflow_experiment(session: Session, workflow: Workflow) -> ExperimentPublic:
+    """The experiment figures of the workflow's current version."""
+    assert workflow.id is not None
+    window, splits = experiment_plan(version_definition(session, workflow.id, workflow.version))
+    groups = group_counts(session, workflow.id, workflow.version)
+    counts = path_counts(session, workflow.id, workflow.version) if splits else {}
+    winners = split_winners_of(session, workflow.id, workflow.version) if splits else {}
+    return ExperimentPublic(
+        goal_window=window,
+        groups=ExperimentGroups(
+            treatment=_figures(groups["treatment"]), holdout=_figures(groups["holdout"])
+        ),
+        lift=LiftPublic.of(lift(groups["treatment"], groups["holdout"])),
+        splits=[split_figures(plan, counts, winners.get(plan.path)) for plan in splits],
+    )
