@@ -34,6 +34,15 @@ EXPERIMENT_DEFINITION: dict[str, Any] = {
 }
 
 
+# What this branch's `WorkflowDefinition` parses: no holdout field, no split (pages need it).
+PLAIN_DEFINITION: dict[str, Any] = {
+    "name": "Check-in reminder",
+    "trigger": {"type": "event", "event": "booked"},
+    "goal": {"event": "checked_in"},
+    "steps": [{"type": "wait", "duration": "PT86400S"}],
+}
+
+
 def experiment_definition(**changes: Any) -> dict[str, Any]:
     definition = copy.deepcopy(EXPERIMENT_DEFINITION)
     definition.update(changes)

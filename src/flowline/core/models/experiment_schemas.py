@@ -71,7 +71,9 @@ class SplitFigures(BaseModel):
 
 
 class ExperimentPublic(BaseModel):
-    goal_window: PositiveDuration
+    goal_window: PositiveDuration = Field(
+        description="how long after enrolling a goal still converts (ISO-8601 seconds)"
+    )
     groups: ExperimentGroups
     lift: LiftPublic | None = Field(
         description="treatment against holdout; null below 100 enrollments in either group"

@@ -101,9 +101,10 @@ def test_splits_nested_in_branches_and_paths_are_found_with_their_paths() -> Non
         ]
     )
 
-    _window, splits = experiment_plan(definition)
+    plan = experiment_plan(definition)
 
-    assert [(s.path, s.names, s.auto_winner) for s in splits] == [
+    assert plan.holdout_percent == 10
+    assert [(s.path, s.names, s.auto_winner) for s in plan.splits] == [
         ("0.else.1", ["A", "B"], False),
         ("1", ["X"], True),
         ("1.paths.0.0", ["A", "B"], False),

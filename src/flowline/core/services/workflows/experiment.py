@@ -54,13 +54,27 @@ class SplitPlan:
     auto_winner: bool
 
 
-def experiment_plan(definition: Mapping[str, Any]) -> tuple[timedelta, list[SplitPlan]]:
-    """The goal window and the splits (at any depth) of a stored definition."""
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """What a stored definition says about its experiment."""
+
+    goal_window: timedelta
+    holdout_percent: int
+    splits: list[SplitPlan]
+
+
+def experiment_plan(definition: Mapping[str, Any]) -> ExperimentPlan:
+    """The goal window, the holdout share and the splits (at any depth) of a stored definition."""
     try:
         window = _DURATION.validate_python(definition.get("goal_window") or DEFAULT_GOAL_WINDOW)
     except ValidationError:
         window = DEFAULT_GOAL_WINDOW
-    return window, list(_splits(definition.get("steps") or []))
+    holdout = definition.get("holdout_percent")
+    return ExperimentPlan(
+        goal_window=window,
+        holdout_percent=holdout if isinstance(holdout, int) else 0,
+        splits=list(_splits(definition.get("steps") or [])),
+    )
 
 
 def _splits(steps: Sequence[Any], prefix: str = "") -> Iterator[SplitPlan]:
@@ -196,12 +210,13 @@ def split_winners_of(session: Session, workflow_id: int, version: int) -> dict[s
 def workflow_experiment(session: Session, workflow: Workflow) -> ExperimentPublic:
     """The experiment figures of the workflow's current version."""
     assert workflow.id is not None
-    window, splits = experiment_plan(version_definition(session, workflow.id, workflow.version))
+    plan = experiment_plan(version_definition(session, workflow.id, workflow.version))
+    splits = plan.splits
     groups = group_counts(session, workflow.id, workflow.version)
     counts = path_counts(session, workflow.id, workflow.version) if splits else {}
     winners = split_winners_of(session, workflow.id, workflow.version) if splits else {}
     return ExperimentPublic(
-        goal_window=window,
+        goal_window=plan.goal_window,
         groups=ExperimentGroups(
             treatment=_figures(groups["treatment"]), holdout=_figures(groups["holdout"])
         ),

@@ -34,8 +34,8 @@ def recorded_winner(
 
 
 def _auto_winner(session: Session, workflow_id: int, version: int, step_path: str) -> bool:
-    _window, splits = experiment_plan(version_definition(session, workflow_id, version))
-    return any(plan.path == step_path and plan.auto_winner for plan in splits)
+    plan = experiment_plan(version_definition(session, workflow_id, version))
+    return any(split.path == step_path and split.auto_winner for split in plan.splits)
 
 
 def decide_split_winner(
