@@ -14,6 +14,7 @@ from pathlib import Path
 from bench import (
     burst,
     dry_run,
+    experiment,
     ingestion_scenario,
     profile_search,
     segment_preview,
@@ -24,6 +25,7 @@ from bench import (
 from bench.config import (
     BURST,
     DRYRUN,
+    EXPERIMENT,
     FAULTS,
     INGESTION,
     PREVIEW,
@@ -80,6 +82,18 @@ def _stats(options: Options, work_dir: Path) -> list[Figure]:
         result = stats.run(backend, options.postgresql_url, options.stats_enrollments, 20, work_dir)
         print(f"  {stats.line(result)}", flush=True)
         found.append(stats.figure(result))
+    return found
+
+
+def _experiment(options: Options, work_dir: Path) -> list[Figure]:
+    print("\n== experiment at many enrollment rows", flush=True)
+    found = []
+    for backend in options.backends:
+        result = experiment.run(
+            backend, options.postgresql_url, options.experiment_enrollments, 20, work_dir
+        )
+        print(f"  {experiment.line(result)}", flush=True)
+        found.append(experiment.figure(result))
     return found
 
 
@@ -141,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             (PROFILES, lambda: _profiles(options, work_dir)),
             (DRYRUN, lambda: _dry_run(options)),
             (PREVIEW, lambda: _preview(options)),
+            (EXPERIMENT, lambda: _experiment(options, work_dir)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]
