@@ -30,11 +30,6 @@ class Enrollment(SQLModel, table=True):
             "steps_completed",
             "converted_at",
         ),
-        # The experiment figures read only this index: enrolled and converted per group of a
-        # version, and the converted enrollments of a version as one range.
-        Index(
-            "ix_enrollments_experiment", "workflow_id", "test", "version", "cohort", "converted_at"
-        ),
         NEVER_REUSED,
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID_TYPE)

@@ -5,26 +5,19 @@ their paths, so its experiment starts over (and a split's winner is undone by it
 enrollments are left out, as in the stats. Converted means `converted_at` is set (a goal within
 the goal window), whatever the status.
 
-Three aggregate queries, none reading table rows per enrollment but the converted ones:
-- groups: enrolled and converted per cohort, from `ix_enrollments_experiment`;
-- enrolled per path of every split, from `ix_enrollment_paths_split` alone (test enrollments,
-  a handful, are counted through their own index range and taken off);
-- converted per path: the converted enrollments of the version (a range of the same
-  enrollments index) joined to their path row by its unique (enrollment_id, step_path) key.
+The counts come from `experiment_tallies`, which database triggers keep as enrollments are
+inserted, convert, take a split's path or are erased (migration 0018_experiment_tallies): one
+read of a handful of rows, whatever the number of enrollments.
 """
 
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import and_, false, true
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.experiment_schemas import (
     ExperimentGroups,
     ExperimentPublic,
@@ -33,7 +26,7 @@ from flowline.core.models.experiment_schemas import (
     SplitFigures,
     SplitPathFigures,
 )
-from flowline.core.models.experiments import EnrollmentPath, SplitWinner
+from flowline.core.models.experiments import ExperimentTally, SplitWinner
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.definitions.durations import PositiveDuration
 from flowline.definitions.experiments import GroupCounts, lift
@@ -41,6 +34,7 @@ from flowline.definitions.step_kinds import children
 from flowline.definitions.step_tree import child_path
 
 DEFAULT_GOAL_WINDOW = timedelta(days=30)
+EMPTY = GroupCounts(0, 0)
 _DURATION: TypeAdapter[timedelta] = TypeAdapter(PositiveDuration)
 
 
@@ -113,71 +107,43 @@ def _figures(counts: GroupCounts) -> GroupFigures:
     )
 
 
-def _version_filter(workflow_id: int, version: int, test: bool) -> Any:
-    return and_(
-        col(Enrollment.workflow_id) == workflow_id,
-        col(Enrollment.test) == (true() if test else false()),
-        col(Enrollment.version) == version,
+def tallies(
+    session: Session, workflow_id: int, version: int, step_path: str | None = None
+) -> dict[tuple[str, str, int], GroupCounts]:
+    """(step path, cohort, path index) -> enrolled and converted of a version: the groups
+    (step path "") and every split's paths, or only the paths of the split at `step_path`."""
+    one_split = [] if step_path is None else [col(ExperimentTally.step_path) == step_path]
+    rows = session.exec(
+        select(ExperimentTally).where(
+            col(ExperimentTally.workflow_id) == workflow_id,
+            col(ExperimentTally.version) == version,
+            *one_split,
+        )
     )
+    return {
+        (row.step_path, row.cohort, row.path_index): GroupCounts(row.enrolled, row.converted)
+        for row in rows
+    }
 
 
-def group_counts(session: Session, workflow_id: int, version: int) -> dict[str, GroupCounts]:
-    rows = session.execute(
-        sa_select(col(Enrollment.cohort), func.count(), func.count(col(Enrollment.converted_at)))
-        .where(_version_filter(workflow_id, version, test=False))
-        .group_by(col(Enrollment.cohort))
-    ).all()
-    found = {cohort: GroupCounts(enrolled, converted) for cohort, enrolled, converted in rows}
-    return {cohort: found.get(cohort, GroupCounts(0, 0)) for cohort in ("treatment", "holdout")}
+def group_counts(counts: Mapping[tuple[str, str, int], GroupCounts]) -> dict[str, GroupCounts]:
+    return {cohort: counts.get(("", cohort, 0), EMPTY) for cohort in ("treatment", "holdout")}
 
 
 def path_counts(
-    session: Session, workflow_id: int, version: int, step_path: str | None = None
-) -> dict[tuple[str, int], GroupCounts]:
-    """(split path, path index) -> enrolled and converted, test enrollments left out; every
-    split of the version, or the one at `step_path`."""
-    path_key = (col(EnrollmentPath.step_path), col(EnrollmentPath.path_index))
-    one_split = [] if step_path is None else [col(EnrollmentPath.step_path) == step_path]
-    enrolled: Counter[tuple[str, int]] = Counter()
-    converted: Counter[tuple[str, int]] = Counter()
-    for found_path, index, count in session.execute(
-        sa_select(*path_key, func.count())
-        .where(
-            col(EnrollmentPath.workflow_id) == workflow_id,
-            col(EnrollmentPath.version) == version,
-            *one_split,
-        )
-        .group_by(*path_key)
-    ):
-        enrolled[(found_path, index)] += count
-    joined = sa_select(*path_key, func.count(), func.count(col(Enrollment.converted_at))).join(
-        EnrollmentPath, col(EnrollmentPath.enrollment_id) == col(Enrollment.id)
-    )
-    for found_path, index, count, _converted in session.execute(
-        joined.where(_version_filter(workflow_id, version, test=True), *one_split).group_by(
-            *path_key
-        )
-    ):
-        enrolled[(found_path, index)] -= count
-    for found_path, index, _count, count in session.execute(
-        joined.where(
-            _version_filter(workflow_id, version, test=False),
-            col(Enrollment.cohort) == "treatment",
-            col(Enrollment.converted_at).is_not(None),
-            *one_split,
-        ).group_by(*path_key)
-    ):
-        converted[(found_path, index)] += count
-    return {key: GroupCounts(enrolled[key], converted[key]) for key in enrolled}
+    counts: Mapping[tuple[str, str, int], GroupCounts], step_path: str, paths: int
+) -> list[GroupCounts]:
+    """Each path of the split at `step_path`: only treatment enrollments take a path."""
+    return [counts.get((step_path, "treatment", k), EMPTY) for k in range(paths)]
 
 
 def split_figures(
     plan: SplitPlan,
-    counts: Mapping[tuple[str, int], GroupCounts],
+    counts: Mapping[tuple[str, str, int], GroupCounts],
     winner: SplitWinner | None,
 ) -> SplitFigures:
-    per_path = [counts.get((plan.path, k), GroupCounts(0, 0)) for k in range(len(plan.names))]
-    first = per_path[0] if per_path else GroupCounts(0, 0)
+    per_path = path_counts(counts, plan.path, len(plan.names))
+    first = per_path[0] if per_path else EMPTY
     return SplitFigures(
         path=plan.path,
         paths=[
@@ -212,8 +178,8 @@ def workflow_experiment(session: Session, workflow: Workflow) -> ExperimentPubli
     assert workflow.id is not None
     plan = experiment_plan(version_definition(session, workflow.id, workflow.version))
     splits = plan.splits
-    groups = group_counts(session, workflow.id, workflow.version)
-    counts = path_counts(session, workflow.id, workflow.version) if splits else {}
+    counts = tallies(session, workflow.id, workflow.version)
+    groups = group_counts(counts)
     winners = split_winners_of(session, workflow.id, workflow.version) if splits else {}
     return ExperimentPublic(
         goal_window=plan.goal_window,

@@ -16,9 +16,10 @@ from flowline.core.models.experiments import SplitWinner
 from flowline.core.services.workflows.experiment import (
     experiment_plan,
     path_counts,
+    tallies,
     version_definition,
 )
-from flowline.definitions.experiments import GroupCounts, best_path
+from flowline.definitions.experiments import best_path
 
 
 def recorded_winner(
@@ -52,8 +53,8 @@ def decide_split_winner(
         return recorded
     if len(paths) < 2 or not _auto_winner(session, workflow_id, version, step_path):
         return None
-    counts = path_counts(session, workflow_id, version, step_path)
-    found = best_path([counts.get((step_path, k), GroupCounts(0, 0)) for k in range(len(paths))])
+    counts = tallies(session, workflow_id, version, step_path)
+    found = best_path(path_counts(counts, step_path, len(paths)))
     if found is None:
         return None
     index, lift = found
