@@ -1,12 +1,14 @@
 """A split's winner: recorded once, only when one path is significantly better than every other,
 only for a split with `auto_winner`, and per version."""
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from flowline.core.database import session_scope
 from flowline.core.models.experiments import SplitWinner
 from flowline.core.models.workflows import Workflow
+from flowline.core.services.workflows import split_winners
 from flowline.core.services.workflows.experiment import workflow_experiment
 from flowline.core.services.workflows.split_winners import decide_split_winner
 from tests.support.experiment_rows import (
@@ -90,3 +92,37 @@ def test_a_new_version_starts_over_without_the_old_winner(engine: Engine) -> Non
     with session_scope(engine) as session:
         shown = workflow_experiment(session, session.get_one(Workflow, wid))
     assert shown.splits[0].winner is None
+
+
+def test_a_decision_racing_another_returns_the_row_that_was_first(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid = store_workflow(engine, experiment_definition())
+    add_enrollments(engine, wid, 1, 3000, 600, path=("1", 0, "A"))
+    add_enrollments(engine, wid, 1, 3000, 900, path=("1", 1, "B"))
+    with session_scope(engine) as session:  # another worker decided first (say, on older counts)
+        session.add(
+            SplitWinner(
+                workflow_id=wid,
+                version=1,
+                step_path="1",
+                path_index=0,
+                path_name="A",
+                lift=0.01,
+                ci_low=0.001,
+                ci_high=0.02,
+            )
+        )
+    looked = []
+    first_look = split_winners.recorded_winner
+
+    def not_yet_seen(*args: object) -> SplitWinner | None:
+        looked.append(args)
+        return None if len(looked) == 1 else first_look(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split_winners, "recorded_winner", not_yet_seen)
+
+    found = _decide(engine, wid)
+
+    assert found is not None and found.path_name == "A"
+    assert [row.path_name for row in _rows(engine)] == ["A"]
