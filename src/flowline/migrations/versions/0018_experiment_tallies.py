@@ -42,12 +42,19 @@ def _converted(row: str) -> str:
     return f"CASE WHEN {row}.converted_at IS NULL THEN 0 ELSE 1 END"
 
 
-def _add_enrollment(row: str) -> str:
-    """Add one enrollment to its group and to every path it took."""
+def _add_to_group(row: str) -> str:
+    """Add one enrollment to its group (a new one has taken no path yet)."""
     return (
         f"INSERT INTO experiment_tallies ({_KEY}, enrolled, converted) "
         f"VALUES ({row}.workflow_id, {row}.version, '', {row}.cohort, 0, 1, {_converted(row)}) "
-        f"{_ADD}; "
+        f"{_ADD}"
+    )
+
+
+def _add_enrollment(row: str) -> str:
+    """Add one enrollment to its group and to every path it took."""
+    return (
+        f"{_add_to_group(row)}; "
         f"INSERT INTO experiment_tallies ({_KEY}, enrolled, converted) "
         f"SELECT {row}.workflow_id, {row}.version, p.step_path, {row}.cohort, p.path_index, 1, "
         f"{_converted(row)} FROM enrollment_paths AS p WHERE p.enrollment_id = {row}.id {_ADD}"
@@ -93,7 +100,9 @@ def _create_postgresql_triggers() -> None:
             IF TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.test THEN
                 {_remove_enrollment("OLD")};
             END IF;
-            IF TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.test THEN
+            IF TG_OP = 'INSERT' AND NOT NEW.test THEN
+                {_add_to_group("NEW")};
+            ELSIF TG_OP = 'UPDATE' AND NOT NEW.test THEN
                 {_add_enrollment("NEW")};
             END IF;
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NULL END;
@@ -122,7 +131,7 @@ def _create_postgresql_triggers() -> None:
 def _create_sqlite_triggers() -> None:
     op.execute(
         "CREATE TRIGGER experiment_tallies_insert AFTER INSERT ON enrollments "
-        f"WHEN NOT NEW.test BEGIN {_add_enrollment('NEW')}; END"
+        f"WHEN NOT NEW.test BEGIN {_add_to_group('NEW')}; END"
     )
     # Two triggers for an update: SQLite runs one WHEN per trigger, and the old and the new
     # contribution each have their own (`test` may differ between them).
