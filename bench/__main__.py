@@ -15,6 +15,7 @@ from bench import (
     burst,
     campaign_stats,
     dry_run,
+    experiment,
     ingestion_scenario,
     profile_search,
     segment_preview,
@@ -26,6 +27,7 @@ from bench.config import (
     BURST,
     CAMPAIGNSTATS,
     DRYRUN,
+    EXPERIMENT,
     FAULTS,
     INGESTION,
     PREVIEW,
@@ -97,6 +99,18 @@ def _campaign_stats(options: Options, work_dir: Path) -> list[Figure]:
     return found
 
 
+def _experiment(options: Options, work_dir: Path) -> list[Figure]:
+    print("\n== experiment at many enrollment rows", flush=True)
+    found = []
+    for backend in options.backends:
+        result = experiment.run(
+            backend, options.postgresql_url, options.experiment_enrollments, 20, work_dir
+        )
+        print(f"  {experiment.line(result)}", flush=True)
+        found.append(experiment.figure(result))
+    return found
+
+
 def _profiles(options: Options, work_dir: Path) -> list[Figure]:
     print("\n== profiles search", flush=True)
     found = []
@@ -157,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             (PROFILES, lambda: _profiles(options, work_dir)),
             (DRYRUN, lambda: _dry_run(options)),
             (PREVIEW, lambda: _preview(options)),
+            (EXPERIMENT, lambda: _experiment(options, work_dir)),
             ("enrollments", lambda: asyncio.run(_enrollments(options, work_dir))),
             (FAULTS, lambda: asyncio.run(_faults(options, work_dir))),
         ]

@@ -22,6 +22,7 @@ PROFILES = "profiles"
 DRYRUN = "dryrun"
 PREVIEW = "preview"
 CAMPAIGNSTATS = "campaignstats"
+EXPERIMENT = "experiment"
 SCENARIOS = (
     INGESTION,
     STATS,
@@ -33,6 +34,7 @@ SCENARIOS = (
     BURST,
     WAITING,
     FAULTS,
+    EXPERIMENT,
 )
 
 
@@ -72,6 +74,7 @@ class Options:
     fault_mails: int
     dryrun_events: int
     dryrun_profiles: int
+    experiment_enrollments: int
     timeout: float
     profile: bool
     profile_top: int
@@ -98,6 +101,7 @@ FULL = {
     "fault_mails": 1000,
     "dryrun_events": 1_000_000,
     "dryrun_profiles": 100_000,
+    "experiment_enrollments": 1_000_000,
 }
 QUICK = {
     "batches": 3,
@@ -116,6 +120,7 @@ QUICK = {
     "fault_mails": 100,
     "dryrun_events": 2000,
     "dryrun_profiles": 200,
+    "experiment_enrollments": 500,
 }
 _SCALED = (
     "enrollments",
@@ -131,6 +136,7 @@ _SCALED = (
     "fault_mails",
     "dryrun_events",
     "dryrun_profiles",
+    "experiment_enrollments",
 )
 
 
@@ -188,6 +194,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ("batches", "ingestion batches per run (default 10)"),
         ("batch-size", "events per ingestion batch, at most 1000 (default 1000)"),
         ("profiles", "distinct profiles of the ingestion events (default 2000)"),
+        ("experiment-enrollments", "enrollment rows of the experiment figure (default 1000000)"),
     ):
         parser.add_argument(f"--{name}", type=_positive, default=None, help=help_text)
     parser.add_argument(

@@ -59,6 +59,7 @@ ACCESS = {
     ("POST", "/v1/workflows/{workflow_id}/enable"): "key:admin",
     ("POST", "/v1/workflows/{workflow_id}/disable"): "key:admin",
     ("GET", "/v1/workflows/{workflow_id}/stats"): "key:admin",
+    ("GET", "/v1/workflows/{workflow_id}/experiment"): "key:admin",
     ("POST", "/v1/workflows/{workflow_id}/enrollments"): "key:admin",
     ("GET", "/v1/workflows/{workflow_id}/enrollments"): "key:admin",
     ("GET", "/v1/enrollments/{enrollment_id}"): "key:admin",

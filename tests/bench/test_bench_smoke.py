@@ -26,6 +26,7 @@ TINY = [
     "--fault-mails", "20",
     "--dryrun-events", "300",
     "--dryrun-profiles", "30",
+    "--experiment-enrollments", "50",
 ]  # fmt: skip
 FIGURES = [
     "5. ingestion on sqlite through the API",
@@ -41,6 +42,7 @@ FIGURES = [
     "segment preview at 30 / 300 [sqlite] performed page_view >= 3 within 30 days median / p95",
     "segment preview at 30 / 300 [sqlite] where plan=pro, counted by a segment median / p95",
     "segment preview at 30 / 300 [sqlite] any/not mix median / p95",
+    "experiment at 50 enrollment rows [sqlite] median / p95 (API)",
     "1. throughput [send_email, wait PT1S], N=3",
     "2. trigger -> first mail p50 / p95",
     "1. throughput [http_call], N=3",

@@ -3,7 +3,7 @@ with `auto_winner` settled on (DESIGN §2 "Experiments")."""
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from flowline.core.models.id_columns import ID_TYPE, NEVER_REUSED
@@ -41,3 +41,21 @@ class SplitWinner(SQLModel, table=True):
     lift: float
     ci_low: float
     ci_high: float
+
+
+class ExperimentTally(SQLModel, table=True):
+    """Enrolled and converted of one group (`step_path` "") or of one path of one split, per
+    workflow version, test enrollments left out. Kept by database triggers on `enrollments` and
+    `enrollment_paths` (migration 0021_experiment_tallies), so the experiment figures read a
+    handful of rows however many enrollments there are."""
+
+    __tablename__ = "experiment_tallies"
+    workflow_id: int = Field(
+        foreign_key="workflows.id", ondelete="CASCADE", primary_key=True, sa_type=ID_TYPE
+    )
+    version: int = Field(primary_key=True)
+    step_path: str = Field(primary_key=True, max_length=100)  # "" for the group itself
+    cohort: str = Field(primary_key=True, max_length=10)
+    path_index: int = Field(primary_key=True)  # 0 for the group itself
+    enrolled: int = Field(sa_type=BigInteger)
+    converted: int = Field(sa_type=BigInteger)

@@ -26,6 +26,7 @@ from flowline.core.settings import Settings
 from flowline.http.actor import record_alone
 from flowline.http.dependencies import EngineDep, SessionDep, SettingsDep, TemporalDep, WorkflowDep
 from flowline.http.parameters import IdInPath
+from flowline.web.experiment_panel import experiment_panel
 from flowline.web.form_tree import engine_path_label
 from flowline.web.journey_map import journey_map
 from flowline.web.pages import PageRoute, render
@@ -104,6 +105,7 @@ def workflow_page(
     context["notice"] = f"Enrolled profile {enrolled}." if enrolled else None
     assert workflow.id is not None
     context["versions"] = version_summaries(session, workflow.id)
+    context["experiment"] = experiment_panel(session, workflow)
     return render(request, "workflow_detail.html", context)
 
 
@@ -171,6 +173,8 @@ async def _enabled(engine: Engine, workflow_id: int) -> bool:
 
 def _read_figures(engine: Engine, settings: Settings, workflow_id: int) -> dict[str, Any]:
     with read_scope(engine) as session:
-        context = _figures(session, settings, get_workflow(session, workflow_id))
+        workflow = get_workflow(session, workflow_id)
+        context = _figures(session, settings, workflow)
         context["versions"] = version_summaries(session, workflow_id)
+        context["experiment"] = experiment_panel(session, workflow)
         return context
