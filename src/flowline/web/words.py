@@ -39,10 +39,10 @@ def step_actions(depth: int) -> list[tuple[str, ...]]:
     """
     return [
         (kind.tag, kind.label, f'data-max-depth="{MAX_BRANCH_DEPTH}"')
-        if kind.arms
+        if kind.holds_steps
         else (kind.tag, kind.label)
         for kind in STEP_KINDS
-        if not kind.arms or depth < MAX_BRANCH_DEPTH
+        if not kind.holds_steps or depth < MAX_BRANCH_DEPTH
     ]
 
 
