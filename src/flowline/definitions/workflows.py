@@ -43,6 +43,9 @@ ConsentProperty = Annotated[
 ]
 
 
+DEFAULT_GOAL_WINDOW = timedelta(days=30)
+
+
 class WorkflowDefinition(StrictModel):
     """Everything an enrollment needs; the snapshot passed to `EnrollmentWorkflow`."""
 
@@ -60,7 +63,7 @@ class WorkflowDefinition(StrictModel):
     # Experiments: this share of entering profiles is held out (no step runs, the goal is
     # still tracked); a goal within `goal_window` after enrolling converts, also after the steps.
     holdout_percent: StrictInt = Field(0, ge=0, le=MAX_HOLDOUT_PERCENT)
-    goal_window: PositiveDuration = timedelta(days=30)
+    goal_window: PositiveDuration = DEFAULT_GOAL_WINDOW
 
     @model_validator(mode="after")
     def _branches_nest_at_most_three_deep(self) -> "WorkflowDefinition":

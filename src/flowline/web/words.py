@@ -52,9 +52,14 @@ def step_arms(step_type: str) -> list[tuple[str, str]]:
     return [(arm.name, arm.label) for arm in kind.arms] if kind is not None else []
 
 
+HOLDOUT_WORDS = "Holdout: no step runs, the goal is watched"
+
+
 def current_step(enrollment: EnrollmentPublic) -> str:
     if enrollment.status != "active":
         return "-"
+    if enrollment.group == "holdout":
+        return HOLDOUT_WORDS
     return engine_path_label(str(enrollment.steps_completed))
 
 
