@@ -62,7 +62,13 @@ class WorkflowDefinition(StrictModel):
     steps: list[Step] = Field(default_factory=list, max_length=MAX_STEPS_PER_LIST)
     # Experiments: this share of entering profiles is held out (no step runs, the goal is
     # still tracked); a goal within `goal_window` after enrolling converts, also after the steps.
-    holdout_percent: StrictInt = Field(0, ge=0, le=MAX_HOLDOUT_PERCENT)
+    holdout_percent: StrictInt = Field(
+        0,
+        ge=0,
+        le=MAX_HOLDOUT_PERCENT,
+        description="The share of entering profiles held out: enrolled, no step runs, the goal "
+        "is watched (a deterministic draw per workflow version and profile).",
+    )
     goal_window: PositiveDuration = DEFAULT_GOAL_WINDOW
 
     @model_validator(mode="after")

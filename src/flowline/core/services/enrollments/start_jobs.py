@@ -156,6 +156,8 @@ def describe(input: EnrollmentInput) -> str:
         f"- consent: {definition.consent_property or '-'}",
         f"- exit on goal: {'yes' if definition.exit_on_goal else 'no'}",
     ]
+    if input.cohort == "holdout":
+        lines.append("- group: holdout (no step runs; the goal is watched)")
     lines += [
         f"{'  ' * (path.count('.') // 2)}- step {path}: {step_in_words(step)}"
         for path, step in walk(definition.steps)
