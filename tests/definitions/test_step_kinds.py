@@ -50,7 +50,7 @@ def test_each_arm_is_a_list_of_steps_on_its_model() -> None:
         for arm in kind.arms:
             assert arm.attribute in fields
             assert (fields[arm.attribute].alias or arm.attribute) == arm.name
-    assert {"then", "else"} == ARM_NAMES
+    assert {"then", "else", "paths"} == ARM_NAMES
 
 
 def test_labels_are_the_action_names_of_the_form() -> None:
@@ -61,6 +61,7 @@ def test_labels_are_the_action_names_of_the_form() -> None:
         ("send_email", "Send email"),
         ("update_profile", "Update profile"),
         ("branch", "Branch"),
+        ("split", "Random split"),
     ]
 
 
@@ -111,3 +112,27 @@ def test_error_paths_lose_the_tag_of_every_kind_in_every_arm() -> None:
         for arm in ARM_NAMES:
             loc = ["steps", 1, "branch", arm, 0, kind.tag, "x"]
             assert clean_loc(loc) == ["steps", 1, arm, 0, "x"]
+
+
+SPLIT = {
+    "type": "split",
+    "paths": [
+        {"name": "A", "weight": 30, "steps": [WAIT, EMAIL]},
+        {"name": "B", "weight": 70, "steps": [{"type": "branch", "condition": CITY}]},
+    ],
+}
+
+
+def test_a_split_holds_one_list_per_path_addressed_paths_k() -> None:
+    parsed = WorkflowDefinition.model_validate(body(steps=[SPLIT])).steps
+    stored = WorkflowDefinition.model_validate(body(steps=[SPLIT])).model_dump(mode="json")
+    expected = ["0", "0.paths.0.0", "0.paths.0.1", "0.paths.1.0"]
+    assert [p for p, _ in walk(parsed)] == expected
+    assert [p for p, _ in walk(stored["steps"])] == expected
+    assert [arm for arm, _ in children(SPLIT)] == ["paths.0", "paths.1"]
+    assert nesting_depth(parsed) == 2
+
+
+def test_a_split_in_words_names_each_path_and_its_weight() -> None:
+    parsed = WorkflowDefinition.model_validate(body(steps=[SPLIT])).steps
+    assert step_in_words(parsed[0]) == "Split at random: A 30 %, B 70 %"

@@ -24,6 +24,7 @@ from flowline.definitions.enrollment import (
     EnrollmentOutcome,
     enrollment_workflow_id,
 )
+from flowline.definitions.experiments import chosen_path
 from flowline.definitions.workflows import WorkflowDefinition
 from flowline.worker.contracts import (
     FINISH_ENROLLMENT,
@@ -39,18 +40,21 @@ from flowline.worker.contracts import (
     StepResult,
 )
 from flowline.worker.journey_contracts import (
+    CHOOSE_SPLIT_PATH,
     EVALUATE_BRANCH,
     SEND_WINDOW,
     UPDATE_PROFILE,
     BranchInput,
     BranchResult,
+    SplitInput,
+    SplitResult,
     UpdateProfileInput,
     UpdateProfileResult,
     WindowCheck,
     WindowInput,
 )
 
-STEP_ACTIVITIES = (SEND_EMAIL, HTTP_CALL, EVALUATE_BRANCH, UPDATE_PROFILE)
+STEP_ACTIVITIES = (SEND_EMAIL, HTTP_CALL, EVALUATE_BRANCH, UPDATE_PROFILE, CHOOSE_SPLIT_PATH)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class FakeActivities:
     branch_arms: dict[str, str] = field(default_factory=dict)
     # The live profiles the send-window lookup reads (their `timezone`), by profile id.
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The path index each split (by path) takes; the worker's own draw unless scripted.
+    split_paths: dict[str, int] = field(default_factory=dict)
 
     def activities(self) -> list[Any]:
         return [
@@ -84,6 +90,7 @@ class FakeActivities:
             self.record_conversion,
             self.finish_enrollment,
             self.evaluate_branch,
+            self.choose_split_path,
             self.update_profile,
             self.send_window_opening,
         ]
@@ -130,6 +137,15 @@ class FakeActivities:
                 arm=arm  # type: ignore[arg-type]
             )
         )
+
+    @activity.defn(name=CHOOSE_SPLIT_PATH)
+    async def choose_split_path(self, input: SplitInput) -> SplitResult:
+        self._record(CHOOSE_SPLIT_PATH, input)
+        ref = input.enrollment
+        drawn = chosen_path(
+            ref.workflow_id, ref.version, input.step_path, ref.profile_id, input.weights
+        )
+        return SplitResult(path_index=self.split_paths.get(input.step_path, drawn))
 
     @activity.defn(name=UPDATE_PROFILE)
     async def update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:

@@ -335,3 +335,63 @@ SCENARIOS |= {
         input={"step_paths": True, **OWN_STEP_QUEUES},
     ),
 }
+
+
+async def _goal_while_held_out(env: WorkflowEnvironment, handle: Handle, _: FakeActivities) -> None:
+    await _until(handle, "holdout")
+    await env.sleep(timedelta(hours=5))
+    await handle.signal(GOAL_SIGNAL, GOAL)
+
+
+def _second_path(fakes: FakeActivities) -> None:
+    fakes.split_paths["1"] = 1
+
+
+def _split(*paths: list[Any]) -> dict[str, Any]:
+    return {
+        "type": "split",
+        "paths": [
+            {
+                "name": name,
+                "weight": 100 // len(paths) + (k == 0) * (100 % len(paths)),
+                "steps": steps,
+            }
+            for k, (name, steps) in enumerate(zip("ABC", paths, strict=False))
+        ],
+    }
+
+
+# Experiments: a held-out enrollment runs no step (it watches for the goal as long as the steps
+# would last), and a random split runs the steps of the path it drew. Only starters that know
+# `cohort` start holdout runs, and a split is a new step kind: no earlier run meets either.
+SCENARIOS |= {
+    "holdout_goal_v5": Scenario(
+        [email(1), wait("P3D"), http()],
+        _goal_while_held_out,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_TIMER_FIRED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                LOCAL_ACTIVITY,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+        patches_absent=STEP_PATHS,
+        input={"step_paths": True, "cohort": "holdout"},
+    ),
+    "split_paths_v5": Scenario(
+        [email(1), _split([email(2)], [wait("PT1H"), _branch([http()], [])]), email(1)],
+        _nothing,
+        prepare=_second_path,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_TIMER_FIRED,
+                E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                LOCAL_ACTIVITY,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+        patches_absent=STEP_PATHS,
+        input={"step_paths": True},
+    ),
+}

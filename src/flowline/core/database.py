@@ -93,6 +93,9 @@ def _sqlite_pragmas(wait_seconds: int) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={wait_seconds * 1000}")
+        # Temporary b-trees (a sort, the set of `IN (SELECT …)`) in memory, not in temporary
+        # files: a segment preview of several sets at 1,000,000 profiles takes a fifth less.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     return on_connect

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from temporalio.common import SearchAttributeKey
 
+from flowline.definitions.experiments import Cohort
 from flowline.definitions.workflows import WorkflowDefinition
 
 WORKFLOW_TYPE = "EnrollmentWorkflow"
@@ -66,6 +67,9 @@ class EnrollmentInput(BaseModel):
     # visibility write per enrollment). Runs whose starter predates the field lack it and ask
     # the patch, as they did when they started.
     step_paths: bool = False
+    # "holdout": enrolled only to see whether the goal is reached without the steps (no step
+    # runs); decided by the starter (`experiments.cohort_of`), so the row has it from the start.
+    cohort: Cohort = "treatment"
 
 
 class GoalReached(BaseModel):

@@ -20,6 +20,8 @@ FIELD_WORDS: Mapping[str, str] = {
     "timeout": DURATION,
     "within": DURATION,
     "goal_window": DURATION,
+    "holdout_percent": "Enter a whole number of percent from 0 to 50.",
+    "weight": "Enter a whole-number weight from 1 to 99; the weights of a split add up to 100.",
     "per": DURATION,
     "campaign_id": "Choose a campaign.",
     "segment_id": "Choose a segment.",

@@ -22,6 +22,10 @@ NO_GOAL = (
     "Choose a goal, or untick “Stop the workflow when the goal is reached”: "
     "there is no goal to stop on."
 )
+NO_GOAL_FOR_HOLDOUT = (
+    "Choose a goal, or set Holdout (%) to 0: a holdout shows whether people reach the goal "
+    "without the steps, so there must be a goal."
+)
 PRIVATE_NETWORKS = "FLOWLINE_HTTP_ALLOW_PRIVATE_NETWORKS"
 
 
@@ -31,6 +35,8 @@ def save_problems(definition: WorkflowDefinition, *, allow_private_networks: boo
         problems.append((("steps",), NO_STEPS))
     if definition.exit_on_goal and definition.goal is None:
         problems.append((("exit_on_goal",), NO_GOAL))
+    if definition.holdout_percent > 0 and definition.goal is None:
+        problems.append((("holdout_percent",), NO_GOAL_FOR_HOLDOUT))
     for path, step in definition.all_steps():
         where = path_loc(path)
         if isinstance(step, HttpCallStep):

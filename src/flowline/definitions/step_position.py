@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from flowline.definitions.step_kinds import children
-from flowline.definitions.step_tree import child_path
+from flowline.definitions.step_tree import SPLIT_PATHS, child_path
 
 MOVES_PROGRESS = frozenset({"send_email", "http_call"})
 """Kinds whose record moves the run's progress on."""
@@ -34,12 +34,15 @@ def placed_by_progress(steps: Sequence[Any], progress: int) -> bool:
 
 def records_up_to(path: str, detail: str | None) -> dict[str, str | None]:
     """The records a run's last one implies: `"2.then.1"` lies down the `then` arm of branch
-    `"2"`. With them `current_path` places the run as with all its records (records come in the
-    order the run meets its steps)."""
+    `"2"`, `"2.paths.1.0"` down path `paths.1` of split `"2"`. With them `current_path` places
+    the run as with all its records (records come in the order the run meets its steps)."""
     parts = path.split(".")
-    implied: dict[str, str | None] = {
-        ".".join(parts[:i]): parts[i] for i in range(1, len(parts) - 1, 2)
-    }
+    implied: dict[str, str | None] = {}
+    at = 1
+    while at < len(parts) - 1:
+        width = 2 if parts[at] == SPLIT_PATHS else 1
+        implied[".".join(parts[:at])] = ".".join(parts[at : at + width])
+        at += width + 1
     implied[path] = detail
     return implied
 

@@ -1,9 +1,19 @@
 """`WorkflowDefinition`: the pure, versioned shape of a saved automation."""
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
+from flowline.definitions.durations import PositiveDuration
+from flowline.definitions.experiments import MAX_HOLDOUT_PERCENT
 from flowline.definitions.send_window import SendWindow
 from flowline.definitions.step_kinds import MAX_BRANCH_DEPTH, nesting_depth, walk
 from flowline.definitions.step_tree import MAX_STEPS_PER_LIST, Step
@@ -33,6 +43,9 @@ ConsentProperty = Annotated[
 ]
 
 
+DEFAULT_GOAL_WINDOW = timedelta(days=30)
+
+
 class WorkflowDefinition(StrictModel):
     """Everything an enrollment needs; the snapshot passed to `EnrollmentWorkflow`."""
 
@@ -47,6 +60,16 @@ class WorkflowDefinition(StrictModel):
     # Transactional mail: neither counts towards the frequency cap nor is held back by it.
     ignore_frequency_cap: StrictBool = False
     steps: list[Step] = Field(default_factory=list, max_length=MAX_STEPS_PER_LIST)
+    # Experiments: this share of entering profiles is held out (no step runs, the goal is
+    # still tracked); a goal within `goal_window` after enrolling converts, also after the steps.
+    holdout_percent: StrictInt = Field(
+        0,
+        ge=0,
+        le=MAX_HOLDOUT_PERCENT,
+        description="The share of entering profiles held out: enrolled, no step runs, the goal "
+        "is watched (a deterministic draw per workflow version and profile).",
+    )
+    goal_window: PositiveDuration = DEFAULT_GOAL_WINDOW
 
     @model_validator(mode="after")
     def _branches_nest_at_most_three_deep(self) -> "WorkflowDefinition":

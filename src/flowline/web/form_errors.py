@@ -12,14 +12,18 @@ from typing import Any
 
 from flowline.core.errors import ValidationFailed
 from flowline.definitions.step_kinds import ARM_NAMES
+from flowline.definitions.step_tree import SPLIT_PATHS
 from flowline.web.form_tree import dotted, step_label
 
 _TOP_FIELDS = {"name", "enabled", "consent_property", "exit_on_goal", "reentry"}
-_TOP_FIELDS |= {"ignore_frequency_cap"}
+_TOP_FIELDS |= {"ignore_frequency_cap", "holdout_percent", "goal_window"}
 _WINDOW_FIELDS = {"days", "start", "end", "timezone_property", "default_timezone"}
 _STEP_FIELDS = {"type", "duration", "event", "timeout", "on_timeout", "method", "url"}
 _STEP_FIELDS |= {"headers", "body", "on_failure", "email_property", "campaign_id", "condition"}
+_STEP_FIELDS |= {"auto_winner"}
 _FILTER_FIELDS = ("property", "value")
+# Step lists in a field's path: a branch's arms, a split's paths and each path's steps.
+_LISTS = ARM_NAMES | {"steps"}
 
 
 @dataclass
@@ -87,7 +91,9 @@ def _trigger_or_goal(prefix: str, rest: list[Any], fields: set[str], whole: str)
 def _step_field(loc: Sequence[str | int]) -> str:
     path: list[str | int] = ["steps", loc[1]]
     at = 2
-    while at + 1 < len(loc) and loc[at] in ARM_NAMES and isinstance(loc[at + 1], int):
+    while at + 1 < len(loc) and loc[at] in _LISTS and isinstance(loc[at + 1], int):
+        if loc[at] == SPLIT_PATHS and not (at + 3 < len(loc) and loc[at + 2] == "steps"):
+            break  # a split path's own field (its name or weight), not a step inside it
         path += [loc[at], loc[at + 1]]
         at += 2
     step = dotted(path)
@@ -95,6 +101,12 @@ def _step_field(loc: Sequence[str | int]) -> str:
     if not rest:
         return f"{step}.type"
     name = rest[0]
+    if name == SPLIT_PATHS:
+        # A path's name or weight; the paths as a whole (weights that do not add up to 100,
+        # names used twice) next to the first path's weight.
+        if len(rest) > 2 and isinstance(rest[1], int) and rest[2] in ("name", "weight"):
+            return f"{step}.paths.{rest[1]}.{rest[2]}"
+        return f"{step}.paths.0.weight"
     if name == "merge_tags":
         return f"{step}.merge_tags.{rest[1]}" if len(rest) > 1 else f"{step}.campaign_id"
     if name == "filter":
@@ -113,7 +125,7 @@ def field_title(key: str) -> str:
     if parts[0] != "steps" or len(parts) < 2:
         return key.replace("_", " ").replace(".", " · ")
     at = 2
-    while at + 1 < len(parts) and parts[at] in ARM_NAMES and parts[at + 1].isdigit():
+    while at + 1 < len(parts) and parts[at] in _LISTS and parts[at + 1].isdigit():
         at += 2
     rest = " ".join(parts[at:]).replace("_", " ")
     return f"{step_label('.'.join(parts[:at]))} · {rest}"

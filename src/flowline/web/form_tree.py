@@ -54,7 +54,7 @@ def dotted(loc: Iterable[str | int]) -> str:
 def step_label(path: str) -> str:
     """`steps.1.then.0` → `Step 2.then.1`: every number 1-based, as a person counts."""
     parts = path.split(".")[1:]
-    return "Step " + ".".join(str(int(p) + 1) if p.isdigit() else p for p in parts)
+    return "Step " + ".".join(str(int(p) + 1) if p.isdigit() else p for p in parts if p != "steps")
 
 
 def engine_path_label(path: str) -> str:

@@ -13,12 +13,12 @@ from flowline.core.models.workflow_schemas import WorkflowStats
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.enrollments.positions import Positions
 from flowline.core.services.enrollments.step_filters import STEP_STATES
-from flowline.definitions.step_kinds import KINDS, children, walk
+from flowline.definitions.step_kinds import KINDS, labelled_children, walk
 from flowline.definitions.step_tree import child_path
 from flowline.definitions.steps import SendEmailStep
 from flowline.definitions.workflows import WorkflowDefinition
 from flowline.web.form_tree import engine_path_label
-from flowline.web.words import action_name, step_arms
+from flowline.web.words import action_name
 from flowline.web.workflow_story import step_words
 
 
@@ -72,10 +72,9 @@ def journey_map(
                 has_outcome=kind is None or kind.outcome,
                 links={state: _link(workflow, path, state) for state in STEP_STATES},
             )
-            labels = dict(step_arms(step.type))
             node.arms = [
-                MapArm(labels.get(arm, arm), nodes(held, f"{path}.{arm}"))
-                for arm, held in children(step)
+                MapArm(label, nodes(held, f"{path}.{arm}"))
+                for arm, label, held in labelled_children(step)
             ]
             found.append(node)
         return found

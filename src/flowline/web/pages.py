@@ -18,6 +18,7 @@ from flowline.http.unexpected_errors import log_unavailable
 from flowline.web.form_errors import field_title
 from flowline.web.form_tree import engine_path_label, step_label
 from flowline.web.signin import SignInRequired, csrf_token, may
+from flowline.web.split_form import NEW_SPLIT_PATHS
 from flowline.web.words import (
     action_name,
     campaign_options,
@@ -37,6 +38,7 @@ TEMPLATES.env.globals.update(
     engine_path_label=engine_path_label,
     step_actions=step_actions,
     step_arms=step_arms,
+    new_split_paths=NEW_SPLIT_PATHS,
     consent_options=consent_options,
     campaign_options=campaign_options,
     action_name=action_name,

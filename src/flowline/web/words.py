@@ -39,10 +39,10 @@ def step_actions(depth: int) -> list[tuple[str, ...]]:
     """
     return [
         (kind.tag, kind.label, f'data-max-depth="{MAX_BRANCH_DEPTH}"')
-        if kind.arms
+        if kind.holds_steps
         else (kind.tag, kind.label)
         for kind in STEP_KINDS
-        if not kind.arms or depth < MAX_BRANCH_DEPTH
+        if not kind.holds_steps or depth < MAX_BRANCH_DEPTH
     ]
 
 
@@ -52,9 +52,14 @@ def step_arms(step_type: str) -> list[tuple[str, str]]:
     return [(arm.name, arm.label) for arm in kind.arms] if kind is not None else []
 
 
+HOLDOUT_WORDS = "Holdout: no step runs, the goal is watched"
+
+
 def current_step(enrollment: EnrollmentPublic) -> str:
     if enrollment.status != "active":
         return "-"
+    if enrollment.group == "holdout":
+        return HOLDOUT_WORDS
     return engine_path_label(str(enrollment.steps_completed))
 
 

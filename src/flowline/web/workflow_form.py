@@ -15,6 +15,7 @@ from flowline.definitions.step_kinds import KINDS, children
 from flowline.definitions.step_tree import BranchStep
 from flowline.definitions.workflows import WorkflowDefinition
 from flowline.web.form_tree import FormTree
+from flowline.web.split_form import split_form, split_payload
 
 Loc = tuple[str | int, ...]
 Problems = list[tuple[Loc, str]]
@@ -92,8 +93,16 @@ def payload_from_form(form: FormTree) -> tuple[dict[str, Any], Problems]:
         "ignore_frequency_cap": _checked(form, "ignore_frequency_cap"),
         "send_window": _send_window(_dict(form, "send_window")),
         "steps": _steps(_list(form, "steps"), ("steps",), problems),
+        "holdout_percent": _whole_number(_text(form, "holdout_percent")),
+        "goal_window": _duration(_text(form, "goal_window")) or "P30D",
     }
     return body, problems
+
+
+def _whole_number(text: str) -> Any:
+    # Blank is no holdout; anything but digits goes to the API, which says what to enter.
+    value = text.strip().removesuffix("%").strip()
+    return int(value) if value.isdigit() else (value or 0)
 
 
 NO_CONSENT_CHOICE = "Choose a consent property, or - to ignore consent."
@@ -147,6 +156,8 @@ def _steps(nodes: list[Any], loc: Loc, problems: Problems) -> list[dict[str, Any
 def _step(node: Any, loc: Loc, problems: Problems) -> dict[str, Any]:
     """A step's own fields, then the step lists it holds (a branch's `then` and `else`)."""
     kind = _text(node, "type")
+    if kind in KINDS and KINDS[kind].paths:
+        return split_payload(node, loc, lambda nodes, at: _steps(nodes, at, problems))
     step = _step_fields(kind, node, loc, problems)
     for arm in KINDS[kind].arms if kind in KINDS else ():
         step[arm.name] = _steps(_list(node, arm.name), (*loc, arm.name), problems)
@@ -275,6 +286,8 @@ def form_from_definition(definition: WorkflowDefinition, enabled: bool) -> FormT
             else {}
         ),
         "steps": [_step_form(step) for step in definition.steps],
+        "holdout_percent": str(definition.holdout_percent),
+        "goal_window": duration_in_words(definition.goal_window),
     }
 
 
@@ -298,6 +311,9 @@ def _goal_form(goal: dict[str, Any] | None) -> dict[str, Any]:
 
 def _step_form(step: Any) -> dict[str, Any]:
     """A step's own fields as text, then the step lists it holds."""
+    kind = KINDS.get(getattr(step, "type", ""))
+    if kind is not None and kind.paths:
+        return split_form(step, _step_form)
     form = _step_fields_form(step)
     for arm, held in children(step):
         form[arm] = [_step_form(s) for s in held]

@@ -13,14 +13,14 @@ from flowline.core.services.workflows.crud import definition_of
 from flowline.definitions.durations import humanize
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
 from flowline.definitions.segments import describe_rule
-from flowline.definitions.step_kinds import walk
+from flowline.definitions.step_kinds import step_in_words, walk
 from flowline.definitions.step_position import current_path
 from flowline.definitions.step_tree import BranchStep
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
 from flowline.definitions.triggers import EventGoal, SegmentGoal
-from flowline.definitions.workflows import WorkflowDefinition
+from flowline.definitions.workflows import DEFAULT_GOAL_WINDOW, WorkflowDefinition
 from flowline.web.form_tree import engine_path_label
-from flowline.web.words import action_name, trigger_words
+from flowline.web.words import HOLDOUT_WORDS, trigger_words
 from flowline.web.workflow_form import text_from_scalar
 
 
@@ -41,7 +41,12 @@ def story(definition: WorkflowDefinition, segment_names: dict[int, str]) -> list
     else:
         return [*parts, "No goal"]
     then = ", then stop" if definition.exit_on_goal else ", then carry on to the end"
-    return [*parts, f"Goal: {words}{then}"]
+    parts.append(f"Goal: {words}{then}")
+    if definition.goal_window != DEFAULT_GOAL_WINDOW:
+        parts.append(f"Goal counted up to {humanize(definition.goal_window)} after enrolling")
+    if definition.holdout_percent:
+        parts.append(f"Holdout: {definition.holdout_percent} % get no step")
+    return parts
 
 
 def campaign_words(session: Session, definition: WorkflowDefinition) -> dict[int, str]:
@@ -72,7 +77,8 @@ def step_words(step: Any, campaigns: dict[int, str]) -> str:
     if isinstance(step, UpdateProfileStep):
         sets = ", ".join(f"{k} to {text_from_scalar(v)}" for k, v in step.properties.items())
         return f"Set {sets}"
-    return action_name(str(getattr(step, "type", "step")))
+    # Kinds without words of their own here (a random split) use the step-kind table's.
+    return step_in_words(step)
 
 
 def steps_in_words(session: Session, definition: WorkflowDefinition) -> dict[str, str]:
@@ -113,6 +119,9 @@ def whereabouts(
     campaigns = {v: campaign_words(session, d) for v, d in definitions.items() if d is not None}
     found: dict[int, Whereabouts] = {}
     for e in active:
+        if e.group == "holdout":
+            found[e.id] = Whereabouts(HOLDOUT_WORDS)
+            continue
         definition = definitions.get(e.version)
         steps = definition.steps if definition is not None else []
         at = current_path(steps, recorded[e.id], e.steps_completed)

@@ -20,6 +20,7 @@ class EnrollmentRef(BaseModel):
     test: bool = False
     trigger_id: str | None = None
     triggered_at: datetime | None = None
+    cohort: str = "treatment"  # so whichever writes the row first writes its group
 
 
 class StepPassage(BaseModel):

@@ -43,6 +43,7 @@ class EnrollmentRun:
             test=input.test,
             trigger_id=input.trigger_id,
             triggered_at=input.triggered_at,
+            cohort=input.cohort,
         )
         return cls(input=input, ref=ref, paths=paths)
 

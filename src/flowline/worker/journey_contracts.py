@@ -47,3 +47,19 @@ class WindowCheck(BaseModel):
 EVALUATE_BRANCH = "evaluate_branch"
 UPDATE_PROFILE = "update_profile"
 SEND_WINDOW = "send_window_opening"
+
+
+class SplitInput(BaseModel):
+    enrollment: EnrollmentRef
+    step_path: str
+    names: list[str]
+    weights: list[int]
+    auto_winner: bool = False
+
+
+class SplitResult(BaseModel):
+    path_index: int | None  # None: the profile is gone
+    ended: str | None = None
+
+
+CHOOSE_SPLIT_PATH = "choose_split_path"

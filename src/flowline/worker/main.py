@@ -55,6 +55,7 @@ def build_activities(engine: Engine, email: EmailActivities, http: HttpActivitie
         records.finish_enrollment,
         segments.refresh,
         journey.evaluate_branch,
+        journey.choose_split_path,
         journey.update_profile,
         journey.send_window_opening,
     ]

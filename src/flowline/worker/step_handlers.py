@@ -16,15 +16,18 @@ with workflow.unsafe.imports_passed_through():
     import flowline.worker.policies as policies
     from flowline.definitions.durations import humanize
     from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
-    from flowline.definitions.step_tree import BranchStep, Step, child_path
+    from flowline.definitions.step_tree import SPLIT_PATHS, BranchStep, SplitStep, Step, child_path
     from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
     from flowline.worker.contracts import HTTP_CALL, SEND_EMAIL, HttpCallInput, SendEmailInput
     from flowline.worker.journey_contracts import (
+        CHOOSE_SPLIT_PATH,
         EVALUATE_BRANCH,
         SEND_WINDOW,
         UPDATE_PROFILE,
         BranchInput,
         BranchResult,
+        SplitInput,
+        SplitResult,
         UpdateProfileInput,
         UpdateProfileResult,
         WindowCheck,
@@ -69,6 +72,8 @@ async def run_step(journey: Journey, run: EnrollmentRun, step: Step, path: str) 
             return await branch(journey, run, step, path, position)
         case UpdateProfileStep():
             return await update_profile(journey, run, step, path, position)
+        case SplitStep():
+            return await split(journey, run, step, path, position)
         case _:
             assert_never(step)
 
@@ -209,6 +214,34 @@ async def branch(
         return True
     arm = step.then if result.arm == "then" else step.else_
     return await run_steps(journey, run, arm, f"{path}.{result.arm}")
+
+
+async def split(
+    journey: Journey, run: EnrollmentRun, step: SplitStep, path: str, position: str
+) -> bool:
+    # The choice is a pure function of ids (or a recorded winner), made and recorded by one
+    # local activity: its result is in the history, so a replay takes the same path.
+    journey.set_details(f"{position}: choosing a path at random")
+    result = await workflow.execute_local_activity(
+        CHOOSE_SPLIT_PATH,
+        SplitInput(
+            enrollment=run.ref,
+            step_path=path,
+            names=[p.name for p in step.paths],
+            weights=[p.weight for p in step.paths],
+            auto_winner=step.auto_winner,
+        ),
+        result_type=SplitResult,
+        start_to_close_timeout=policies.LOCAL_TIMEOUT,
+        schedule_to_close_timeout=policies.LOCAL_SCHEDULE_TO_CLOSE,
+        retry_policy=policies.LOCAL_RETRY,
+        summary=f"random split at step {path}",
+    )
+    if result.path_index is None:
+        journey.end("exited", result.ended or "profile_deleted")
+        return True
+    taken = step.paths[result.path_index]
+    return await run_steps(journey, run, taken.steps, f"{path}.{SPLIT_PATHS}.{result.path_index}")
 
 
 async def update_profile(

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from flowline.worker.enrollment_run import EnrollmentRun
+from flowline.worker.holdout import hold_out
 from flowline.worker.journey import Journey
 from flowline.worker.step_handlers import run_steps
 
@@ -53,8 +54,11 @@ class EnrollmentWorkflow:
         run = EnrollmentRun.start(input)
         journey = self._journey
         journey.steps = len(input.definition.steps)
-        stopped = await run_steps(journey, run, input.definition.steps, "")
-        if not stopped:
+        if input.cohort == "holdout":
+            # Only holdout runs take this branch, and only starters that know the field start
+            # them: no run that started before replays through it.
+            await hold_out(journey, run)
+        elif not await run_steps(journey, run, input.definition.steps, ""):
             journey.step_index = journey.steps
         if journey.status == "active":
             journey.end_from_signals(run)

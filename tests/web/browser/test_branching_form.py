@@ -25,7 +25,15 @@ async def test_branch_and_wait_for_event_are_built_in_the_form_and_saved(
     branch = page.get_by_role("group", name="Step 1", exact=True)
     action = branch.get_by_label("Action", exact=True)
     await expect(action.locator("option")).to_have_text(
-        ["Wait", "Wait for event", "HTTP call", "Send email", "Update profile", "Branch"]
+        [
+            "Wait",
+            "Wait for event",
+            "HTTP call",
+            "Send email",
+            "Update profile",
+            "Branch",
+            "Random split",
+        ]
     )
     await action.select_option(label="Branch")
     await branch.get_by_role("button", name="Edit as JSON", exact=True).click()

@@ -14,6 +14,7 @@ DeliveryStatus = Literal["sent", "failed", "skipped"]
 ENDED_STATUSES = ("completed", "converted", "exited", "failed")
 # A literal, not a bound parameter: the planners use the partial index only for this very term.
 FAILED = text("status = 'failed'")
+HOLDOUT = text("cohort = 'holdout'")
 DELIVERY_TYPES = ("email", "http")
 
 
@@ -29,6 +30,16 @@ class Enrollment(SQLModel, table=True):
             "status",
             "steps_completed",
             "converted_at",
+        ),
+        # The holdout's figures read only this index (holdout rows only).
+        Index(
+            "ix_enrollments_holdout",
+            "workflow_id",
+            "test",
+            "version",
+            "converted_at",
+            sqlite_where=HOLDOUT,
+            postgresql_where=HOLDOUT,
         ),
         NEVER_REUSED,
     )
@@ -133,6 +144,8 @@ class EnrollmentPublic(SQLModel):
     temporal_run_id: str
     temporal_ui_url: str
     has_failures: bool = False  # a step failed: never shown as plain success
+    # "holdout": enrolled only to track the goal, no step runs (the `cohort` column).
+    group: Literal["treatment", "holdout"] = "treatment"
 
 
 class TimelineEntry(SQLModel):
@@ -140,7 +153,8 @@ class TimelineEntry(SQLModel):
 
     at: datetime | None
     path: str | None  # the step's path, None for entries about the whole enrollment
-    # entered consent sent skipped failed waiting arrived timed_out arm updated goal exit end
+    # entered consent holdout sent skipped failed waiting arrived timed_out arm path updated goal
+    # exit end
     kind: str
     outcome: str  # ok | skipped | failed | waiting | info
     summary: str

@@ -67,7 +67,18 @@ class RecentFailure(BaseModel):
     last_at: datetime
 
 
+class GroupStats(BaseModel):
+    """Enrollments of one group (`holdout`: no step ran, only the goal was watched)."""
+
+    enrolled: int
+    converted: int
+    conversion_rate: float
+
+
 class WorkflowStats(BaseModel):
+    """Every figure counts every enrollment; `holdout` repeats the held-out ones apart (the
+    step funnel never counts them: no step ran for them)."""
+
     enrolled: int
     active: int
     completed: int
@@ -80,6 +91,7 @@ class WorkflowStats(BaseModel):
     versions: list[VersionStats]
     with_failures: int = 0  # enrollments with a failed step
     recent_failures: list[RecentFailure] = []
+    holdout: GroupStats = GroupStats(enrolled=0, converted=0, conversion_rate=0.0)
 
 
 class DryRunRequest(BaseModel):

@@ -2,7 +2,7 @@
 
 from flowline.definitions.dry_run.plan import DryRunPlan
 from flowline.definitions.journey_steps import UpdateProfileStep
-from flowline.definitions.step_tree import BranchStep
+from flowline.definitions.step_tree import BranchStep, SplitStep
 from flowline.definitions.steps import HttpCallStep
 from flowline.definitions.triggers import SegmentEnteredTrigger, SegmentGoal, SegmentLeftTrigger
 
@@ -25,6 +25,18 @@ CAP_THIS_WORKFLOW = (
     "The frequency cap counts only the emails of this dry run, not mail other workflows sent."
 )
 HTTP_ANSWERS = "HTTP calls are counted as made; their answers (and “On failure”) are not replayed."
+DRAWN = (
+    "The holdout and random split paths are drawn as the live workflow draws them; a saved "
+    "edit is a new version, which draws afresh (the same shares, other profiles)."
+)
+DRAWN_FOR_A_BODY = (
+    "The holdout and random split paths are drawn for a workflow not saved yet: the same "
+    "shares as once it is saved, but not the same profiles."
+)
+GOAL_WHILE_RUNNING = (
+    "A goal counts while the enrollment runs; goals after its steps ended, within the goal "
+    "window, are not replayed."
+)
 UPDATES_LOCAL = (
     "Profile updates change only the dry run's copy of the profile: no segment changes and no "
     "other workflow starts."
@@ -37,6 +49,10 @@ def approximations(plan: DryRunPlan) -> list[str]:
     found = [PROPERTIES_NOW]
     if any(isinstance(s, BranchStep) for s in steps):
         found.append(BRANCHES_NOW)
+    if definition.holdout_percent > 0 or any(isinstance(s, SplitStep) for s in steps):
+        found.append(DRAWN if plan.workflow_id else DRAWN_FOR_A_BODY)
+    if definition.goal is not None:
+        found.append(GOAL_WHILE_RUNNING)
     trigger, goal = definition.trigger, definition.goal
     if isinstance(trigger, SegmentEnteredTrigger):
         found.append(SEGMENT_ENTRIES.format(id=trigger.segment_id))

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, assert_never
 
 from flowline.definitions.enrollment import has_consent
+from flowline.definitions.experiments import chosen_path, cohort_of, longest_journey
 from flowline.definitions.journey_steps import UpdateProfileStep, WaitForEventStep
 from flowline.definitions.mailbox import single_mailbox
 from flowline.definitions.segments import ProfileFacts
-from flowline.definitions.step_tree import BranchStep, Step, child_path
+from flowline.definitions.step_tree import SPLIT_PATHS, BranchStep, SplitStep, Step, child_path
 from flowline.definitions.steps import HttpCallStep, SendEmailStep, WaitStep
 from flowline.definitions.templates import render_json
 
@@ -55,7 +56,16 @@ class Enrollment:
 
 
 def run_journey(sim: "Simulator", enrollment: Enrollment) -> Journey:
-    yield from _steps(sim, enrollment, sim.plan.definition.steps, "")
+    plan = sim.plan
+    steps = plan.definition.steps
+    holdout_percent = plan.definition.holdout_percent
+    if cohort_of(plan.workflow_id, plan.version, enrollment.profile_id, holdout_percent) == (
+        "holdout"
+    ):
+        # No step runs; the goal still counts for as long as the steps would have lasted.
+        yield Sleep(sim.now + longest_journey(steps))
+        return
+    yield from _steps(sim, enrollment, steps, "")
 
 
 def _steps(
@@ -100,6 +110,14 @@ def _step(
         case UpdateProfileStep():
             _update_profile(sim, enrollment, step)
             return False
+        case SplitStep():
+            plan = sim.plan
+            weights = [p.weight for p in step.paths]
+            k = chosen_path(plan.workflow_id, plan.version, path, enrollment.profile_id, weights)
+            arm = f"{SPLIT_PATHS}.{k}"
+            arms = sim.figures[path].arms
+            arms[arm] = arms.get(arm, 0) + 1
+            return (yield from _steps(sim, enrollment, step.paths[k].steps, f"{path}.{arm}"))
         case _:
             assert_never(step)
 

@@ -60,6 +60,9 @@ class DryRunPlan:
     end: datetime
     cap: EmailCap | None = None
     """None: no cap, or the workflow ignores it."""
+    workflow_id: int = 0
+    version: int = 0
+    """The saved workflow's id and version the holdout and splits are drawn for (0: a body)."""
 
 
 def replayed_event_names(definition: WorkflowDefinition) -> list[str]:

@@ -62,7 +62,8 @@
   // ---- The workflow form: steps that can be added, moved, removed and nested. ----
 
   function stepLabel(path) {
-    const parts = path.split(".").slice(1);
+    // A split path's own list name (`steps.0.paths.1.steps.0`) is left out, as the server does.
+    const parts = path.split(".").slice(1).filter((p) => p !== "steps");
     return "Step " + parts.map((p) => (/^\d+$/.test(p) ? String(Number(p) + 1) : p)).join(".");
   }
 

@@ -15,6 +15,7 @@ from flowline.core.services.enrollments.journey_steps import (
 )
 from flowline.core.services.enrollments.record_jobs import DuplicateStart, ensure_enrollment
 from flowline.core.services.enrollments.records import ERASED_REASON, delivery_of, record_delivery
+from flowline.core.services.enrollments.split_paths import SplitChoice, take_path
 from flowline.core.services.enrollments.timeline_facts import branch_facts
 from flowline.definitions.segments import SegmentRule
 from flowline.definitions.template_budget import TOO_EXPENSIVE, TemplateTooExpensive
@@ -23,11 +24,14 @@ from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.step_context import duplicate_start_fails, enrollment_key
 from flowline.worker.contracts import EnrollmentRef
 from flowline.worker.journey_contracts import (
+    CHOOSE_SPLIT_PATH,
     EVALUATE_BRANCH,
     SEND_WINDOW,
     UPDATE_PROFILE,
     BranchInput,
     BranchResult,
+    SplitInput,
+    SplitResult,
     UpdateProfileInput,
     UpdateProfileResult,
     WindowCheck,
@@ -79,6 +83,20 @@ class JourneyActivities:
                 facts=branch_facts(rule, dict(profile.properties), arm),
             )
             return BranchResult(arm=arm)
+
+    @activity.defn(name=CHOOSE_SPLIT_PATH)
+    async def choose_split_path(self, input: SplitInput) -> SplitResult:
+        """The path the profile takes at a random split (or the recorded winner); recorded once."""
+        return await in_thread(policies.RECORD_BUDGET, self._choose_split_path, input)
+
+    def _choose_split_path(self, input: SplitInput) -> SplitResult:
+        enrollment = self._enrollment(input.enrollment)
+        if enrollment is None:
+            return SplitResult(path_index=None, ended="profile_deleted")
+        choice = SplitChoice(input.step_path, input.names, input.weights, input.auto_winner)
+        with session_scope(self._engine) as session:
+            index = take_path(session, enrollment, choice, activity.info().attempt)
+        return SplitResult(path_index=index)
 
     @activity.defn(name=UPDATE_PROFILE)
     async def update_profile(self, input: UpdateProfileInput) -> UpdateProfileResult:

@@ -45,6 +45,10 @@ class Positions:
         return or_(false(), *(_placed(place) for place in self.places.get(path, ())))
 
 
+HOLDING_TYPES = ("branch", "split")
+"""Steps whose record's detail is the arm taken (`then`, `paths.1`)."""
+
+
 def active_of_current_version(workflow: Workflow) -> list[ColumnElement[bool]]:
     """The enrollments the journey map counts: active, on the version it draws, not tests."""
     return [
@@ -52,6 +56,8 @@ def active_of_current_version(workflow: Workflow) -> list[ColumnElement[bool]]:
         col(Enrollment.version) == workflow.version,
         col(Enrollment.test) == false(),
         col(Enrollment.status) == "active",
+        # A holdout enrollment is at no step: it only watches for the goal.
+        col(Enrollment.cohort) == "treatment",
     ]
 
 
@@ -98,13 +104,18 @@ def _last_records(workflow: Workflow, progress: list[int]) -> Subquery:
             col(Enrollment.id).label("enrollment_id"),
             col(Enrollment.steps_completed).label("progress"),
             _of_last_record(col(Delivery.step_path)).label("last_path"),
-            _of_last_record(case((col(Delivery.type) == "branch", col(Delivery.detail)))).label(
-                "arm"
-            ),
+            _of_last_record(
+                case((col(Delivery.type).in_(HOLDING_TYPES), col(Delivery.detail)))
+            ).label("arm"),
         )
         .where(*active_of_current_version(workflow), col(Enrollment.steps_completed).in_(progress))
         .subquery()
     )
+
+
+def _arm() -> Any:
+    """A record's arm: the detail of a branch's or a split's record, NULL for the others."""
+    return case((col(Delivery.type).in_(HOLDING_TYPES), col(Delivery.detail)))
 
 
 def _of_last_record(column: Any) -> Any:
@@ -127,6 +138,6 @@ def _placed(place: Place) -> ColumnElement[bool]:
     last_path = _of_last_record(col(Delivery.step_path))
     if place.last_path is None:
         return and_(progress, last_path.is_(None))
-    arm = _of_last_record(case((col(Delivery.type) == "branch", col(Delivery.detail))))
+    arm = _of_last_record(_arm())
     same_arm = arm.is_(None) if place.arm is None else arm == place.arm
     return and_(progress, last_path == place.last_path, same_arm)

@@ -52,6 +52,7 @@ class EnrollmentKey:
     trigger_id: str | None = None
     triggered_at: datetime | None = None
     entered: dict[str, Any] | None = None  # what triggered it (the starter knows; the worker not)
+    cohort: str = "treatment"
 
 
 def ensure_enrollment(
@@ -83,6 +84,7 @@ def ensure_enrollment(
                 # away, that is when the trigger happened, not when the outbox caught up.
                 started_at=key.triggered_at or utcnow(),
                 entered=key.entered,
+                cohort=key.cohort,
             )
             session.add(row)
             session.flush()

@@ -8,7 +8,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine
+from sqlalchemy import ColumnElement, Engine, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 from temporalio.client import Client
@@ -18,7 +18,9 @@ from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import TemporalUnavailable, rpc_cause
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import WorkflowVersion
+from flowline.core.services.enrollments.records import ERASED_REASON
 from flowline.core.services.workflows.versions import parsed_definition
+from flowline.core.timestamps import utcnow
 from flowline.definitions.enrollment import (
     EVENT_SIGNAL,
     EXIT_SIGNAL,
@@ -76,22 +78,36 @@ async def _signal(client: Client, enrollment: Enrollment, name: str, payload: An
     return True
 
 
+def _in_window(enrollment: Enrollment, definition: WorkflowDefinition, at: datetime) -> bool:
+    """Whether a goal reached at `at` converts: within the goal window after enrolling."""
+    return at <= enrollment.started_at + definition.goal_window
+
+
 def _convert_late(engine: Engine, profile_id: str, at: datetime, goal_matches: Any) -> int:
-    """Enrollments that were running when the goal was reached but ended before its signal
-    arrived (the outbox was behind): their conversion is recorded directly."""
+    """Ended enrollments the goal converts, recorded directly: those whose steps ended within
+    their goal window before the goal (the execution ends with its steps: the window after
+    them costs no open execution, only this indexed read per goal), and those that were still
+    running when the goal was reached but ended before its signal arrived (the outbox was
+    behind)."""
     with session_scope(engine) as session:
         query = _with_versions().where(
             col(Enrollment.profile_id) == profile_id,
             col(Enrollment.status) != "active",
             col(Enrollment.converted_at).is_(None),
             col(Enrollment.started_at) <= at,
-            col(Enrollment.ended_at) >= at,
+            # An erased profile's enrollments belong to someone else than a re-created id.
+            or_(
+                col(Enrollment.exit_reason).is_(None), col(Enrollment.exit_reason) != ERASED_REASON
+            ),
         )
-        late = [
-            enrollment
-            for enrollment, version in session.exec(query)
-            if goal_matches(parsed_definition(version).goal)
-        ]
+        late = []
+        for enrollment, version in session.exec(query):
+            definition = parsed_definition(version)
+            ended = enrollment.ended_at
+            if not goal_matches(definition.goal):
+                continue
+            if (ended is not None and ended >= at) or _in_window(enrollment, definition, at):
+                late.append(enrollment)
         for enrollment in late:
             enrollment.converted_at = at
             session.add(enrollment)
@@ -117,7 +133,7 @@ async def deliver_goal(
 
     delivered = 0
     for enrollment, definition in running:
-        if matches(definition.goal):
+        if matches(definition.goal) and _in_window(enrollment, definition, at or utcnow()):
             delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
     if at is not None:
         delivered += await asyncio.to_thread(_convert_late, engine, profile_id, at, matches)
@@ -136,7 +152,7 @@ async def deliver_segment_goal(
 
     delivered = 0
     for enrollment, definition in running:
-        if matches(definition.goal):
+        if matches(definition.goal) and _in_window(enrollment, definition, at or utcnow()):
             delivered += await _signal(client, enrollment, GOAL_SIGNAL, goal)
     if at is not None:
         delivered += await asyncio.to_thread(_convert_late, engine, profile_id, at, matches)

@@ -52,6 +52,7 @@ from flowline.definitions.enrollment import (
     has_consent,
     profile_search_attribute,
 )
+from flowline.definitions.experiments import cohort_of
 from flowline.definitions.step_kinds import step_in_words, walk
 from flowline.definitions.triggers import trigger_in_words
 from flowline.definitions.workflows import WorkflowDefinition
@@ -115,6 +116,7 @@ def _check_and_snapshot(
         campaign_names=_campaign_names(session, definition),
         test=test,
         step_paths=True,
+        cohort=cohort_of(workflow_id, workflow.version, profile_id, definition.holdout_percent),
     )
 
 
@@ -154,6 +156,8 @@ def describe(input: EnrollmentInput) -> str:
         f"- consent: {definition.consent_property or '-'}",
         f"- exit on goal: {'yes' if definition.exit_on_goal else 'no'}",
     ]
+    if input.cohort == "holdout":
+        lines.append("- group: holdout (no step runs; the goal is watched)")
     lines += [
         f"{'  ' * (path.count('.') // 2)}- step {path}: {step_in_words(step)}"
         for path, step in walk(definition.steps)
@@ -239,6 +243,7 @@ async def start_enrollment(
         triggered_at=triggered_at,
         # What triggered it, for its timeline; an enrollment without an intent was made by hand.
         entered=trigger if trigger is not None or trigger_id is not None else {"manual": True},
+        cohort=input.cohort,
     )
     try:
         enrollment, row_created = await asyncio.to_thread(

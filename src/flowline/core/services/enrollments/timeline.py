@@ -24,6 +24,7 @@ _TYPE_WORDS = {
     "http": "HTTP call",
     "update_profile": "Profile update",
     "branch": "Branch",
+    "split": "Random split",
     "wait": "Wait",
     "wait_for_event": "Wait for event",
 }
@@ -144,6 +145,15 @@ def _branch(d: Delivery, facts: dict[str, Any], step: Any) -> tuple[str, str, st
     return "arm", "ok", f"Branch: {said or condition} → {arm}"
 
 
+def _split(d: Delivery, facts: dict[str, Any]) -> tuple[str, str, str]:
+    name = facts.get("path_name") or d.detail or "?"
+    if facts.get("winner"):
+        return "path", "ok", f"Random split: path '{name}', the winner every new enrollment takes"
+    weight = facts.get("weight")
+    share = f" ({weight} % of profiles)" if weight is not None else ""
+    return "path", "ok", f"Random split: drawn for path '{name}'{share}"
+
+
 def _step(d: Delivery, step: Any) -> tuple[str, str, str]:
     facts = d.facts or {}
     if d.type == "email":
@@ -152,6 +162,8 @@ def _step(d: Delivery, step: Any) -> tuple[str, str, str]:
         return _http(d, facts, step)
     if d.type == "branch":
         return _branch(d, facts, step)
+    if d.type == "split":
+        return _split(d, facts)
     if d.type == "update_profile":
         if d.status == "failed":
             return "failed", "failed", f"Could not update the profile: {d.detail}"
@@ -183,6 +195,18 @@ def _step_facts(d: Delivery, step: Any) -> dict[str, Any]:
     return {**facts, **(d.facts or {})}
 
 
+def _held_out(enrollment: Enrollment, definition: WorkflowDefinition | None) -> TimelineEntry:
+    words = "Holdout: no step runs for this profile; only the goal is watched"
+    facts: dict[str, Any] = {"group": "holdout"}
+    if definition is not None:
+        until = enrollment.started_at + definition.goal_window
+        words += (
+            f", until {until:%Y-%m-%d %H:%M} UTC (goal window {humanize(definition.goal_window)})"
+        )
+        facts["goal_window_ends"] = until.isoformat()
+    return _entry(enrollment.started_at, None, "holdout", "info", words, facts)
+
+
 def _goal_words(definition: WorkflowDefinition | None) -> str:
     goal = definition.goal if definition is not None else None
     if isinstance(goal, EventGoal):
@@ -203,6 +227,8 @@ def build_timeline(
     entries = [_entered(enrollment, definition)]
     if definition is not None:
         entries.append(_consent(enrollment, definition))
+    if enrollment.cohort == "holdout":
+        entries.append(_held_out(enrollment, definition))
     # Steps run in the order of the tree (one arm of a branch); a step that ran without an
     # activity is written by the next one that records, so its row may come after a later step.
     order = {path: n for n, path in enumerate(steps)}

@@ -33,6 +33,7 @@ def to_public(settings: Settings, enrollment: Enrollment) -> EnrollmentPublic:
         {
             **enrollment.model_dump(),
             "converted": enrollment.converted_at is not None,
+            "group": enrollment.cohort,
             "temporal_ui_url": temporal_ui_url(settings, enrollment),
         }
     )

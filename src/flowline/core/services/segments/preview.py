@@ -64,7 +64,8 @@ def preview(session: Session, rule: SegmentRule, now: datetime | None = None) ->
 @contextmanager
 def _roomy_cache(session: Session, postgresql: bool) -> Iterator[None]:
     """On SQLite, a page cache large enough to sort and hold the sets in memory (its default,
-    2 MB, spills them to temporary files), for this preview only."""
+    2 MB, spills them to temporary files), for this preview only. (Temporary b-trees stay in
+    memory on every connection: `temp_store = MEMORY`, core/database.py.)"""
     if postgresql:
         yield
         return

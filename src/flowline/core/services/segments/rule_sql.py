@@ -85,7 +85,7 @@ class RuleSql:
         if isinstance(node, AllRule):
             return "(" + " AND ".join(self.rule(child) for child in node.all) + ")"
         if isinstance(node, AnyRule):
-            return "(" + " OR ".join(self.rule(child) for child in node.any) + ")"
+            return self.any_of(node)
         if isinstance(node, NotRule):
             return f"(NOT {self.rule(node.not_)})"
         if isinstance(node, PropertyCondition):
@@ -94,6 +94,32 @@ class RuleSql:
             found = self.event_set(node)
             return f"(p.id {'IN' if node.performed else 'NOT IN'} ({found}))"
         raise TypeError(f"not a segment rule: {node!r}")
+
+    def any_of(self, node: AnyRule) -> str:
+        """OR of the parts; the parts that are sets of profiles are gathered into one set (a
+        `UNION ALL`), so each row `p` is looked up once for them, not once per part."""
+        sets: list[str] = []
+        others: list[str] = []
+        for child in node.any:
+            found = self.positive_set(child)
+            if found is None:
+                others.append(self.rule(child))
+            else:
+                sets.append(found)
+        if len(sets) == 1:
+            others.insert(0, f"(p.id IN ({sets[0]}))")
+        elif sets:
+            others.insert(0, f"(p.id IN ({' UNION ALL '.join(sets)}))")
+        return "(" + " OR ".join(others) + ")"
+
+    def positive_set(self, node: AnyRuleNode) -> str | None:
+        """The profiles a condition holds for as one `SELECT` of ids, when it is a set alone
+        (an indexed property condition, a performed event), else `None`."""
+        if isinstance(node, EventCondition) and node.performed:
+            return self.event_set(node)
+        if isinstance(node, PropertyCondition):
+            return self.indexed_set(node)
+        return None
 
     def driven(self, node: AnyRuleNode) -> tuple[str, str] | None:
         """For a condition `profile_search` answers alone, or an `all` rule with one: the set of

@@ -56,16 +56,32 @@ def dry_run_request(
             ) from None
     else:
         assert request.workflow_id is not None
-        definition = current_definition(session, get_workflow(session, request.workflow_id))
+        workflow = get_workflow(session, request.workflow_id)
+        definition = current_definition(session, workflow)
+        report = dry_run(
+            session,
+            definition,
+            days=request.days,
+            drawn_for=(request.workflow_id, workflow.version),
+        )
+        return answer(report)
     return answer(dry_run(session, definition, days=request.days))
 
 
 def dry_run(
-    session: Session, definition: WorkflowDefinition, *, days: int, now: datetime | None = None
+    session: Session,
+    definition: WorkflowDefinition,
+    *,
+    days: int,
+    now: datetime | None = None,
+    drawn_for: tuple[int, int] = (0, 0),
 ) -> DryRunReport:
-    """What `definition` would have done with the last `days` of stored history."""
+    """What `definition` would have done with the last `days` of stored history; `drawn_for`:
+    the saved workflow and version whose holdout and split paths it draws (a body: none)."""
     end = now or utcnow()
-    plan = DryRunPlan(definition, end - timedelta(days=days), end, _cap(session, definition))
+    plan = DryRunPlan(
+        definition, end - timedelta(days=days), end, _cap(session, definition), *drawn_for
+    )
     simulator = Simulator(plan)
     conditions = _branch_conditions(definition)
     with _collector_paused():

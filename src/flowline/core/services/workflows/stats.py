@@ -9,8 +9,13 @@ from sqlalchemy import false
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from flowline.core.models.enrollments import Delivery, Enrollment
-from flowline.core.models.workflow_schemas import StepStats, VersionStats, WorkflowStats
+from flowline.core.models.enrollments import HOLDOUT, Delivery, Enrollment
+from flowline.core.models.workflow_schemas import (
+    GroupStats,
+    StepStats,
+    VersionStats,
+    WorkflowStats,
+)
 from flowline.core.models.workflows import Workflow
 from flowline.core.services.email_figures import step_figures
 from flowline.core.services.enrollments import failures
@@ -65,6 +70,7 @@ def workflow_stats(
         with_failures=failures.with_failures(session, workflow_id),
         recent_failures=failures.recent_failures(session, workflow_id),
         conversion_rate=_rate(converted, enrolled),
+        holdout=_holdout(session, workflow_id),
         steps=_step_stats(session, workflow, definition, progress),
         versions=[
             VersionStats(
@@ -75,6 +81,20 @@ def workflow_stats(
             )
             for v in sorted(enrolled_in)
         ],
+    )
+
+
+def _holdout(session: Session, workflow_id: int) -> GroupStats:
+    """From `ix_enrollments_holdout` alone (holdout rows only)."""
+    enrolled, converted = session.execute(
+        sa_select(func.count(), func.count(col(Enrollment.converted_at))).where(
+            col(Enrollment.workflow_id) == workflow_id,
+            col(Enrollment.test) == false(),
+            HOLDOUT,
+        )
+    ).one()
+    return GroupStats(
+        enrolled=enrolled, converted=converted, conversion_rate=_rate(converted, enrolled)
     )
 
 
