@@ -96,12 +96,13 @@ class RuleSql:
         raise TypeError(f"not a segment rule: {node!r}")
 
     def any_of(self, node: AnyRule) -> str:
-        """OR of the parts; the parts that are sets of profiles are gathered into one set (a
-        `UNION ALL`), so each row `p` is looked up once for them, not once per part."""
+        """OR of the parts. On SQLite the parts that are sets of profiles are gathered into one
+        set (a `UNION ALL`), so each row `p` is looked up once for them, not once per part
+        (PostgreSQL hashes each set once and probes them fast: there, the union was slower)."""
         sets: list[str] = []
         others: list[str] = []
         for child in node.any:
-            found = self.positive_set(child)
+            found = None if self.postgresql else self.positive_set(child)
             if found is None:
                 others.append(self.rule(child))
             else:
