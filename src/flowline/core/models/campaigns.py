@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import StrictBool, field_validator
 from sqlalchemy import true
 from sqlmodel import Column, Field, SQLModel, Text
 
@@ -42,7 +42,9 @@ class CampaignBase(SQLModel):
 
 
 class CampaignCreate(CampaignBase):
-    pass
+    # Strict in the API: `0`/`"yes"` are refused, not read as a switch (the OpenAPI says boolean).
+    track_opens: StrictBool = True
+    track_clicks: StrictBool = True
 
 
 class Campaign(CampaignBase, table=True):
