@@ -83,9 +83,13 @@ async def test_a_template_that_fails_to_render_is_a_422_not_a_500(
     assert error["msg"] == "This template cannot be rendered for this profile: division by zero."
 
 
-async def test_preview_for_a_missing_profile_or_campaign_is_404(
+async def test_preview_for_a_missing_campaign_is_404_and_for_a_missing_profile_422(
     api: httpx.AsyncClient, ada: str
 ) -> None:
     campaign = await _campaign(api)
-    assert (await _preview(api, campaign, "nobody")).status_code == 404
+    missing_profile = await _preview(api, campaign, "nobody")
+    assert missing_profile.status_code == 422  # the campaign exists; the body names nobody
+    [error] = missing_profile.json()["errors"]
+    assert error["loc"] == ["profile_id"]
+    assert error["msg"] == "profile 'nobody' does not exist"
     assert (await _preview(api, campaign + 1, ada)).status_code == 404

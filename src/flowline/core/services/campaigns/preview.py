@@ -6,7 +6,7 @@ too expensive to send is refused here too, quickly (422 naming the field).
 
 from sqlmodel import Session
 
-from flowline.core.errors import NotFound, ValidationFailed
+from flowline.core.errors import ValidationFailed
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.profiles import Profile
 from flowline.core.services.campaigns.crud import campaign_merge_tags
@@ -21,13 +21,18 @@ from flowline.definitions.templates import (
 )
 
 
+class ProfileMissing(ValidationFailed):
+    """The profile a preview is asked for does not exist (422 at `profile_id`)."""
+
+
 def preview_campaign(session: Session, campaign: Campaign, profile_id: str) -> RenderedEmail:
     """Subject, HTML and text as this profile would get them, each tag read from the property
     of the same name (a workflow may map tags differently)."""
     # Text no profile id can be (U+0000 fails on PostgreSQL) never reaches a query.
     profile = session.get(Profile, profile_id) if is_profile_id(profile_id) else None
     if profile is None:
-        raise NotFound(f"profile {profile_id!r} does not exist")
+        # 422, not 404: the path (the campaign) exists; the body names a missing profile.
+        raise ProfileMissing([(("profile_id",), f"profile {profile_id!r} does not exist")])
     tags = campaign_merge_tags(campaign)
     values = merge_values({t: MergeTagMapping(property=t) for t in tags}, profile.properties)
     values.setdefault("profile_id", profile_id)

@@ -15,10 +15,14 @@ from email.utils import formatdate, make_msgid
 import aiosmtplib
 from sqlmodel import Session
 
-from flowline.core.errors import FlowlineError, NotFound, ValidationFailed
+from flowline.core.errors import FlowlineError, ValidationFailed
 from flowline.core.models.campaigns import Campaign
 from flowline.core.services.campaigns.crud import campaign_merge_tags
-from flowline.core.services.campaigns.preview import preview_campaign, render_campaign
+from flowline.core.services.campaigns.preview import (
+    ProfileMissing,
+    preview_campaign,
+    render_campaign,
+)
 from flowline.core.settings import Settings
 from flowline.definitions.mailbox import single_mailbox
 from flowline.definitions.plain_text import text_from_html
@@ -58,7 +62,7 @@ def prepare_test(
     if profile_id:
         try:
             rendered = preview_campaign(session, campaign, profile_id)
-        except NotFound:
+        except ProfileMissing:
             raise ValidationFailed.at(
                 ("test_profile",),
                 f"There is no profile {profile_id!r}: enter a profile id, or leave it empty.",
