@@ -125,12 +125,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("delivery_id", "position"),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("track_opens", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("track_clicks", sa.Boolean(), server_default=sa.true(), nullable=False)
+    # Plain ALTER TABLE ADD COLUMN: a batch would rebuild `campaigns` on SQLite and lose its
+    # AUTOINCREMENT (ids of deleted campaigns handed out again, see migration 0010).
+    for switch in ("track_opens", "track_clicks"):
+        op.add_column(
+            "campaigns",
+            sa.Column(switch, sa.Boolean(), server_default=sa.true(), nullable=False),
         )
 
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
