@@ -1,5 +1,6 @@
 """Sign in with SSO in a real browser, against the local OpenID Connect provider: the button,
-the round trip through the provider and back, and the refusal said on the sign-in page."""
+the round trip through the provider and back, signed in as a new viewer; an unverified address
+refused in words on the sign-in page."""
 
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tests.support.browser import screenshots
 from tests.support.live_server import serving
 
 
-async def test_sso_goes_through_the_provider_and_says_why_it_cannot_sign_in_yet(
+async def test_sso_signs_a_new_person_in_as_a_viewer_and_refuses_an_unverified_address(
     page: Page, ui_engine: Engine, tmp_path: Path
 ) -> None:
     with OidcProvider() as provider:
@@ -34,11 +35,19 @@ async def test_sso_goes_through_the_provider_and_says_why_it_cannot_sign_in_yet(
 
             await page.get_by_role("link", name="Sign in with SSO").click()
 
-            await expect(page.get_by_role("alert")).to_have_text(
-                "Single sign-on did not sign you in: single sign-on needs user accounts."
-            )
-            assert page.url.startswith(url + "/sign-in/sso/callback?")
+            # A new address: a user with the default role (viewer), signed in, reading pages.
+            await expect(page.get_by_role("heading", name="Workflows", level=1)).to_be_visible()
+            await expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
             [asked] = provider.authorize_requests
             assert asked["code_challenge_method"] == "S256"
             [token] = provider.token_requests
             assert token.form["code_verifier"]
+            await screenshots(page, "signed-in-by-sso")
+
+            await page.get_by_role("button", name="Sign out", exact=True).click()
+            provider.claims["email_verified"] = False
+            await page.get_by_role("link", name="Sign in with SSO").click()
+            await expect(page.get_by_role("alert")).to_contain_text(
+                "Single sign-on did not sign you in"
+            )
+            assert page.url.startswith(url + "/sign-in/sso/callback?")
