@@ -14,7 +14,7 @@ def flowline_settings() -> dict[str, object]:
     return {"email_max_per_second": 5}
 
 
-async def test_twenty_emails_at_five_per_second_take_at_least_three_seconds(
+async def test_twenty_emails_at_five_per_second_are_spread_over_more_than_two_and_a_half_seconds(
     flowline: Flowline,
 ) -> None:
     campaign = await flowline.campaign()
@@ -29,7 +29,10 @@ async def test_twenty_emails_at_five_per_second_take_at_least_three_seconds(
     await flowline.mailbox.wait_for(20, timeout=60)
     elapsed = time.monotonic() - started
 
-    assert elapsed >= 3.0, f"20 emails in {elapsed:.2f} s"
+    # Unlimited, twenty go out in well under a second. The server's token bucket starts full
+    # (a burst of about one second's worth, seen up to 6), so the rest take (20 - 6) / 5 s at
+    # least: 2.8 s; 3.0 s was the edge (2.90 s seen once on a busy machine).
+    assert elapsed >= 2.5, f"20 emails in {elapsed:.2f} s"
     [enrollment, *_] = await flowline.enrollments_of(workflow["id"])
     history = await flowline.temporal.get_workflow_handle(
         enrollment["temporal_workflow_id"], run_id=enrollment["temporal_run_id"]

@@ -165,7 +165,7 @@ async def test_a_campaign_preview_renders_for_any_ingested_id(
     assert f"<p>[{html.escape(f'city of {profile_id}')}]</p>" in frame.text
 
 
-async def test_a_campaign_preview_for_text_that_can_be_no_profile_id_is_not_found(
+async def test_a_campaign_preview_for_text_that_can_be_no_profile_id_is_refused_at_the_field(
     ui: httpx.AsyncClient,
 ) -> None:
     campaign = await ui.post(
@@ -175,4 +175,5 @@ async def test_a_campaign_preview_for_text_that_can_be_no_profile_id_is_not_foun
     )
     for page in ("preview", "preview.html"):
         url = f"/campaigns/{campaign.json()['id']}/{page}"
-        assert (await ui.get(url, params={"profile_id": "\x00"})).status_code == 404
+        # 422 (the campaign exists; the profile named does not), never a 500 nor a query.
+        assert (await ui.get(url, params={"profile_id": "\x00"})).status_code == 422
