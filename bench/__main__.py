@@ -59,6 +59,7 @@ async def _enrollments(options: Options, work_dir: Path) -> list[Figure]:
                     options.enrollments,
                     options.latency_samples,
                     options.timeout,
+                    options.profile_top if options.profile else None,
                 )
         if BURST in options.scenarios:
             print("\n== burst", flush=True)

@@ -219,7 +219,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="also run the ingestion service path under cProfile and print where time goes",
+        help="also run the ingestion service path under cProfile, and sample the worker with "
+        "py-spy during the throughput runs, and print where time goes",
     )
     parser.add_argument("--profile-top", type=_positive, default=30, help="functions to list")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the events")

@@ -13,12 +13,14 @@ mail; from the POST being sent to the SMTP server accepting the message (the cap
 
 import asyncio
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
 
+from bench import worker_profile
 from bench.bare_workflow import BareEmail, BareHttp, BareInput
 from bench.cpu import CpuMeter
 from bench.figures import Figure, ms, rate
@@ -204,7 +206,10 @@ async def run(
     n: int,
     samples: int,
     timeout: float,
+    profile_top: int | None = None,
 ) -> list[Figure]:
+    """`profile_top`: sample the worker with py-spy during each Flowline run and print that
+    many functions of its profile."""
     figures: list[Figure] = []
     for shape in (EMAIL, HTTP):
         profiles = [f"{shape}-{i:06d}" for i in range(n)]
@@ -212,8 +217,17 @@ async def run(
         print(f"  [throughput/{shape}] flowline: {n} enrollments...", flush=True)
         async with flowline(server, f"tp_{shape}", work_dir, smtp) as fl:
             workflow_id = await _set_up(fl, shape, http, profiles + latency_profiles)
-            ours = await flowline_run(server, fl, workflow_id, profiles, timeout)
+            sampled = {
+                "worker": (fl.worker_pid, worker_profile.RAW_DIR / f"worker-{shape}.txt"),
+                "api": (fl.api.pid, worker_profile.RAW_DIR / f"api-{shape}.txt"),
+            }
+            with ExitStack() as profiling:
+                for pid, raw in sampled.values() if profile_top else ():
+                    profiling.enter_context(worker_profile.sampled(pid, raw))
+                ours = await flowline_run(server, fl, workflow_id, profiles, timeout)
             print(f"  [throughput/{shape}] flowline: {ours.per_second:.1f}/s; {ours.cpu}")
+            for name, (_, raw) in sampled.items() if profile_top else ():
+                print(worker_profile.summary(raw, profile_top or 0, name), flush=True)
             if shape == EMAIL:
                 print(f"  [latency] flowline: {samples} events one at a time...", flush=True)
                 flowline_delays = await first_mail_flowline(fl, smtp, latency_profiles)

@@ -57,3 +57,27 @@ async def test_the_operator_may_allow_private_networks() -> None:
     assert await resolve_target("64:ff9b::a9fe:a9fe", 80, allow_private=True) == (
         "64:ff9b::a9fe:a9fe"
     )
+
+
+def _no_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refuse(self: object, *args: object, **kwargs: object) -> object:
+        raise AssertionError("an address literal went through the resolver")
+
+    monkeypatch.setattr("asyncio.base_events.BaseEventLoop.getaddrinfo", refuse)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::ffff:169.254.169.254", "fe80::1"])
+async def test_an_address_literal_is_checked_without_the_resolver(
+    address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_resolver(monkeypatch)
+    with pytest.raises(TargetRefused, match="non-public address"):
+        await resolve_target(address, 80, allow_private=False)
+    assert await resolve_target("8.8.8.8", 80, allow_private=False) == "8.8.8.8"
+    assert await resolve_target(address, 80, allow_private=True) == str(address)
+
+
+async def test_a_name_still_goes_through_the_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_resolver(monkeypatch)
+    with pytest.raises(AssertionError, match="resolver"):
+        await resolve_target("localhost", 80, allow_private=False)

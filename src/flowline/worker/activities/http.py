@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 
 from flowline.core.services.enrollments.timeline_facts import http_facts
@@ -18,6 +19,7 @@ from flowline.core.settings import Settings
 from flowline.worker import policies
 from flowline.worker.activities.attempts import RetryWindow, heartbeating, in_thread
 from flowline.worker.activities.http_request import (
+    RenderedRequest,
     RequestInvalid,
     read_capped,
     render_request,
@@ -67,6 +69,16 @@ class HttpActivities:
 
     async def _attempt(self, input: HttpCallInput) -> StepResult:
         attempts = activity.info().attempt
+
+        def render(session: Session, properties: dict[str, Any]) -> RenderedRequest | Exception:
+            # In the read's own thread: one hand-off instead of two (a render may take its
+            # whole CPU budget, so never on the event loop).
+            values = {**properties, "profile_id": input.enrollment.profile_id}
+            try:
+                return render_request(input.step, values)
+            except RequestInvalid as error:
+                return error
+
         try:
             context = await in_thread(
                 policies.STEP_PREPARE_BUDGET,
@@ -75,6 +87,7 @@ class HttpActivities:
                 input.enrollment,
                 input.path,
                 input.consent_property,
+                render,
             )
         except Exception as error:  # our database is busy or down; nothing was sent
             return self._retry.database_unavailable(error, _RETRYABLE)
@@ -83,7 +96,9 @@ class HttpActivities:
         if context.done is not None:
             return StepResult(outcome=context.done.status, detail=context.done.detail or "")
         try:
-            status, body = await self._send(input, context)
+            if isinstance(context.also, Exception):
+                raise context.also
+            status, body = await self._send(input, context.also)
         except (RequestInvalid, TargetRefused) as error:
             return await self._record(input, context, "failed", str(error), attempts)
         except httpx.LocalProtocolError as error:  # h11 refused what we would send
@@ -107,12 +122,9 @@ class HttpActivities:
         # Other answers (3xx, 4xx) say the request itself is wrong: not worth retrying.
         return await self._record(input, context, "failed", detail, attempts, status)
 
-    async def _send(self, input: HttpCallInput, context: StepContext) -> tuple[int, bytes]:
+    async def _send(self, input: HttpCallInput, rendered: RenderedRequest) -> tuple[int, bytes]:
         """Status and the first 64 KiB of the answer, all within the step's `timeout`."""
         step = input.step
-        values: dict[str, Any] = {**context.properties, "profile_id": input.enrollment.profile_id}
-        # Off the event loop: a render may take its whole CPU budget.
-        rendered = await asyncio.to_thread(render_request, step, values)
         url = rendered.url
         timeout = step.timeout.total_seconds()
         async with asyncio.timeout(timeout):

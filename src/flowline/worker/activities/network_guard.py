@@ -5,6 +5,7 @@ a name that resolves differently a moment later (DNS rebinding) cannot slip thro
 """
 
 import asyncio
+import ipaddress
 import socket
 
 from flowline.definitions.network_ranges import embedded_ipv4, is_public
@@ -17,14 +18,16 @@ class TargetRefused(Exception):
 
 
 async def resolve_target(host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to: the first one the name resolves to, if it may be reached."""
+    """The address to connect to: the first one the name resolves to, if it may be reached.
+
+    An address written as such (`203.0.113.5`, `::1`) is its own answer: resolving it would
+    return it unchanged, after a trip through the resolver's thread pool.
+    """
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-    except socket.gaierror as error:
-        raise OSError(f"cannot resolve {host}: {error}") from None
-    addresses = [str(info[4][0]) for info in infos]
+        ipaddress.ip_address(host)
+        addresses = [host]
+    except ValueError:  # a name (or a form only the resolver reads, such as `127.1`)
+        addresses = await _resolve(host, port)
     if not allow_private:
         refused = [a for a in addresses if not is_public(a)]
         if refused:
@@ -33,3 +36,13 @@ async def resolve_target(host: str, port: int, allow_private: bool) -> str:
                 "set FLOWLINE_HTTP_ALLOW_PRIVATE_NETWORKS=true to allow it"
             )
     return addresses[0]
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+    except socket.gaierror as error:
+        raise OSError(f"cannot resolve {host}: {error}") from None
+    return [str(info[4][0]) for info in infos]

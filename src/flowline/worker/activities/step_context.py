@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -22,12 +23,12 @@ from flowline.core.services.enrollments.record_jobs import (
 )
 from flowline.core.services.enrollments.records import (
     ERASED_REASON,
-    by_run,
     delivery_of,
     record_delivery,
     record_passages,
     step_reached,
 )
+from flowline.core.services.sql import table_of
 from flowline.definitions.enrollment import has_consent
 from flowline.definitions.step_tree import top_index
 from flowline.worker import policies
@@ -68,41 +69,76 @@ def load_step_context(
     before its starter wrote the enrollment row writes it first.
     """
     with read_scope(engine) as session:
-        enrollment = by_run(session, ref.run_id)
-        if enrollment is not None:
-            return _context(session, enrollment, ref, step_path, consent_property, also)
+        row = (
+            session.connection()
+            .execute(
+                _CONTEXT,
+                {"run_id": ref.run_id, "step_path": step_path, "profile_id": ref.profile_id},
+            )
+            .first()
+        )
+        if row is not None:
+            return _context(session, row, step_path, consent_property, also)
     try:
-        enrollment, _ = ensure_enrollment(engine, enrollment_key(ref))
+        ensure_enrollment(engine, enrollment_key(ref))
     except DuplicateStart as error:
         raise duplicate_start_fails(error) from None
     with read_scope(engine) as session:
-        return _context(session, enrollment, ref, step_path, consent_property, also)
+        row = (
+            session.connection()
+            .execute(
+                _CONTEXT,
+                {"run_id": ref.run_id, "step_path": step_path, "profile_id": ref.profile_id},
+            )
+            .one()
+        )
+        return _context(session, row, step_path, consent_property, also)
+
+
+# All a step reads before it acts, in one statement built once: its enrollment (by run), the
+# outcome an earlier attempt recorded (if any), the live profile (if it still exists).
+_CONTEXT = (
+    sa_select(
+        col(Enrollment.id),
+        col(Enrollment.exit_reason),
+        sa_select(col(Delivery.id))
+        .where(
+            col(Delivery.enrollment_id) == col(Enrollment.id),
+            col(Delivery.step_path) == bindparam("step_path"),
+        )
+        .scalar_subquery(),
+        col(Profile.id),
+        col(Profile.properties),
+    )
+    .select_from(table_of(Enrollment))
+    .outerjoin(table_of(Profile), col(Profile.id) == bindparam("profile_id"))
+    .where(col(Enrollment.temporal_run_id) == bindparam("run_id"))
+)
 
 
 def _context(
     session: Session,
-    enrollment: Enrollment,
-    ref: EnrollmentRef,
+    row: Sequence[Any],
     step_path: str,
     consent_property: str | None,
     also: Callable[[Session, dict[str, Any]], Any] | None,
 ) -> StepContext | StepResult:
-    assert enrollment.id is not None
-    if enrollment.exit_reason == ERASED_REASON:
+    enrollment_id, exit_reason, done_id, profile_id, properties = row
+    if exit_reason == ERASED_REASON:
         # Erased while this run waited: a profile re-created under the same id is someone else.
         return StepResult(outcome="profile_deleted", detail="the profile was deleted")
-    done = delivery_of(session, enrollment.id, step_path)
     # Any recorded outcome is final: acting again could send twice.
-    if done is not None:
-        return StepContext(enrollment.id, {}, done)
-    profile = session.get(Profile, ref.profile_id)
-    if profile is None:
+    if done_id is not None:
+        done = delivery_of(session, enrollment_id, step_path)
+        assert done is not None
+        return StepContext(enrollment_id, {}, done)
+    if profile_id is None:
         return StepResult(outcome="profile_deleted", detail="the profile was deleted")
     # Consent is read live before every action: a withdrawal ends the enrollment.
-    if not has_consent(profile.properties, consent_property):
+    if not has_consent(properties, consent_property):
         return StepResult(outcome="consent_withdrawn", detail=f"no consent in '{consent_property}'")
-    extra = also(session, profile.properties) if also is not None else None
-    return StepContext(enrollment.id, dict(profile.properties), None, extra)
+    extra = also(session, properties) if also is not None else None
+    return StepContext(enrollment_id, dict(properties), None, extra)
 
 
 def write_delivery(

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, case, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,8 +23,9 @@ from flowline.core.services.enrollments.records import (
     record_passages,
     step_reached,
 )
+from flowline.core.services.sql import table_of
 from flowline.core.services.workflows.versions import definition_of
-from flowline.core.timestamps import utcnow
+from flowline.core.timestamps import UTCDateTime, utcnow
 from flowline.definitions.step_tree import top_index
 
 
@@ -171,15 +173,42 @@ def finish_enrollment(
     # One transaction when the row is there (always, but for a starter that has not written it
     # yet while the whole journey ran).
     with session_scope(engine) as session:
-        row = by_run(session, key.run_id)
-        if row is not None:
-            ending.write(session, row)
+        found = session.connection().execute(_ID_OF_RUN, {"run_id": key.run_id}).first()
+        if found is not None:
+            ending.write(session, found.id)
             return
     enrollment, _ = ensure_enrollment(engine, key)
+    assert enrollment.id is not None
     with session_scope(engine) as session:
-        row = session.get(Enrollment, enrollment.id)
-        if row is not None:
-            ending.write(session, row)
+        ending.write(session, enrollment.id)
+
+
+_ID_OF_RUN = sa_select(col(Enrollment.id)).where(
+    col(Enrollment.temporal_run_id) == bindparam("run_id")
+)
+# The ending, once: a row that has ended already keeps its ending (Core: no ORM object).
+_END = (
+    update(table_of(Enrollment))
+    .where(
+        col(Enrollment.id) == bindparam("enrollment_id"),
+        col(Enrollment.status).not_in(ENDED_STATUSES),
+    )
+    .values(
+        status=bindparam("status"),
+        exit_reason=bindparam("reason"),
+        steps_completed=case(
+            (
+                col(Enrollment.steps_completed) < bindparam("steps_completed"),
+                bindparam("steps_completed"),
+            ),
+            else_=col(Enrollment.steps_completed),
+        ),
+        converted_at=func.coalesce(
+            col(Enrollment.converted_at), bindparam("converted_at", type_=UTCDateTime())
+        ),
+        ended_at=bindparam("ended_at", type_=UTCDateTime()),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -190,15 +219,16 @@ class _Ending:
     converted_at: datetime | None
     passages: Sequence[Mapping[str, str]]
 
-    def write(self, session: Session, row: Enrollment) -> None:
-        assert row.id is not None
-        record_passages(session, row.id, self.passages)
-        if row.status in ENDED_STATUSES:
-            return
-        row.status = self.status
-        row.exit_reason = self.reason
-        row.steps_completed = max(row.steps_completed, self.steps_completed)
-        if self.converted_at is not None and row.converted_at is None:
-            row.converted_at = self.converted_at
-        row.ended_at = utcnow()
-        session.add(row)
+    def write(self, session: Session, enrollment_id: int) -> None:
+        record_passages(session, enrollment_id, self.passages)
+        session.connection().execute(
+            _END,
+            {
+                "enrollment_id": enrollment_id,
+                "status": self.status,
+                "reason": self.reason,
+                "steps_completed": self.steps_completed,
+                "converted_at": self.converted_at,
+                "ended_at": utcnow(),
+            },
+        )

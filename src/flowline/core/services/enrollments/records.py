@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from flowline.core.models.enrollments import Delivery, Enrollment
@@ -40,8 +41,21 @@ _HAS_FAILED = (
     .values(has_failures=True)
 )
 _NEW_DELIVERY = insert(table_of(Delivery))  # Core: no ORM bookkeeping
+# What a delivery copies from its enrollment, the row locked (Core: no ORM object).
 _LOCKED = (
-    select(Enrollment).where(col(Enrollment.id) == bindparam("enrollment_id")).with_for_update()
+    sa_select(
+        col(Enrollment.exit_reason),
+        col(Enrollment.has_failures),
+        col(Enrollment.workflow_id),
+        col(Enrollment.version),
+        col(Enrollment.test),
+    )
+    .where(col(Enrollment.id) == bindparam("enrollment_id"))
+    .with_for_update()
+)
+_DELIVERY_ID = sa_select(col(Delivery.id)).where(
+    col(Delivery.enrollment_id) == bindparam("enrollment_id"),
+    col(Delivery.step_path) == bindparam("step_path"),
 )
 
 
@@ -58,7 +72,9 @@ def delivery_of(session: Session, enrollment_id: int, step_path: str) -> Deliver
 
 def step_reached(session: Session, enrollment_id: int, step_index: int) -> None:
     """Everything before `step_index` is done (feeds the per-step funnel)."""
-    session.execute(_STEP_REACHED, {"enrollment_id": enrollment_id, "step_index": step_index})
+    session.connection().execute(
+        _STEP_REACHED, {"enrollment_id": enrollment_id, "step_index": step_index}
+    )
 
 
 def record_delivery(
@@ -77,12 +93,15 @@ def record_delivery(
     what decided a branch), written by the same statement; `campaign_id` the campaign a Send
     email step sent (its figures count by it, test deliveries apart)."""
     # Locked, so an erasure running now is either seen here or sees this delivery to scrub it.
-    enrollment = session.exec(_LOCKED, params={"enrollment_id": enrollment_id}).first()
+    connection = session.connection()
+    enrollment = connection.execute(_LOCKED, {"enrollment_id": enrollment_id}).first()
     if enrollment is not None and enrollment.exit_reason == ERASED_REASON:
         detail = ERASED_DETAIL  # a step that was under way when its profile was erased
         facts = None
     now = utcnow()
-    delivery = delivery_of(session, enrollment_id, step_path)
+    known = {"enrollment_id": enrollment_id, "step_path": step_path}
+    earlier = connection.execute(_DELIVERY_ID, known).first()
+    delivery = delivery_of(session, enrollment_id, step_path) if earlier is not None else None
     if delivery is not None:  # a retry: the outcome of this attempt replaces the last one
         delivery.status, delivery.detail, delivery.attempts = status, detail, attempts
         delivery.facts = dict(facts) if facts is not None else None
@@ -90,7 +109,7 @@ def record_delivery(
         if delivery.campaign_id is None:
             delivery.campaign_id = campaign_id
         if status == "failed" and enrollment is not None and not enrollment.has_failures:
-            session.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
+            connection.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
         session.add(delivery)
         session.flush()
         return
@@ -98,10 +117,10 @@ def record_delivery(
         raise LookupError(f"enrollment {enrollment_id} does not exist")
     if status == "failed" and not enrollment.has_failures:
         # Only a failure costs this statement; the row is locked already.
-        session.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
+        connection.execute(_HAS_FAILED, {"enrollment_id": enrollment_id})
     # The enrollment's workflow, version and test flag ride along: the stats funnel then counts
     # deliveries without joining enrollments. (A plain INSERT: no ORM object to build and flush.)
-    session.execute(
+    connection.execute(
         _NEW_DELIVERY,
         {
             "enrollment_id": enrollment_id,
@@ -127,8 +146,10 @@ def record_passages(
 ) -> None:
     """Steps that ran without an activity of their own (waits, waits for events), for the
     funnel: `{step_path, type, status, detail}` each, recorded once."""
+    connection = session.connection()
     for passage in passages:
-        if delivery_of(session, enrollment_id, passage["step_path"]) is None:
+        known = {"enrollment_id": enrollment_id, "step_path": passage["step_path"]}
+        if connection.execute(_DELIVERY_ID, known).first() is None:
             record_delivery(
                 session,
                 enrollment_id,

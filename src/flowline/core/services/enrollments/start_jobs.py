@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, and_, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.common import (
@@ -23,6 +24,7 @@ from temporalio.service import RPCError
 from flowline.core.database import read_scope, session_scope
 from flowline.core.errors import (
     ConsentMissing,
+    NotFound,
     ReentryNotAllowed,
     TemporalUnavailable,
     ValidationFailed,
@@ -32,13 +34,14 @@ from flowline.core.errors import (
 from flowline.core.models.campaigns import Campaign
 from flowline.core.models.enrollments import ENDED_STATUSES, Enrollment
 from flowline.core.models.profiles import Profile
-from flowline.core.models.workflows import Workflow
+from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.enrollments.record_jobs import (
     DuplicateStart,
     EnrollmentKey,
     ensure_enrollment,
 )
-from flowline.core.services.workflows.crud import current_definition, get_workflow
+from flowline.core.services.sql import table_of
+from flowline.core.services.workflows.versions import cached_definition, definition_of
 from flowline.core.settings import Settings
 from flowline.core.temporal_executions import StartOptions, delete_execution, start_execution
 from flowline.definitions.enrollment import (
@@ -87,20 +90,52 @@ def prepare_input(
         raise
 
 
+# What a start reads, in one statement built once: the workflow's switch and current version,
+# that version's creation time (the key of its parsed definition) and the profile's properties.
+_SNAPSHOT = (
+    sa_select(
+        col(Workflow.enabled),
+        col(Workflow.version),
+        col(WorkflowVersion.created_at),
+        col(Profile.id),
+        col(Profile.properties),
+    )
+    .select_from(table_of(Workflow))
+    .outerjoin(
+        table_of(WorkflowVersion),
+        and_(
+            col(WorkflowVersion.workflow_id) == col(Workflow.id),
+            col(WorkflowVersion.version) == col(Workflow.version),
+        ),
+    )
+    .outerjoin(table_of(Profile), col(Profile.id) == bindparam("profile_id"))
+    .where(col(Workflow.id) == bindparam("workflow_id"))
+)
+
+
 def _check_and_snapshot(
     session: Session, workflow_id: int, profile_id: str, test: bool
 ) -> EnrollmentInput:
-    workflow = get_workflow(session, workflow_id)
-    if not workflow.enabled and not test:
+    found = session.connection().execute(
+        _SNAPSHOT, {"workflow_id": workflow_id, "profile_id": profile_id}
+    )
+    row = found.first()
+    if row is None:
+        raise NotFound(f"workflow {workflow_id} does not exist")
+    enabled, version, created_at, found_profile, properties = row
+    if not enabled and not test:
         raise WorkflowDisabled(
             f'workflow {workflow_id} is disabled; send {{"test": true}} to enroll for a test'
         )
-    profile = session.get(Profile, profile_id)
-    if profile is None:
+    if found_profile is None:
         # 422, not 404: the path (the workflow) exists; the body names a missing profile.
         raise ValidationFailed.at(("profile_id",), f"profile {profile_id!r} does not exist")
-    definition = current_definition(session, workflow)
-    if not has_consent(profile.properties, definition.consent_property):
+    definition = cached_definition(workflow_id, version, created_at) or definition_of(
+        session, workflow_id, version
+    )
+    if definition is None:
+        raise NotFound(f"workflow {workflow_id} has no version {version}")
+    if not has_consent(properties, definition.consent_property):
         raise ConsentMissing(
             f"profile {profile_id!r} has not consented ('{definition.consent_property}')"
         )
@@ -110,13 +145,13 @@ def _check_and_snapshot(
         )
     return EnrollmentInput(
         workflow_id=workflow_id,
-        version=workflow.version,
+        version=version,
         profile_id=profile_id,
         definition=definition,
         campaign_names=_campaign_names(session, definition),
         test=test,
         step_paths=True,
-        cohort=cohort_of(workflow_id, workflow.version, profile_id, definition.holdout_percent),
+        cohort=cohort_of(workflow_id, version, profile_id, definition.holdout_percent),
     )
 
 

@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, and_, bindparam, exists, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 from temporalio.client import Client
 
 from flowline.core.database import read_scope, session_scope
@@ -66,17 +67,26 @@ def trigger_id(intent: OutboxIntent) -> str:
     return f"outbox:{intent.id}:{request_id(intent)}"
 
 
-def _started_before_upgrade(intent: OutboxIntent) -> ColumnElement[bool]:
-    """An enrollment this intent started under the former `outbox:<id>` name: the same
-    workflow and profile, started at the intent's creation time (its `triggered_at`). Another
-    intent that got the same id was created at another time."""
-    payload = intent.payload
-    return and_(
-        col(Enrollment.trigger_id) == f"outbox:{intent.id}",
-        col(Enrollment.workflow_id) == payload["workflow_id"],
-        col(Enrollment.profile_id) == payload["profile_id"],
-        col(Enrollment.started_at) == intent.created_at,
+# Whether a start intent must not be sent (again), in one statement built once: an enrollment
+# it started already, under its name or under the former `outbox:<id>` one (the same workflow
+# and profile, started at the intent's creation time: another intent that got the same id was
+# created at another time); and whether it is still pending (not erased with its profile, not
+# done by the lease's next holder).
+_STARTED = exists().where(
+    or_(
+        col(Enrollment.trigger_id) == bindparam("trigger_id"),
+        and_(
+            col(Enrollment.trigger_id) == bindparam("legacy_trigger_id"),
+            col(Enrollment.workflow_id) == bindparam("workflow_id"),
+            col(Enrollment.profile_id) == bindparam("profile_id"),
+            col(Enrollment.started_at) == bindparam("created_at"),
+        ),
     )
+)
+_PENDING = exists().where(
+    col(OutboxIntent.id) == bindparam("intent_id"), col(OutboxIntent.done_at).is_(None)
+)
+_START_STATE = sa_select(_STARTED, _PENDING)
 
 
 class _NotSent(Exception):
@@ -86,19 +96,20 @@ class _NotSent(Exception):
 def _start_check(intent: OutboxIntent) -> Callable[[Session], None]:
     """Run in the start's own read transaction; raises `_NotSent` when it must not be sent."""
     assert intent.id is not None
-    intent_id = intent.id
-    legacy = _started_before_upgrade(intent)
+    params = {
+        "trigger_id": trigger_id(intent),
+        "legacy_trigger_id": f"outbox:{intent.id}",
+        "workflow_id": intent.payload["workflow_id"],
+        "profile_id": intent.payload["profile_id"],
+        "created_at": intent.created_at,
+        "intent_id": intent.id,
+    }
 
     def check(session: Session) -> None:
-        found = session.exec(
-            select(Enrollment.id).where(
-                or_(col(Enrollment.trigger_id) == trigger_id(intent), legacy)
-            )
-        )
-        if found.first() is not None:
+        started, pending = session.connection().execute(_START_STATE, params).one()
+        if started:
             raise _NotSent("already started")
-        if not outbox.is_pending(session, intent_id):
-            # Erased with its profile, or done by the lease's next holder.
+        if not pending:
             raise _NotSent("withdrawn")
 
     return check

@@ -147,16 +147,6 @@ def delete_profile_intents(session: Session, profile_id: str) -> None:
     session.execute(delete(OutboxIntent).where(col(OutboxIntent.profile_id) == profile_id))
 
 
-def is_pending(session: Session, intent_id: int) -> bool:
-    """Neither done (by another dispatcher) nor deleted (by an erasure) meanwhile."""
-    found = session.exec(
-        select(OutboxIntent.id).where(
-            col(OutboxIntent.id) == intent_id, col(OutboxIntent.done_at).is_(None)
-        )
-    ).first()
-    return found is not None
-
-
 def pending_count(session: Session) -> int:
     return len(
         list(session.exec(select(OutboxIntent.id).where(col(OutboxIntent.done_at).is_(None))))

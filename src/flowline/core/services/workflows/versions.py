@@ -30,6 +30,13 @@ def parsed_definition(version: WorkflowVersion) -> WorkflowDefinition:
     return found
 
 
+def cached_definition(
+    workflow_id: int, version: int, created_at: datetime
+) -> WorkflowDefinition | None:
+    """The version's parsed definition if this process has parsed it already."""
+    return _parsed.get((workflow_id, version, created_at))
+
+
 def definition_of(session: Session, workflow_id: int, version: int) -> WorkflowDefinition | None:
     """A version's parsed definition; its JSON is read (and decoded) only the first time."""
     created_at = session.exec(
