@@ -46,6 +46,8 @@ class HttpTarget:
         self._large: dict[str, int] = {}
         # Paths that answer with the body they were sent.
         self._echo: set[str] = set()
+        # Paths whose requests wait for their gate before being answered.
+        self._gates: dict[str, threading.Event] = {}
         self.bytes_sent: dict[str, int] = {}
         self._lock = threading.Lock()
         target = self
@@ -69,6 +71,9 @@ class HttpTarget:
                     status = script.pop(0) if script else 200
                     large = target._large.get(self.path.split("?")[0])
                     echo = self.path.split("?")[0] in target._echo
+                gate = target._gates.get(self.path.split("?")[0])
+                if gate is not None:
+                    gate.wait(60)
                 if large is not None:
                     self._send_large(large)
                     return
@@ -119,6 +124,14 @@ class HttpTarget:
         """Requests to `path` get their own body back, whatever status they are answered."""
         with self._lock:
             self._echo.add(path)
+
+    def hold(self, path: str) -> threading.Event:
+        """Requests to `path` are received, then answered only once the event returned is set
+        (or after a minute)."""
+        gate = threading.Event()
+        with self._lock:
+            self._gates[path] = gate
+        return gate
 
     def to(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path.split("?")[0] == path]

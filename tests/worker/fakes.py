@@ -81,6 +81,8 @@ class FakeActivities:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The path index each split (by path) takes; the worker's own draw unless scripted.
     split_paths: dict[str, int] = field(default_factory=dict)
+    # Steps whose HTTP call is held until the test releases it.
+    held_http: dict[int, asyncio.Event] = field(default_factory=dict)
 
     def activities(self) -> list[Any]:
         return [
@@ -107,12 +109,15 @@ class FakeActivities:
     @activity.defn(name=HTTP_CALL)
     async def http_call(self, input: HttpCallInput) -> StepResult:
         self._record(HTTP_CALL, input)
+        if input.step_index in self.held_http:
+            await self.held_http[input.step_index].wait()
         if input.step_index in self.failing_http_steps:
             # What the real activity raises for a 4xx answer: not worth retrying.
             raise ApplicationError(
                 "target rejected request (400)", type="HttpClientError", non_retryable=True
             )
-        return StepResult(outcome="sent", detail="200 OK")
+        # As the real activity: the ending asked for is written with the delivery.
+        return StepResult(outcome="sent", detail="200 OK", ended=input.end_if_done is not None)
 
     @activity.defn(name=RECORD_DELIVERY)
     async def record_delivery(self, input: DeliveryRecordInput) -> None:

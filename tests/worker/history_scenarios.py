@@ -395,3 +395,45 @@ SCENARIOS |= {
         input={"step_paths": True},
     ),
 }
+
+
+async def _goal_during_last_http(
+    env: WorkflowEnvironment, handle: Handle, fakes: FakeActivities
+) -> None:
+    await _until(handle, "POST")
+    await handle.signal(GOAL_SIGNAL, GOAL)
+    fakes.held_http[1].set()
+
+
+def _hold_last_http(fakes: FakeActivities) -> None:
+    fakes.held_http[1] = asyncio.Event()
+
+
+# The last step writes the ending (`end_with_last_step`, set by starters since): no finishing
+# local activity when nothing changed the ending, one (replacing it) when a goal came meanwhile.
+SCENARIOS |= {
+    "last_step_ends_v6": Scenario(
+        [email(1), http()],
+        _nothing,
+        must_contain=frozenset(
+            {E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED}
+        ),
+        patches_absent=STEP_PATHS,
+        input={"step_paths": True, "end_with_last_step": True},
+    ),
+    "goal_during_last_step_v6": Scenario(
+        [email(1), http()],
+        _goal_during_last_http,
+        exit_on_goal=True,
+        prepare=_hold_last_http,
+        must_contain=frozenset(
+            {
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+                LOCAL_ACTIVITY,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            }
+        ),
+        patches_absent=STEP_PATHS,
+        input={"step_paths": True, "end_with_last_step": True},
+    ),
+}

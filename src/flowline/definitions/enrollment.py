@@ -67,6 +67,10 @@ class EnrollmentInput(BaseModel):
     # visibility write per enrollment). Runs whose starter predates the field lack it and ask
     # the patch, as they did when they started.
     step_paths: bool = False
+    # Set by every starter since: the last top-level step, when it is an HTTP call, writes the
+    # ending with its delivery (`LastStepEnding`), so the run needs no finishing write. Runs
+    # whose starter predates the field replay as they ran: with the finishing write.
+    end_with_last_step: bool = False
     # "holdout": enrolled only to see whether the goal is reached without the steps (no step
     # runs); decided by the starter (`experiments.cohort_of`), so the row has it from the start.
     cohort: Cohort = "treatment"

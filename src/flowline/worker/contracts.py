@@ -47,6 +47,14 @@ class SendEmailInput(BaseModel):
         return self.step_path or str(self.step_index)
 
 
+class LastStepEnding(BaseModel):
+    """The ending a run's last step writes with its delivery when its outcome lets the journey
+    end there (`completed`): the run then has no finishing write of its own to make."""
+
+    steps_completed: int
+    converted_at: datetime | None = None
+
+
 class HttpCallInput(BaseModel):
     enrollment: EnrollmentRef
     step_index: int  # the top-level step it lies under
@@ -54,6 +62,7 @@ class HttpCallInput(BaseModel):
     consent_property: str | None
     step_path: str | None = None
     passed: list[StepPassage] = []
+    end_if_done: LastStepEnding | None = None  # the last step of a run that asks for it
 
     @property
     def path(self) -> str:
@@ -74,6 +83,9 @@ class StepResult(BaseModel):
     attempts: int | None = None
     # What the enrollment's timeline tells about it (masked address, campaign, answer status).
     facts: dict[str, Any] | None = None
+    # The enrollment's ending (`end_if_done`) was written with the delivery. Results of workers
+    # that predate the field lack it: the run then writes its ending itself, as before.
+    ended: bool = False
 
     @property
     def ends_enrollment(self) -> bool:
@@ -104,6 +116,8 @@ class FinishInput(BaseModel):
     steps_completed: int
     converted_at: datetime | None
     passed: list[StepPassage] = []
+    # The last step wrote `completed` before a signal changed the ending: this one replaces it.
+    replaces_step_ending: bool = False
 
 
 # Activity names: the workflow calls activities by name, so it never imports their modules

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         RECORD_CONVERSION,
         ConversionInput,
         FinishInput,
+        LastStepEnding,
         StepPassage,
     )
 
@@ -44,6 +45,10 @@ class Journey:
         self.steps = 0  # top-level steps in all
         self.details = "starting"
         self.passed: list[StepPassage] = []
+        # The last step was asked to write the ending (`LastStepEnding`), and the signals as
+        # they stood when it was written, if it did.
+        self.step_ending_asked = False
+        self.step_ending_with: tuple[GoalReached | None, ExitRequest | None] | None = None
 
     # What the signals bring.
 
@@ -145,6 +150,24 @@ class Journey:
         self.status = status
         self.reason = reason
 
+    def is_last_step(self, path: str) -> bool:
+        return "." not in path and int(path) == self.steps - 1
+
+    def ending_for_last_step(self, run: EnrollmentRun, path: str) -> LastStepEnding | None:
+        """What the last top-level step writes as the ending if its outcome lets the journey
+        end there; None for other steps and for runs started without the field."""
+        if not (run.input.end_with_last_step and self.is_last_step(path)):
+            return None
+        self.step_ending_asked = True
+        converted_at = self._converted_at() if self.goal is not None else None
+        return LastStepEnding(steps_completed=self.steps, converted_at=converted_at)
+
+    def step_wrote_ending(self, signals: tuple[GoalReached | None, ExitRequest | None]) -> None:
+        self.step_ending_with = signals
+
+    def signals(self) -> tuple[GoalReached | None, ExitRequest | None]:
+        return self.goal, self.exit
+
     def position(self, path: str) -> str:
         if "." not in path:
             return f"step {int(path) + 1}/{self.steps}"
@@ -182,8 +205,21 @@ class Journey:
         )
         if run.paths:
             finish.passed = self.take_passed()
+        if self._ending_written(finish):
+            return outcome
+        finish.replaces_step_ending = self.step_ending_asked
         await run.record(FINISH_ENROLLMENT, finish, f"record {self.status}")
         return outcome
+
+    def _ending_written(self, finish: FinishInput) -> bool:
+        """The last step wrote this very ending: nothing came since that would change it."""
+        return (
+            self.step_ending_with is not None
+            and self.step_ending_with == self.signals()
+            and finish.status == "completed"
+            and finish.reason is None
+            and not finish.passed
+        )
 
     def _conversion_pending(self) -> bool:
         return self.goal is not None and not self.conversion_recorded

@@ -147,6 +147,8 @@ async def http_call(
         call.passed = journey.take_passed()
     if run.input.http_task_queue:
         options["task_queue"] = run.input.http_task_queue
+    call.end_if_done = journey.ending_for_last_step(run, path)
+    signals = journey.signals()
     result = await run_step_activity(
         run,
         path,
@@ -159,6 +161,8 @@ async def http_call(
         summary=f"{step.method} {step.url}",
         **options,
     )
+    if result.ended:
+        journey.step_wrote_ending(signals)
     if result.ends_enrollment:
         journey.end("exited", result.outcome)
         return True

@@ -166,6 +166,8 @@ class HttpActivities:
     ) -> StepResult:
         # The URL as the step names it: its merge tags are not filled in with profile values.
         facts = http_facts(input.step.method, input.step.url, answered)
+        # A failure the step exits on ends the journey otherwise: the run writes that ending.
+        goes_on = status != "failed" or input.step.on_failure != "exit"
         return await record(
             self._engine,
             context.enrollment_id,
@@ -173,4 +175,5 @@ class HttpActivities:
             type="http",
             result=StepResult(outcome=status, detail=detail, attempts=attempts, facts=facts),
             passed=input.passed,
+            ending=input.end_if_done if goes_on else None,
         )

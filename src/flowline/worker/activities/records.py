@@ -70,6 +70,7 @@ class RecordActivities:
                     steps_completed=input.steps_completed,
                     converted_at=input.converted_at,
                     passages=[p.model_dump() for p in input.passed],
+                    replaces_step_ending=input.replaces_step_ending,
                 ),
             )
         except DuplicateStart as error:

@@ -19,6 +19,7 @@ from flowline.core.services.engagement.links import store_links
 from flowline.core.services.enrollments.record_jobs import (
     DuplicateStart,
     EnrollmentKey,
+    end_enrollment,
     ensure_enrollment,
 )
 from flowline.core.services.enrollments.records import (
@@ -34,7 +35,7 @@ from flowline.definitions.step_tree import top_index
 from flowline.worker import policies
 from flowline.worker.activities.attempts import in_thread
 from flowline.worker.activities.urgent_writes import URGENT_WRITES
-from flowline.worker.contracts import EnrollmentRef, StepPassage, StepResult
+from flowline.worker.contracts import EnrollmentRef, LastStepEnding, StepPassage, StepResult
 
 
 @dataclass
@@ -151,11 +152,21 @@ def write_delivery(
     passed: Sequence[StepPassage] = (),
     links: Sequence[str] = (),
     campaign_id: int | None = None,
+    ending: LastStepEnding | None = None,
 ) -> None:
     """The step's delivery, the steps it passed, its progress and the links of a tracked mail,
-    in one transaction."""
+    and the enrollment's ending when it is the run's last step, in one transaction."""
     with session_scope(engine) as session:
         _delivery_in(session, enrollment_id, step_path, type, result, passed, links, campaign_id)
+        if ending is not None:
+            end_enrollment(
+                session,
+                enrollment_id,
+                status="completed",
+                reason=None,
+                steps_completed=ending.steps_completed,
+                converted_at=ending.converted_at,
+            )
 
 
 def _delivery_in(
@@ -222,12 +233,14 @@ async def record(
     started: "asyncio.Future[None] | None" = None,
     links: Sequence[str] = (),
     campaign_id: int | None = None,
+    ending: LastStepEnding | None = None,
 ) -> StepResult:
     """Write the step's delivery (or wait for the write `start_urgent_write` began); on failure
     report the outcome anyway, marked unrecorded.
 
     An email the SMTP server accepted must be reported as sent even when our own database is
     down: failing here would make Temporal retry, and the retry would send it again.
+    `ending` (not with `started`): the enrollment's ending, written in the same transaction.
     """
     try:
         if started is None:
@@ -243,6 +256,7 @@ async def record(
                     passed=passed,
                     links=links,
                     campaign_id=campaign_id,
+                    ending=ending,
                 ),
             )
         else:
@@ -254,4 +268,5 @@ async def record(
         )
         return result.model_copy(update={"recorded": False, "facts": None})
     # The facts stay in the database (erased with the profile), out of the run's history.
-    return result.model_copy(update={"facts": None})
+    ended = ending is not None and started is None
+    return result.model_copy(update={"facts": None, "ended": ended})

@@ -168,8 +168,9 @@ def finish_enrollment(
     steps_completed: int,
     converted_at: datetime | None,
     passages: Sequence[Mapping[str, str]] = (),
+    replaces_step_ending: bool = False,
 ) -> None:
-    ending = _Ending(status, reason, steps_completed, converted_at, passages)
+    ending = _Ending(status, reason, steps_completed, converted_at, passages, replaces_step_ending)
     # One transaction when the row is there (always, but for a starter that has not written it
     # yet while the whole journey ran).
     with session_scope(engine) as session:
@@ -186,6 +187,21 @@ def finish_enrollment(
 _ID_OF_RUN = sa_select(col(Enrollment.id)).where(
     col(Enrollment.temporal_run_id) == bindparam("run_id")
 )
+_ENDING_VALUES = {
+    "status": bindparam("status"),
+    "exit_reason": bindparam("reason"),
+    "steps_completed": case(
+        (
+            col(Enrollment.steps_completed) < bindparam("steps_completed"),
+            bindparam("steps_completed"),
+        ),
+        else_=col(Enrollment.steps_completed),
+    ),
+    "converted_at": func.coalesce(
+        col(Enrollment.converted_at), bindparam("converted_at", type_=UTCDateTime())
+    ),
+    "ended_at": bindparam("ended_at", type_=UTCDateTime()),
+}
 # The ending, once: a row that has ended already keeps its ending (Core: no ORM object).
 _END = (
     update(table_of(Enrollment))
@@ -193,22 +209,43 @@ _END = (
         col(Enrollment.id) == bindparam("enrollment_id"),
         col(Enrollment.status).not_in(ENDED_STATUSES),
     )
-    .values(
-        status=bindparam("status"),
-        exit_reason=bindparam("reason"),
-        steps_completed=case(
-            (
-                col(Enrollment.steps_completed) < bindparam("steps_completed"),
-                bindparam("steps_completed"),
-            ),
-            else_=col(Enrollment.steps_completed),
-        ),
-        converted_at=func.coalesce(
-            col(Enrollment.converted_at), bindparam("converted_at", type_=UTCDateTime())
-        ),
-        ended_at=bindparam("ended_at", type_=UTCDateTime()),
-    )
+    .values(_ENDING_VALUES)
 )
+# The run's own ending replacing the `completed` its last step wrote (a goal or an exit came
+# while that step ran); any other ending (an erasure's) is kept.
+_END_AFTER_STEP = (
+    update(table_of(Enrollment))
+    .where(
+        col(Enrollment.id) == bindparam("enrollment_id"),
+        col(Enrollment.status).not_in([s for s in ENDED_STATUSES if s != "completed"]),
+    )
+    .values(_ENDING_VALUES)
+)
+
+
+def end_enrollment(
+    session: Session,
+    enrollment_id: int,
+    *,
+    status: str,
+    reason: str | None,
+    steps_completed: int,
+    converted_at: datetime | None,
+    replaces_step_ending: bool = False,
+) -> None:
+    """Write the enrollment's ending unless it has one (see `_END_AFTER_STEP` for the one
+    exception)."""
+    session.connection().execute(
+        _END_AFTER_STEP if replaces_step_ending else _END,
+        {
+            "enrollment_id": enrollment_id,
+            "status": status,
+            "reason": reason,
+            "steps_completed": steps_completed,
+            "converted_at": converted_at,
+            "ended_at": utcnow(),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -219,16 +256,16 @@ class _Ending:
     converted_at: datetime | None
     passages: Sequence[Mapping[str, str]]
 
+    replaces_step_ending: bool = False
+
     def write(self, session: Session, enrollment_id: int) -> None:
         record_passages(session, enrollment_id, self.passages)
-        session.connection().execute(
-            _END,
-            {
-                "enrollment_id": enrollment_id,
-                "status": self.status,
-                "reason": self.reason,
-                "steps_completed": self.steps_completed,
-                "converted_at": self.converted_at,
-                "ended_at": utcnow(),
-            },
+        end_enrollment(
+            session,
+            enrollment_id,
+            status=self.status,
+            reason=self.reason,
+            steps_completed=self.steps_completed,
+            converted_at=self.converted_at,
+            replaces_step_ending=self.replaces_step_ending,
         )

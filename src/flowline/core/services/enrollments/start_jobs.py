@@ -151,6 +151,7 @@ def _check_and_snapshot(
         campaign_names=_campaign_names(session, definition),
         test=test,
         step_paths=True,
+        end_with_last_step=True,
         cohort=cohort_of(workflow_id, version, profile_id, definition.holdout_percent),
     )
 
