@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.outbox.intents import EVENT, GOAL, SEGMENT_GOAL, START
 from flowline.core.services.segments.membership import Transitions
 from flowline.core.services.sql import one_of
-from flowline.core.services.workflows.versions import parsed_definition
+from flowline.core.services.workflows.versions import (
+    cached_definition,
+    definition_of,
+)
 from flowline.definitions.journey_steps import WaitForEventStep
 from flowline.definitions.triggers import (
     EventGoal,
@@ -43,8 +47,14 @@ class LiveWorkflow:
 
 
 def live_workflows(session: Session) -> list[LiveWorkflow]:
-    rows = session.exec(
-        select(Workflow.id, Workflow.enabled_at, WorkflowVersion)
+    # The versions' keys only: each definition is read and parsed once per process.
+    rows = session.execute(
+        sa_select(
+            col(Workflow.id),
+            col(Workflow.enabled_at),
+            col(Workflow.version),
+            col(WorkflowVersion.created_at),
+        )
         .join(
             WorkflowVersion,
             (col(WorkflowVersion.workflow_id) == col(Workflow.id))
@@ -52,11 +62,16 @@ def live_workflows(session: Session) -> list[LiveWorkflow]:
         )
         .where(col(Workflow.enabled).is_(True))
     )
-    return [
-        LiveWorkflow(wid, enabled_at, parsed_definition(version))
-        for wid, enabled_at, version in rows
-        if wid is not None and enabled_at is not None
-    ]
+    found = []
+    for wid, enabled_at, version, created_at in rows:
+        if wid is None or enabled_at is None:
+            continue
+        definition = cached_definition(wid, version, created_at) or definition_of(
+            session, wid, version
+        )
+        if definition is not None:
+            found.append(LiveWorkflow(wid, enabled_at, definition))
+    return found
 
 
 def enrollment_intents(
@@ -106,8 +121,16 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
     """The running enrollments of these profiles, each with the definition it runs on."""
     if not profiles:
         return []
-    rows = session.exec(
-        select(Enrollment.id, Enrollment.profile_id, WorkflowVersion)
+    # The versions' keys only: a definition is read and parsed once per process (versions
+    # are immutable), not once per running enrollment per event.
+    rows = session.execute(
+        sa_select(
+            col(Enrollment.id),
+            col(Enrollment.profile_id),
+            col(Enrollment.workflow_id),
+            col(Enrollment.version),
+            col(WorkflowVersion.created_at),
+        )
         .join(
             WorkflowVersion,
             (col(WorkflowVersion.workflow_id) == col(Enrollment.workflow_id))
@@ -118,11 +141,14 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
             one_of(session, col(Enrollment.profile_id), sorted(profiles)),
         )
     )
-    return [
-        ActiveEnrollment(eid, pid, parsed_definition(version))
-        for eid, pid, version in rows
-        if eid is not None
-    ]
+    found = []
+    for eid, pid, workflow_id, version, created_at in rows:
+        definition = cached_definition(workflow_id, version, created_at) or definition_of(
+            session, workflow_id, version
+        )
+        if eid is not None and definition is not None:
+            found.append(ActiveEnrollment(eid, pid, definition))
+    return found
 
 
 def goal_intents(
