@@ -60,13 +60,19 @@ def merge_tags_in(*templates: str | None) -> list[str]:
     """The merge tags (`{{ first_name }}`) used by the given templates, sorted."""
     names: set[str] = set()
     for source in templates:
-        if not source:
-            continue
-        try:
-            names |= meta.find_undeclared_variables(_TEXT.parse(source))
-        except TemplateSyntaxError as error:
-            raise TemplateError(error.lineno, template_problem(error.message or "")) from None
+        if source:
+            names |= _tags_of(source)
     return sorted(names)
+
+
+@lru_cache(maxsize=2048)
+def _tags_of(source: str) -> frozenset[str]:
+    """Parsed once per text: a step's URL is checked each time its model is validated, which
+    is every time an activity input carrying it is decoded."""
+    try:
+        return frozenset(meta.find_undeclared_variables(_TEXT.parse(source)))
+    except TemplateSyntaxError as error:
+        raise TemplateError(error.lineno, template_problem(error.message or "")) from None
 
 
 def merge_values(
