@@ -9,17 +9,23 @@ its slot back.
 from datetime import datetime
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from flowline.core.models.email_sends import EmailSend
-from flowline.core.models.installation_settings import FrequencyCap
+from flowline.core.models.installation_settings import FrequencyCap, InstallationSetting
 from flowline.core.models.profiles import Profile
-from flowline.core.services.installation_settings import read_settings
 from flowline.core.services.sql import on_postgresql
+
+# The one setting every email reads (Core, built once: not the whole settings object).
+_CAP = sa_select(col(InstallationSetting.value)).where(
+    col(InstallationSetting.key) == "email_frequency_cap"
+)
 
 
 def current_cap(session: Session) -> FrequencyCap | None:
-    return read_settings(session).email_frequency_cap
+    value = session.connection().execute(_CAP).scalar()
+    return None if value is None else FrequencyCap.model_validate(value)
 
 
 def take_slot(
