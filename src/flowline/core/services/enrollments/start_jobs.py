@@ -179,8 +179,13 @@ def _campaign_names(session: Session, definition: WorkflowDefinition) -> dict[in
     ids = [step.campaign_id for _, step in definition.email_steps()]
     if not ids:
         return {}
-    rows = session.exec(select(Campaign.id, Campaign.name).where(col(Campaign.id).in_(ids)))
+    rows = session.connection().execute(_CAMPAIGN_NAMES, {"ids": ids})
     return {id: name for id, name in rows if id is not None}
+
+
+_CAMPAIGN_NAMES = sa_select(col(Campaign.id), col(Campaign.name)).where(
+    col(Campaign.id).in_(bindparam("ids", expanding=True))
+)
 
 
 def describe(input: EnrollmentInput) -> str:

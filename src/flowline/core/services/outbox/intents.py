@@ -77,12 +77,17 @@ def claim(session: Session, limit: int) -> list[OutboxIntent]:
     )
     held: set[str] = set()
     claimed: list[OutboxIntent] = []
-    for intent in session.exec(query):
+    pending = list(session.exec(query))
+    for intent in pending:
         key = order_key(intent)
         if intent.available_at > now or key in held:
             held.add(key)
         elif len(claimed) < limit:
             claimed.append(intent)
+    if len(pending) < limit * 5 and len(claimed) < limit:
+        # Every pending intent was seen and every one free to run was claimed: the signals
+        # query could find nothing more (an idle poll is one query, not two).
+        return claimed
     taken = {intent.id for intent in claimed}
     ahead = [i for i in session.exec(_unblocked_signals(now, limit)) if i.id not in taken]
     return sorted(claimed + ahead, key=lambda intent: intent.id or 0)
