@@ -19,12 +19,14 @@ from flowline.http.parameters import IdInPath
 from flowline.http.temporal_connection import TemporalConnection
 
 
-def _settings(request: Request) -> Settings:
+# `async`: a plain `def` dependency is run on the thread pool, one hand-off per request for
+# reading an attribute.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 

@@ -26,7 +26,7 @@ PROFILE_ID_IN_PATH_DESCRIPTION = (
 )
 
 
-def _profile_id_in_path(
+async def _profile_id_in_path(
     request: Request,
     profile_id: Annotated[
         str,
