@@ -79,29 +79,28 @@ async def test_replacing_a_step_ending_keeps_any_other_ending(flowline: Flowline
     ended = await flowline.ended(enrolled.json()["id"])
     assert ended["status"] == "completed"
 
+    # An erasure's ending (or any but `completed`) is never replaced...
+    _end(flowline, ended["id"], "exited", "profile_deleted")
+    assert _status(flowline, ended["id"]) == ("exited", "profile_deleted")  # replaced `completed`
+    _end(flowline, ended["id"], "converted", "goal_reached")
+    assert _status(flowline, ended["id"]) == ("exited", "profile_deleted")
+
+
+def _end(flowline: Flowline, enrollment_id: int, status: str, reason: str) -> None:
     with session_scope(flowline.engine) as session:
-        # An erasure's ending (or any but `completed`) is never replaced...
         end_enrollment(
             session,
-            ended["id"],
-            status="exited",
-            reason="profile_deleted",
+            enrollment_id,
+            status=status,
+            reason=reason,
             steps_completed=1,
             converted_at=None,
             replaces_step_ending=True,
         )
+
+
+def _status(flowline: Flowline, enrollment_id: int) -> tuple[str, str | None]:
     with session_scope(flowline.engine) as session:
-        row = session.get(Enrollment, ended["id"])
-        assert row is not None and row.status == "exited"  # `completed` was replaced
-        end_enrollment(
-            session,
-            ended["id"],
-            status="converted",
-            reason="goal_reached",
-            steps_completed=1,
-            converted_at=None,
-            replaces_step_ending=True,
-        )
-    with session_scope(flowline.engine) as session:
-        row = session.get(Enrollment, ended["id"])
-        assert row is not None and (row.status, row.exit_reason) == ("exited", "profile_deleted")
+        row = session.get(Enrollment, enrollment_id)
+        assert row is not None
+        return row.status, row.exit_reason

@@ -70,14 +70,7 @@ def load_step_context(
     before its starter wrote the enrollment row writes it first.
     """
     with read_scope(engine) as session:
-        row = (
-            session.connection()
-            .execute(
-                _CONTEXT,
-                {"run_id": ref.run_id, "step_path": step_path, "profile_id": ref.profile_id},
-            )
-            .first()
-        )
+        row = _read_context(session, ref, step_path)
         if row is not None:
             return _context(session, row, step_path, consent_property, also)
     try:
@@ -85,15 +78,14 @@ def load_step_context(
     except DuplicateStart as error:
         raise duplicate_start_fails(error) from None
     with read_scope(engine) as session:
-        row = (
-            session.connection()
-            .execute(
-                _CONTEXT,
-                {"run_id": ref.run_id, "step_path": step_path, "profile_id": ref.profile_id},
-            )
-            .one()
-        )
+        row = _read_context(session, ref, step_path)
+        assert row is not None  # written just now
         return _context(session, row, step_path, consent_property, also)
+
+
+def _read_context(session: Session, ref: EnrollmentRef, step_path: str) -> Any:
+    params = {"run_id": ref.run_id, "step_path": step_path, "profile_id": ref.profile_id}
+    return session.connection().execute(_CONTEXT, params).first()
 
 
 # All a step reads before it acts, in one statement built once: its enrollment (by run), the
