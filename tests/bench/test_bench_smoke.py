@@ -100,3 +100,18 @@ def test_preview_reuses_the_database_it_kept(tmp_path: Path) -> None:
         return [part.split("(count ")[1] for part in line.split("; ")]
 
     assert counts(first) == counts(second)
+
+
+def test_hot_path_times_each_piece_of_an_enrollment_s_database_work() -> None:
+    from bench.hot_path import measure  # noqa: PLC0415 - the bench is not a package dependency
+
+    figures = measure(5)
+
+    assert set(figures) == {
+        "prepare_input (checks + snapshot)",
+        "ensure_enrollment (the row)",
+        "load_step_context",
+        "write_delivery",
+        "finish_enrollment",
+    }
+    assert all(ms > 0 for ms in figures.values())
