@@ -99,30 +99,49 @@ def insert_rows(
     neither, the row is skipped. A batch must not hold two rows with the same `conflict` key."""
     if not rows:
         return
-    names = list(rows[0])
+    shape = (tuple(conflict), tuple(add), tuple(replace))
     if not on_postgresql(session):
-        statement = sqlite.insert(table)
-        if conflict and (add or replace):
-            updates = {c: table.c[c] + statement.excluded[c] for c in add}
-            updates |= {c: statement.excluded[c] for c in replace}
-            statement = statement.on_conflict_do_update(index_elements=conflict, set_=updates)
-        elif conflict:
-            statement = statement.on_conflict_do_nothing(index_elements=conflict)
-        session.connection().execute(statement, list(rows))
+        session.connection().execute(_sqlite_insert(table, *shape), list(rows))
         return
-    columns = ", ".join(_q(name) for name in names)
     # The whole batch is one JSON document (encoded in C), turned back into rows by the server.
+    params = {"rows": json.dumps(rows, default=_json_value)}
+    session.connection().execute(_postgresql_insert(table, tuple(rows[0]), *shape), params)
+
+
+@cache
+def _sqlite_insert(
+    table: Table, conflict: tuple[str, ...], add: tuple[str, ...], replace: tuple[str, ...]
+) -> Any:
+    """Built once per shape: building a statement costs more CPU than running a small one."""
+    statement = sqlite.insert(table)
+    if conflict and (add or replace):
+        updates = {c: table.c[c] + statement.excluded[c] for c in add}
+        updates |= {c: statement.excluded[c] for c in replace}
+        return statement.on_conflict_do_update(index_elements=conflict, set_=updates)
+    if conflict:
+        return statement.on_conflict_do_nothing(index_elements=conflict)
+    return statement
+
+
+@cache
+def _postgresql_insert(
+    table: Table,
+    names: tuple[str, ...],
+    conflict: tuple[str, ...],
+    add: tuple[str, ...],
+    replace: tuple[str, ...],
+) -> Any:
+    columns = ", ".join(_q(name) for name in names)
     sql = (
         f"INSERT INTO {_q(table.name)} ({columns}) SELECT {columns} FROM "
-        f"json_to_recordset(CAST(:rows AS JSON)) AS batch({_record_columns(table, tuple(names))})"
+        f"json_to_recordset(CAST(:rows AS JSON)) AS batch({_record_columns(table, names)})"
     )
-    params = {"rows": json.dumps(rows, default=_json_value)}
     if conflict:
         sql += f" ON CONFLICT ({', '.join(_q(c) for c in conflict)}) "
         sets = [f"{_q(c)} = {_q(table.name)}.{_q(c)} + EXCLUDED.{_q(c)}" for c in add]
         sets += [f"{_q(c)} = EXCLUDED.{_q(c)}" for c in replace]
         sql += f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
-    session.connection().execute(text(sql), params)
+    return text(sql)
 
 
 def _pairs(
@@ -130,11 +149,16 @@ def _pairs(
 ) -> tuple[str, str, dict[str, str]]:
     """`json_to_recordset(...) AS pairs(...)` and the condition matching it to `table`."""
     rows = [dict(zip(columns, pair, strict=True)) for pair in pairs]
+    return *_pairs_sql(table, columns), {"pairs": json.dumps(rows, default=_json_value)}
+
+
+@cache
+def _pairs_sql(table: Table, columns: tuple[str, str]) -> tuple[str, str]:
     relation = (
         f"json_to_recordset(CAST(:pairs AS JSON)) AS pairs({_record_columns(table, columns)})"
     )
     match = " AND ".join(f"{_q(table.name)}.{_q(c)} = pairs.{_q(c)}" for c in columns)
-    return relation, match, {"pairs": json.dumps(rows, default=_json_value)}
+    return relation, match
 
 
 def delete_pairs(
@@ -163,22 +187,38 @@ def existing_pairs(
 ) -> set[tuple[Any, Any]]:
     """Which of the `pairs` the two `columns` of some row hold (each one lookup in an index
     on the two columns)."""
-    first, second = columns
     found: set[tuple[Any, Any]] = set()
     if not pairs:
         return found
+    query = _existing_pairs(table, columns, on_postgresql(session))
     if not on_postgresql(session):
         for start in range(0, len(pairs), SQLITE_CHUNK):
             chunk = list(pairs[start : start + SQLITE_CHUNK])
-            query = select(table.c[first], table.c[second]).where(
-                tuple_(table.c[first], table.c[second]).in_(chunk)
-            )
-            found.update((a, b) for a, b in session.connection().execute(query))
+            found.update((a, b) for a, b in session.connection().execute(query, {"pairs": chunk}))
         return found
-    relation, match, params = _pairs(table, columns, pairs)
-    selected = ", ".join(f"{_q(table.name)}.{_q(c)}" for c in columns)
-    rows = session.connection().execute(
-        text(f"SELECT {selected} FROM {_q(table.name)} JOIN {relation} ON {match}"), params
-    )
-    found.update((a, b) for a, b in rows)
+    _, _, params = _pairs(table, columns, pairs)
+    found.update((a, b) for a, b in session.connection().execute(query, params))
     return found
+
+
+@cache
+def _existing_pairs(table: Table, columns: tuple[str, str], on_postgres: bool) -> Any:
+    first, second = columns
+    if not on_postgres:
+        pair = tuple_(table.c[first], table.c[second])
+        return select(table.c[first], table.c[second]).where(
+            pair.in_(bindparam("pairs", expanding=True))
+        )
+    relation, match = _pairs_sql(table, columns)
+    selected = ", ".join(f"{_q(table.name)}.{_q(c)}" for c in columns)
+    return text(f"SELECT {selected} FROM {_q(table.name)} JOIN {relation} ON {match}")
+
+
+def in_values(column: Any, name: str, on_postgres: bool) -> ColumnElement[bool]:
+    """`column IN` the values bound as `name`, for a statement built once per database kind
+    (`one_of` builds it for each call): an array unnested on PostgreSQL (see `one_of`), an
+    expanding IN list on SQLite (use with `chunks`)."""
+    if on_postgres:
+        values = bindparam(name, type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(values)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]

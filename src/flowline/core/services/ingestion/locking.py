@@ -3,12 +3,14 @@ the lock. Two requests for one profile then run one after the other.
 """
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from flowline.core.models.profiles import Profile
-from flowline.core.services.sql import insert_rows, on_postgresql, one_of, plain_rows, table_of
+from flowline.core.services.sql import in_values, insert_rows, on_postgresql, table_of
 
 
 def lock_profiles(
@@ -33,11 +35,17 @@ def lock_profiles(
 def locked_properties(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The profiles' properties, their rows locked in id order (PostgreSQL; SQLite is locked
     as a whole from the start of the transaction)."""
+    rows = session.connection().execute(_locked(on_postgresql(session)), {"ids": ids})
+    return {pid: dict(properties) for pid, properties in rows}
+
+
+@cache
+def _locked(on_postgres: bool) -> Any:
+    """Built once per database kind: building it cost more than running it."""
+    profiles = table_of(Profile)
     query = (
-        select(Profile.id, Profile.properties)
-        .where(one_of(session, col(Profile.id), ids))
-        .order_by(col(Profile.id))
+        select(profiles.c.id, profiles.c.properties)
+        .where(in_values(profiles.c.id, "ids", on_postgres))
+        .order_by(profiles.c.id)
     )
-    if on_postgresql(session):
-        query = query.with_for_update()
-    return {pid: dict(properties) for pid, properties in plain_rows(session, query)}
+    return query.with_for_update() if on_postgres else query

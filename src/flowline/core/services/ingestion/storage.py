@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.events import Event, EventCounter
@@ -87,10 +87,15 @@ def store_events(session: Session, events: list[EventIn], now: datetime) -> list
     ]
 
 
+_INSERT_RETURNING_IDS = insert(table_of(Event)).returning(
+    table_of(Event).c.id, sort_by_parameter_order=True
+)
+
+
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the events; returns their ids, in the order of `rows`."""
     if not on_postgresql(session):
-        return list(session.execute(insert(Event).returning(col(Event.id)), rows).scalars())
+        return list(session.connection().execute(_INSERT_RETURNING_IDS, rows).scalars())
     # Ids drawn first, then one INSERT of the batch: RETURNING would not promise the row order.
     ids = sorted(
         session.execute(

@@ -4,6 +4,7 @@ deliver. Future-only: only activity after a workflow was enabled counts."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -13,7 +14,7 @@ from flowline.core.models.enrollments import Enrollment
 from flowline.core.models.workflows import Workflow, WorkflowVersion
 from flowline.core.services.outbox.intents import EVENT, GOAL, SEGMENT_GOAL, START
 from flowline.core.services.segments.membership import Transitions
-from flowline.core.services.sql import one_of
+from flowline.core.services.sql import in_values, on_postgresql
 from flowline.core.services.workflows.versions import (
     cached_definition,
     definition_of,
@@ -46,24 +47,26 @@ class LiveWorkflow:
     definition: WorkflowDefinition
 
 
-def live_workflows(session: Session) -> list[LiveWorkflow]:
-    # The versions' keys only: each definition is read and parsed once per process.
-    rows = session.execute(
-        sa_select(
-            col(Workflow.id),
-            col(Workflow.enabled_at),
-            col(Workflow.version),
-            col(WorkflowVersion.created_at),
-        )
-        .join(
-            WorkflowVersion,
-            (col(WorkflowVersion.workflow_id) == col(Workflow.id))
-            & (col(WorkflowVersion.version) == col(Workflow.version)),
-        )
-        .where(col(Workflow.enabled).is_(True))
+# The versions' keys only: each definition is read and parsed once per process. Built once.
+_LIVE = (
+    sa_select(
+        col(Workflow.id),
+        col(Workflow.enabled_at),
+        col(Workflow.version),
+        col(WorkflowVersion.created_at),
     )
+    .join(
+        WorkflowVersion,
+        (col(WorkflowVersion.workflow_id) == col(Workflow.id))
+        & (col(WorkflowVersion.version) == col(Workflow.version)),
+    )
+    .where(col(Workflow.enabled).is_(True))
+)
+
+
+def live_workflows(session: Session) -> list[LiveWorkflow]:
     found = []
-    for wid, enabled_at, version, created_at in rows:
+    for wid, enabled_at, version, created_at in session.connection().execute(_LIVE):
         if wid is None or enabled_at is None:
             continue
         definition = cached_definition(wid, version, created_at) or definition_of(
@@ -121,9 +124,24 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
     """The running enrollments of these profiles, each with the definition it runs on."""
     if not profiles:
         return []
+    found = []
+    rows = session.connection().execute(
+        _running(on_postgresql(session)), {"profiles": sorted(profiles)}
+    )
+    for eid, pid, workflow_id, version, created_at in rows:
+        definition = cached_definition(workflow_id, version, created_at) or definition_of(
+            session, workflow_id, version
+        )
+        if eid is not None and definition is not None:
+            found.append(ActiveEnrollment(eid, pid, definition))
+    return found
+
+
+@cache
+def _running(on_postgres: bool) -> Any:
     # The versions' keys only: a definition is read and parsed once per process (versions
-    # are immutable), not once per running enrollment per event.
-    rows = session.execute(
+    # are immutable), not once per running enrollment per event. Built once per database kind.
+    return (
         sa_select(
             col(Enrollment.id),
             col(Enrollment.profile_id),
@@ -138,17 +156,9 @@ def active_enrollments(session: Session, profiles: set[str]) -> list[ActiveEnrol
         )
         .where(
             col(Enrollment.status) == "active",
-            one_of(session, col(Enrollment.profile_id), sorted(profiles)),
+            in_values(col(Enrollment.profile_id), "profiles", on_postgres),
         )
     )
-    found = []
-    for eid, pid, workflow_id, version, created_at in rows:
-        definition = cached_definition(workflow_id, version, created_at) or definition_of(
-            session, workflow_id, version
-        )
-        if eid is not None and definition is not None:
-            found.append(ActiveEnrollment(eid, pid, definition))
-    return found
 
 
 def goal_intents(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from flowline.core.models.outbox import OutboxIntent
+from flowline.core.services.sql import table_of
 from flowline.core.timestamps import utcnow
 
 START = "start_enrollment"
@@ -30,12 +31,14 @@ EVENT = "deliver_event"
 EXIT = "exit_enrollments"
 ERASE = "erase_profile"
 
+_INSERT = insert(table_of(OutboxIntent))
+
 
 def add_intents(session: Session, intents: list[tuple[str, dict[str, Any]]]) -> None:
     if intents:
         now = utcnow()
-        session.execute(
-            insert(OutboxIntent),
+        session.connection().execute(
+            _INSERT,
             [
                 {
                     "kind": kind,

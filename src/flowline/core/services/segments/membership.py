@@ -58,13 +58,14 @@ class Transitions:
 
 
 _compiled: dict[tuple[int, datetime], CompiledSegment] = {}
+_SEGMENTS = select(Segment.id, Segment.updated_at, Segment.rule).order_by(col(Segment.id))
+"""Built once: every ingestion reads it, and building it cost more than running it."""
 
 
 def compiled_segments(session: Session) -> list[CompiledSegment]:
     """All segments, parsed once per version (keyed by id and `updated_at`)."""
     result = []
-    query = select(Segment.id, Segment.updated_at, Segment.rule).order_by(col(Segment.id))
-    for segment_id, updated_at, stored_rule in plain_rows(session, query):
+    for segment_id, updated_at, stored_rule in session.connection().execute(_SEGMENTS):
         key = (segment_id, updated_at)
         if key not in _compiled:
             rule = SegmentRule.model_validate(stored_rule)
