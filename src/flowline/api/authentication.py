@@ -19,6 +19,7 @@ from flowline.core.errors import Forbidden, Unauthorized
 from flowline.core.principals import Principal, RoleName
 from flowline.core.services.api_keys import (
     PresentedKey,
+    bootstrap_match,
     find_key,
     needs_use_recorded,
     record_use,
@@ -81,8 +82,10 @@ class KeyScope:
         settings: Settings = request.app.state.settings
         engine: Engine = request.app.state.engine
         bootstrap = settings.bootstrap_admin_key
-        key = await run_in_threadpool(
-            _key_of, engine, presented, bootstrap.get_secret_value() if bootstrap else None
+        secret = bootstrap.get_secret_value() if bootstrap else None
+        # The bootstrap key needs no database read (nor a hand-off to the thread pool).
+        key = bootstrap_match(presented, secret) or await run_in_threadpool(
+            _key_of, engine, presented, secret
         )
         if key is None:
             raise self.refused("unknown API key")

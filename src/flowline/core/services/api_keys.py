@@ -46,10 +46,18 @@ def create_api_key(session: Session, name: str, scope: str) -> tuple[ApiKey, str
     return key, plaintext
 
 
-def find_key(session: Session, presented: str, bootstrap_key: str | None) -> PresentedKey | None:
-    """The key a request presented, or None when it is unknown."""
+def bootstrap_match(presented: str, bootstrap_key: str | None) -> PresentedKey | None:
+    """The bootstrap admin key (from the settings: no database read), when that is presented."""
     if bootstrap_key and hmac.compare_digest(presented.encode(), bootstrap_key.encode()):
         return PresentedKey(scope="admin")
+    return None
+
+
+def find_key(session: Session, presented: str, bootstrap_key: str | None) -> PresentedKey | None:
+    """The key a request presented, or None when it is unknown."""
+    bootstrap = bootstrap_match(presented, bootstrap_key)
+    if bootstrap is not None:
+        return bootstrap
     row = session.exec(
         select(ApiKey.id, ApiKey.scope, ApiKey.last_used_at, ApiKey.name).where(
             ApiKey.key_hash == hash_key(presented)
