@@ -19,9 +19,12 @@ dev: $(INSTALLED)
 	$(BIN)/flowline dev
 
 # The browser tests need Debian's chromium; it is installed (apt-get) only when missing.
+# One pytest worker process per core, at most 4 (each runs its own Temporal dev server and, with
+# PostgreSQL, a database of its own): most tests wait on other processes, not on the CPU.
+PYTEST_WORKERS ?= --numprocesses=auto --maxprocesses=4
 test: $(INSTALLED)
 	bash .ci/ensure-chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_WORKERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests bench testkit

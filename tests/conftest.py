@@ -10,9 +10,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import Engine
+from psycopg import sql
+from sqlalchemy import Engine, make_url
 from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +25,30 @@ from testkit.http_target import HttpTarget
 from testkit.smtp import SmtpCapture
 from tests.support.flowline_harness import Flowline, running_flowline
 
+
+def _database_of_this_worker() -> None:
+    """With pytest-xdist (`make test` runs the suite in parallel processes), each worker gets a
+    PostgreSQL database of its own beside FLOWLINE_TEST_DATABASE_URL's, `<name>_<worker>`,
+    created when missing: the suite drops and recreates schemas, and two workers must not
+    share them. Set here, before anything reads the variable (conftests, processes started
+    by tests)."""
+    base = os.environ.get("FLOWLINE_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker:
+        return
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["FLOWLINE_TEST_DATABASE_URL"] = url.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+_database_of_this_worker()
 TEST_DATABASE_URL = os.environ.get("FLOWLINE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 

@@ -49,7 +49,7 @@ class _CollectorTime(threading.local):
     not the template's. Young-generation collections are cheap and are left in.
     """
 
-    started = 0.0
+    started: float | None = None
     spent = 0.0
 
 
@@ -61,11 +61,35 @@ def _count_full_collections(phase: str, info: dict[str, Any]) -> None:
         return
     if phase == "start":
         _COLLECTOR.started = time.thread_time()
-    else:
+    elif _COLLECTOR.started is not None:  # not when the hook came in mid-collection
         _COLLECTOR.spent += time.thread_time() - _COLLECTOR.started
+        _COLLECTOR.started = None
 
 
-gc.callbacks.append(_count_full_collections)
+class _CollectorHook:
+    """The hook is in `gc.callbacks` only while some render runs: every collection calls it
+    (a dictionary and a Python call each), a few per cent of an allocation-heavy loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._renders = 0
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        with self._lock:
+            if not self._renders:
+                gc.callbacks.append(_count_full_collections)
+            self._renders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._renders -= 1
+                if not self._renders:
+                    gc.callbacks.remove(_count_full_collections)
+
+
+_HOOK = _CollectorHook()
 
 
 def _render_cpu_time() -> float:
@@ -208,9 +232,10 @@ def render_budget(limits: RenderLimits = DEFAULT_LIMITS) -> Iterator[RenderBudge
     if running is not None:
         yield running
         return
-    budget = RenderBudget(limits)
-    token = _active.set(budget)
-    try:
-        yield budget
-    finally:
-        _active.reset(token)
+    with _HOOK.installed():
+        budget = RenderBudget(limits)
+        token = _active.set(budget)
+        try:
+            yield budget
+        finally:
+            _active.reset(token)
