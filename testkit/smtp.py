@@ -98,8 +98,8 @@ class _Handler:
             capture.in_progress.pop(recipient, None)
         hook = capture.on_accepted
         if hook is not None:
-            # Runs once this reply is on its way: the sender has its 250 or is about to.
-            asyncio.get_running_loop().call_soon(hook, received.message)
+            # The message is kept; its 250 goes out once the hook returns.
+            hook(received.message)
         return "250 OK"
 
 
@@ -151,7 +151,7 @@ class SmtpCapture:
         self.data_stall = 0.0
         # Recipients answered with this reply to RCPT instead of 250 (`"550 5.1.1 No such user"`).
         self.rcpt_replies: dict[str, str] = {}
-        # Called on the server's loop with each accepted message, right after its 250.
+        # Called on the server's loop with each accepted message, just before its 250 is sent.
         self.on_accepted: Callable[[Message], None] | None = None
         self._controller: Controller | None = None
 

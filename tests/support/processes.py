@@ -130,6 +130,12 @@ class Process:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._popen.pid, signal.SIGKILL)
 
+    def send_stop(self) -> None:
+        """SIGSTOP to the whole process group: frozen where it stands, until killed."""
+        if self._popen is not None and self._popen.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._popen.pid, signal.SIGSTOP)
+
     def kill(self) -> None:
         """`kill -9` the process (and its group) and wait until it is gone."""
         self.send_kill()
