@@ -13,7 +13,8 @@ from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.core.services.workflows.crud import create_workflow
 from flowline.web.form_errors import field_for, field_title
 from flowline.web.form_tree import parse_form
-from flowline.web.workflow_form import form_from_definition, payload_from_form
+from flowline.web.workflow_form import payload_from_form
+from flowline.web.workflow_form_fill import form_from_definition
 from tests.web.client import signed_in, web_client
 
 SPLIT_FORM = [

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 from flowline.core.models.workflow_schemas import WorkflowCreate
 from flowline.web.form_errors import field_for, field_title, place_errors
 from flowline.web.form_tree import parse_form, step_label
-from flowline.web.workflow_form import form_from_definition, payload_from_form
+from flowline.web.workflow_form import payload_from_form
+from flowline.web.workflow_form_fill import form_from_definition
 
 BRANCH_FORM = [
     ("name", "Trial nurture"),

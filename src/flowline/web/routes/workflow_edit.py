@@ -18,7 +18,7 @@ from flowline.web.form_tree import FormTree, parse_form
 from flowline.web.pages import PageRoute, render, wants_json
 from flowline.web.signin import MAX_FORM_FIELDS, CsrfChecked, EditorSession, SignedIn
 from flowline.web.workflow_editing import load_choices, save_from_form
-from flowline.web.workflow_form import form_from_definition
+from flowline.web.workflow_form_fill import form_from_definition
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NEW_WORKFLOW: FormTree = {
