@@ -16,7 +16,7 @@ from flowline.core.services.unsubscribe import (
     unsubscribe_url,
 )
 from flowline.core.settings import Settings
-from flowline.worker.activities.email import UnsubscribeLinks
+from flowline.worker.activities.email_prepare import UnsubscribeLinks
 from tests.support.flowline_harness import Flowline
 
 WHAT = Unsubscription(profile_id="p-1", workflow_id=7, consent_property="email_optin")

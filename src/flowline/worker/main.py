@@ -15,7 +15,8 @@ from flowline.core.services.outbox.dispatch_jobs import run_dispatcher
 from flowline.core.services.suppressions import Suppressor
 from flowline.core.settings import Settings
 from flowline.core.temporal import connect, register_search_attributes
-from flowline.worker.activities.email import EmailActivities, UnsubscribeLinks, email_retry_window
+from flowline.worker.activities.email import EmailActivities, email_retry_window
+from flowline.worker.activities.email_prepare import UnsubscribeLinks
 from flowline.worker.activities.http import HttpActivities, http_retry_window
 from flowline.worker.activities.journey import JourneyActivities
 from flowline.worker.activities.records import RecordActivities
