@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, text, tuple_
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
@@ -191,12 +191,10 @@ def existing_pairs(
     if not pairs:
         return found
     query = _existing_pairs(table, columns, on_postgresql(session))
-    if not on_postgresql(session):
-        for start in range(0, len(pairs), SQLITE_CHUNK):
-            chunk = list(pairs[start : start + SQLITE_CHUNK])
-            found.update((a, b) for a, b in session.connection().execute(query, {"pairs": chunk}))
-        return found
-    _, _, params = _pairs(table, columns, pairs)
+    if on_postgresql(session):
+        _, _, params = _pairs(table, columns, pairs)
+    else:
+        params = {"pairs": json.dumps([list(pair) for pair in pairs], default=_json_value)}
     found.update((a, b) for a, b in session.connection().execute(query, params))
     return found
 
@@ -205,9 +203,13 @@ def existing_pairs(
 def _existing_pairs(table: Table, columns: tuple[str, str], on_postgres: bool) -> Any:
     first, second = columns
     if not on_postgres:
-        pair = tuple_(table.c[first], table.c[second])
-        return select(table.c[first], table.c[second]).where(
-            pair.in_(bindparam("pairs", expanding=True))
+        # The pairs drive the join (CROSS JOIN keeps json_each outside): one look-up in the
+        # index per pair. A row-value IN list of them read the whole index for each chunk
+        # (`SCAN ... USING COVERING INDEX`): 100 ms per 500 pairs at 300,000 rows.
+        return text(
+            f"SELECT t.{_q(first)}, t.{_q(second)} FROM json_each(:pairs) AS j "
+            f"CROSS JOIN {_q(table.name)} AS t ON t.{_q(first)} = json_extract(j.value, '$[0]') "
+            f"AND t.{_q(second)} = json_extract(j.value, '$[1]')"
         )
     relation, match = _pairs_sql(table, columns)
     selected = ", ".join(f"{_q(table.name)}.{_q(c)}" for c in columns)
