@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from flowline.core.services.users.one_time_links import RESETS_PER_HOUR
 from flowline.core.services.users.sign_in_lock import MAX_FAILURES
 from testkit.smtp import SmtpCapture
 from tests.web.client import csrf_of
@@ -122,3 +123,22 @@ async def test_forgot_password_mails_a_link_that_resets_it_once(
     assert again.status_code == 404 and "was used already or it expired" in again.text
     assert (await sign_in_as(web, "ann@example.com", PASSWORD)).status_code == 401
     assert (await sign_in_as(web, "ann@example.com", new)).status_code == 303
+
+
+async def test_forgot_password_mails_one_account_at_most_three_links_an_hour_with_the_same_answer(
+    web: httpx.AsyncClient, engine: Engine, mailbox: SmtpCapture
+) -> None:
+    make_user(engine, "ann@example.com", "viewer")
+    page = await web.get("/forgot-password")
+    answers = []
+    for _ in range(RESETS_PER_HOUR + 2):
+        # The mail goes out in a background task the app runs before the client gets its answer.
+        sent = await web.post(
+            "/forgot-password", data={"csrf_token": csrf_of(page), "email": "ann@example.com"}
+        )
+        answers.append((sent.status_code, sent.text.replace(csrf_of(sent), "")))
+
+    assert len(set(answers)) == 1 and answers[0][0] == 200
+    await mailbox.wait_for(RESETS_PER_HOUR)
+    assert RESETS_PER_HOUR == 3
+    assert mailbox.recipients == [["ann@example.com"]] * 3

@@ -11,9 +11,11 @@ from flowline.core.models.users import normalised_email
 from flowline.core.services.users.account_mail import password_reset, send_account_mail
 from flowline.core.services.users.accounts import find_user_by_email
 from flowline.core.services.users.one_time_links import (
+    RESETS_PER_HOUR,
     LinkNotUsable,
     issue_link,
     link_for,
+    may_mail_reset,
     set_password_with_link,
     usable_link,
 )
@@ -117,16 +119,20 @@ def forgot_password_submit(
     _: CsrfChecked,
     email: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """The same answer, at once, whether or not the address has an account: the mail goes out
-    after the answer (its failure is logged, without the address)."""
+    """The same answer, at once, whether or not the address has an account (or has had its
+    `RESETS_PER_HOUR` links this hour): the mail goes out after the answer (its failure is
+    logged, without the address)."""
     try:
         address = normalised_email(email)
     except ValueError as error:
         return _forgot_page(request, email.strip()[:254], error=str(error))
     user = find_user_by_email(session, address)
     if user is not None and not user.disabled:
-        link = link_for(settings.resolved_public_url, issue_link(session, user, "reset"))
-        background.add_task(_send_reset, settings, address, link)
+        if may_mail_reset(session, user):
+            link = link_for(settings.resolved_public_url, issue_link(session, user, "reset"))
+            background.add_task(_send_reset, settings, address, link)
+        else:  # the same answer: whoever asks learns nothing about the account
+            logger.info("password reset mail not sent: %d already sent this hour", RESETS_PER_HOUR)
     return _forgot_page(request, notice=SENT.format(email=address))
 
 

@@ -8,7 +8,7 @@ sessions (whoever had the old password is signed out) and every other link of th
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from flowline.core.errors import NotFound
@@ -24,6 +24,8 @@ LIFETIMES: dict[str, timedelta] = {
     "reset": timedelta(hours=1),
 }
 LINK_PATH = "/set-password/"
+# Reset links mailed to one account per hour: "Forgot password?" cannot flood a mailbox.
+RESETS_PER_HOUR = 3
 
 
 class LinkNotUsable(NotFound):
@@ -63,6 +65,22 @@ def issue_link(
     )
     session.flush()
     return token
+
+
+def may_mail_reset(session: Session, user: User, now: datetime | None = None) -> bool:
+    """Whether another reset link may be mailed to `user`: fewer than `RESETS_PER_HOUR` in the
+    last hour (the links' own rows are the count; a used one still counts)."""
+    since = (now or utcnow()) - timedelta(hours=1)
+    recent = session.exec(
+        select(func.count())
+        .select_from(UserToken)
+        .where(
+            col(UserToken.user_id) == user.id,
+            col(UserToken.purpose) == "reset",
+            col(UserToken.created_at) > since,
+        )
+    ).one()
+    return recent < RESETS_PER_HOUR
 
 
 def link_for(public_url: str, token: str) -> str:
