@@ -252,3 +252,28 @@ async def test_erasing_the_profile_keeps_the_suppression_and_no_plain_address(
     again = await flowline.workflow(name="Again", steps=[email_step(campaign["id"])])
     ended = await flowline.ended((await flowline.enroll(again["id"], "p-erin-2")).json()["id"])
     assert ended["deliveries"][0]["detail"] == "suppressed"
+
+
+async def test_addresses_listed_by_feedback_are_in_the_audit_log_once_by_the_key_that_sent_it(
+    flowline: Flowline,
+) -> None:
+    key = await ingest_key(flowline)
+    as_key = {"Authorization": f"Bearer {key}"}
+    hard = {"type": "bounce", "address": "hard@example.test", "permanent": True}
+    soft = {"type": "bounce", "address": "soft@example.test", "permanent": False}
+    for body in (hard, hard, soft):
+        answer = await flowline.api.post("/v1/email-feedback", json=body, headers=as_key)
+        assert answer.status_code == 202, answer.text
+    ses = sns_body(ses_notification("complaint", "ses@example.test"))
+    assert (await post_sns(flowline, key, ses)).status_code == 200
+
+    found = await flowline.api.get("/v1/audit", params={"object_type": "suppression"})
+    entries = found.json()["items"]
+
+    # A repeat (already listed) and a transient bounce (never listed) add nothing.
+    assert sorted((e["action"], e["object"]["name"], e["summary"]) for e in entries) == [
+        ("suppression.added", "h***@example.test", "reason hard_bounce, from email feedback"),
+        ("suppression.added", "s***@example.test", "reason complaint, from Amazon SES feedback"),
+    ]
+    assert {(e["actor"]["type"], e["actor"]["name"]) for e in entries} == {("api_key", "ses")}
+    assert "hard@example.test" not in found.text and "ses@example.test" not in found.text

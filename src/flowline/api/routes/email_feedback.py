@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Session
 from starlette.requests import Request
 
 from flowline.api.authentication import IngestKey, KeyScope, presented_key
@@ -21,9 +22,11 @@ from flowline.api.routing import api_router
 from flowline.api.strict_json import parse_json
 from flowline.core.errors import Unauthorized
 from flowline.core.models.suppressions import FeedbackAccepted, FeedbackIn
+from flowline.core.services.audit import changes as audit
 from flowline.core.services.email_feedback import Feedback, FeedbackTaken, take_feedback
 from flowline.core.services.ses_feedback import ses_feedback
 from flowline.core.services.suppressions import Suppressor
+from flowline.http.actor import actor_of
 from flowline.http.dependencies import SessionDep, SettingsDep
 
 router = api_router("/v1/email-feedback", tags=["email feedback"])
@@ -109,9 +112,18 @@ def _accepted(taken: FeedbackTaken) -> FeedbackAccepted:
     return FeedbackAccepted(suppressed=taken.suppressed, events=taken.events, unknown=taken.unknown)
 
 
+def _audited(request: Request, session: Session, taken: FeedbackTaken, via: str) -> FeedbackTaken:
+    """Each address the feedback put on the list, in the audit log by the key that sent it."""
+    if taken.listed:
+        actor = actor_of(request, session)
+        for row in taken.listed:
+            audit.suppression_added(session, actor, row, via)
+    return taken
+
+
 @router.post("", status_code=202, response_model=FeedbackAccepted)
 def post_feedback(
-    data: FeedbackIn, session: SessionDep, settings: SettingsDep, _: IngestKey
+    request: Request, data: FeedbackIn, session: SessionDep, settings: SettingsDep, _: IngestKey
 ) -> FeedbackAccepted:
     """A bounce or complaint: a permanent bounce or a complaint suppresses the address, and an
     `email_bounced` / `email_complained` event is recorded on the profile it was for."""
@@ -122,12 +134,17 @@ def post_feedback(
         message_id=data.message_id,
         detail=data.detail,
     )
-    return _accepted(take_feedback(session, _suppressor(settings), [feedback]))
+    taken = take_feedback(session, _suppressor(settings), [feedback])
+    return _accepted(_audited(request, session, taken, "email feedback"))
 
 
 @router.post("/ses", status_code=200, response_model=SesAccepted)
 def post_ses_feedback(
-    envelope: SnsEnvelope, session: SessionDep, settings: SettingsDep, _: SnsCaller
+    request: Request,
+    envelope: SnsEnvelope,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: SnsCaller,
 ) -> SesAccepted:
     """Amazon SES bounce and complaint notifications as SNS posts them (`text/plain` JSON);
     a SubscriptionConfirmation is logged for the operator, never fetched."""
@@ -142,4 +159,5 @@ def post_ses_feedback(
         return SesAccepted(type=envelope.Type, suppressed=0, events=0, unknown=0)
     items = ses_feedback(envelope.Message, envelope.MessageId)
     taken = take_feedback(session, _suppressor(settings), items)
+    _audited(request, session, taken, "Amazon SES feedback")
     return SesAccepted(type=envelope.Type, **_accepted(taken).model_dump())

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from flowline.core.models.enrollments import Delivery, Enrollment
 from flowline.core.models.event_schemas import EventIn
 from flowline.core.models.profiles import Profile, ProfileSearchEntry
-from flowline.core.models.suppressions import Reason
+from flowline.core.models.suppressions import Reason, SuppressionPublic
 from flowline.core.services.feedback_engagement import record_feedback
 from flowline.core.services.ingestion.changes import apply_changes
 from flowline.core.services.suppressions import Suppressor, scrubbed
@@ -53,6 +53,8 @@ class FeedbackTaken:
     events: int = 0
     unknown: int = 0  # addresses no profile was found for
     profiles: list[str] = field(default_factory=list)
+    # The addresses this feedback put on the list (not those already on it): for the audit log.
+    listed: list[SuppressionPublic] = field(default_factory=list)
 
 
 def take_feedback(session: Session, suppressor: Suppressor, items: list[Feedback]) -> FeedbackTaken:
@@ -62,8 +64,12 @@ def take_feedback(session: Session, suppressor: Suppressor, items: list[Feedback
         detail = scrubbed(item.detail)
         if item.type == "complaint" or item.permanent:
             reason: Reason = "complaint" if item.type == "complaint" else "hard_bounce"
-            suppressor.add(session, item.address, reason, detail or _default_detail(item))
+            row, new = suppressor.add(
+                session, item.address, reason, detail or _default_detail(item)
+            )
             taken.suppressed += 1
+            if new:
+                taken.listed.append(row)
         delivery, profiles = _profiles_for(session, item)
         if delivery is not None and (item.type == "complaint" or item.permanent):
             record_feedback(

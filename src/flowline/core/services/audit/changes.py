@@ -130,9 +130,12 @@ def settings_changed(
     record(session, actor, "settings.changed", "settings", "installation", "Settings", summary)
 
 
-def suppression_added(session: Session, actor: Actor, row: SuppressionPublic) -> None:
-    """Only a new row: adding an address already listed changes nothing."""
-    summary = f"reason {row.reason}"
+def suppression_added(
+    session: Session, actor: Actor, row: SuppressionPublic, via: str | None = None
+) -> None:
+    """Only a new row: adding an address already listed changes nothing. `via`: what listed
+    it when no person did (bounce and complaint feedback posted by a key)."""
+    summary = f"reason {row.reason}" + (f", from {via}" if via else "")
     record(session, actor, "suppression.added", "suppression", row.id, row.address, summary)
 
 
